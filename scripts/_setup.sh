@@ -1,0 +1,30 @@
+# Sourced by scripts/demo and scripts/test: a virtualenv with the project installed, and a RabbitMQ that answers.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+cd "$ROOT"
+
+ensure_venv() {
+  local python="${PYTHON:-python3}"
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+    echo "Python 3.10 or newer is needed as '$python' (set PYTHON=/path/to/python3.x)." >&2
+    exit 2
+  fi
+  [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
+  # Reinstall only when pyproject.toml changed since the last install.
+  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing the project and its dependencies into $VENV ..."
+    if ! "$VENV/bin/python" -m pip install --quiet -e ".[dev]" >"$VENV/pip.log" 2>&1; then
+      cat "$VENV/pip.log" >&2
+      echo "Installing the project failed (log above, also in $VENV/pip.log)." >&2
+      exit 1
+    fi
+    rm -f "$VENV"/.installed-* && touch "$stamp"
+  fi
+  export PATH="$VENV/bin:$PATH"
+}
+
+ensure_rabbitmq() {
+  "$ROOT/scripts/ensure-rabbitmq"
+}

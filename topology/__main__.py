@@ -1,0 +1,3 @@
+from topology.cli import main
+
+main(prog_name="python -m topology")

@@ -1,0 +1,117 @@
+"""Celery settings from a Topology: kombu Exchange/Queue objects, task_routes, beat_schedule.
+
+Every route names its exchange and routing key explicitly. Left to itself, Celery publishes a task
+routed only to a queue (and every task that falls to the default queue) through RabbitMQ's default
+exchange with the queue's name as key (``celery.app.amqp``: "convert to anon-exchange"), which would
+bypass the exchanges and bindings declared in routing.yaml, and with them every check made on them.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import kombu
+from celery import Celery
+
+from topology.model import Destination, Queue, Topology
+from topology.routing import queue_destination
+from topology.settings import BROKER_ENV, DEFAULT_BROKER_URL
+
+RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
+DEFAULT_RESULT_BACKEND = "rpc://"
+CATCH_ALL = "*"
+
+
+def kombu_exchanges(topology: Topology) -> dict[str, kombu.Exchange]:
+    return {
+        e.name: kombu.Exchange(
+            e.name, type=e.type.value, durable=e.durable, auto_delete=e.auto_delete, delivery_mode="persistent"
+        )
+        for e in topology.exchanges
+    }
+
+
+def kombu_queues(topology: Topology) -> list[kombu.Queue]:
+    exchanges = kombu_exchanges(topology)
+    return [_kombu_queue(q, exchanges) for q in topology.queues]
+
+
+def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
+    if len(queue.bindings) == 1:
+        only = queue.bindings[0]
+        return kombu.Queue(queue.name, exchanges[only.exchange], routing_key=only.routing_key, durable=queue.durable)
+    return kombu.Queue(
+        queue.name,
+        bindings=[kombu.binding(exchanges[b.exchange], routing_key=b.routing_key) for b in queue.bindings],
+        durable=queue.durable,
+    )
+
+
+def task_routes(topology: Topology) -> dict[str, dict[str, Any]]:
+    """Celery's ``task_routes``, in file order, ending with a catch-all to the default queue."""
+    routes: dict[str, dict[str, Any]] = {}
+    for route in topology.routes:
+        if route.exchange is not None:
+            routes[route.pattern] = _via(topology, Destination(route.exchange, route.routing_key))
+        elif route.queue is not None:
+            routes[route.pattern] = _to_queue(topology, route.queue)
+    routes.setdefault(CATCH_ALL, _to_queue(topology, topology.default_queue))
+    return routes
+
+
+def _to_queue(topology: Topology, name: str) -> dict[str, Any]:
+    queue = topology.queue(name)
+    destination = queue_destination(queue) if queue else Destination("", name)
+    return {"queue": name, **_via(topology, destination)}
+
+
+def _via(topology: Topology, destination: Destination) -> dict[str, Any]:
+    if destination.exchange == "":
+        return {}
+    exchange = topology.exchange(destination.exchange)
+    kind = exchange.type.value if exchange else "direct"
+    return {"exchange": destination.exchange, "exchange_type": kind, "routing_key": destination.routing_key}
+
+
+def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
+    return {
+        entry.name: {
+            "task": entry.task,
+            "schedule": timedelta(seconds=entry.every),
+            "args": entry.args,
+            "kwargs": dict(entry.kwargs),
+            "options": _to_queue(topology, entry.queue) if entry.queue else {},
+        }
+        for entry in topology.schedule
+    }
+
+
+def celery_settings(
+    topology: Topology, broker_url: str | None = None, result_backend: str | None = None
+) -> dict[str, Any]:
+    """Celery's configuration; the broker and result backend default to $CELERY_BROKER_URL / $CELERY_RESULT_BACKEND."""
+    default = topology.queue(topology.default_queue)
+    destination = queue_destination(default) if default else Destination("", topology.default_queue)
+    return {
+        "broker_url": broker_url or os.environ.get(BROKER_ENV) or DEFAULT_BROKER_URL,
+        "result_backend": result_backend or os.environ.get(RESULT_BACKEND_ENV) or DEFAULT_RESULT_BACKEND,
+        "broker_connection_retry_on_startup": True,
+        "task_queues": kombu_queues(topology),
+        "task_routes": task_routes(topology),
+        "task_default_queue": topology.default_queue,
+        "task_default_exchange": destination.exchange,
+        "task_default_routing_key": destination.routing_key,
+        "task_create_missing_queues": False,
+        "task_default_delivery_mode": "persistent",
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "beat_schedule": beat_schedule(topology),
+    }
+
+
+def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
+    app.conf.update(celery_settings(topology, broker_url))
+    return app

@@ -1,0 +1,204 @@
+"""`python -m topology validate | apply | inspect | doctor`.
+
+Exit codes, for every command: 0 ok / in sync, 1 drift or conflict, 2 invalid input or usage,
+3 broker unreachable or refused. Errors are one line each on stderr, never with a password.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from topology.amqp import AmqpClient
+from topology.apply import ApplyReport, Status, apply_topology
+from topology.errors import TopologyError
+from topology.inspect import InspectReport, inspect_topology
+from topology.loader import load_topology, topology_path
+from topology.management import ManagementClient
+from topology.model import Topology
+from topology.routing import tasks_by_queue
+from topology.settings import Settings, resolve_settings
+from topology.transport import celery_transport
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False, soft_wrap=True)
+
+
+def reports_errors(command: F) -> F:
+    """Turn TopologyError into its message on stderr and its exit code; anything else is a bug and shows."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TopologyError as error:
+            click.echo(str(error), err=True)
+            sys.exit(error.exit_code)
+
+    return run  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-f", "--file", "file", help="Topology file (default: $TOPOLOGY_FILE, else ./routing.yaml).")
+@click.option("--broker", help="AMQP URL (default: $CELERY_BROKER_URL, else amqp://guest:guest@localhost:5672//).")
+@click.option(
+    "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
+)
+@click.pass_context
+def main(ctx: click.Context, file: str | None, broker: str | None, management_url: str | None) -> None:
+    """Declare, apply and check the Celery routing topology of a RabbitMQ vhost."""
+    ctx.obj = {"file": file, "broker": broker, "management_url": management_url}
+
+
+def _topology(ctx: click.Context) -> Topology:
+    return load_topology(ctx.obj["file"])
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return resolve_settings(ctx.obj["broker"], ctx.obj["management_url"])
+
+
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def validate(ctx: click.Context) -> None:
+    """Check routing.yaml: structure, references, and that every route reaches a queue."""
+    topology = _topology(ctx)
+    out.print(
+        f"{topology_path(ctx.obj['file'])}: ok: {len(topology.exchanges)} exchanges, {len(topology.queues)} queues, "
+        f"{len(topology.bindings())} bindings, {len(topology.routes)} routes, {len(topology.schedule)} schedule entries"
+    )
+
+
+@main.command()
+@FORMAT
+@click.pass_context
+@reports_errors
+def apply(ctx: click.Context, fmt: str) -> None:
+    """Declare exchanges, queues and bindings; change nothing if any existing object conflicts."""
+    topology, settings = _topology(ctx), _settings(ctx)
+    with AmqpClient(settings) as amqp, ManagementClient(settings.management) as management:
+        report = apply_topology(topology, amqp, management)
+    if fmt == "json":
+        out.print_json(
+            data={"vhost": settings.vhost, "ok": report.ok, "note": report.note, "steps": _data(report.steps)}
+        )
+    else:
+        _print_apply(report, settings)
+    sys.exit(0 if report.ok else 1)
+
+
+def _print_apply(report: ApplyReport, settings: Settings) -> None:
+    for step in report.steps:
+        detail = f"  {step.detail}" if step.detail else ""
+        out.print(f"{step.status.value:<9} {step.kind:<8} {step.name}{detail}", markup=False)
+    counts = {s: sum(1 for step in report.steps if step.status is s) for s in Status}
+    summary = ", ".join(f"{n} {s.value}" for s, n in counts.items() if n)
+    verdict = "applied" if report.ok else "NOT applied"
+    out.print(f"{verdict} to vhost {settings.vhost!r} on {settings.broker}: {summary}", markup=False)
+    if report.note:
+        out.print(report.note, markup=False)
+
+
+@main.command()
+@FORMAT
+@click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
+@click.pass_context
+@reports_errors
+def inspect(ctx: click.Context, fmt: str, require_consumers: bool) -> None:
+    """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
+    topology, settings = _topology(ctx), _settings(ctx)
+    with AmqpClient(settings) as amqp, ManagementClient(settings.management) as management:
+        report = inspect_topology(topology, amqp, management)
+    in_sync = report.in_sync(require_consumers=require_consumers)
+    if fmt == "json":
+        out.print_json(data=_inspect_data(topology, report, settings, in_sync))
+    else:
+        _print_inspect(topology, report, settings, in_sync)
+    sys.exit(0 if in_sync else 1)
+
+
+def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any]]:
+    routed = tasks_by_queue(topology)
+    rows = []
+    for queue in topology.queues:
+        live = report.live.queues.get(queue.name)
+        rows.append(
+            {
+                "name": queue.name,
+                "exists": live is not None,
+                "messages_ready": live.messages_ready if live else None,
+                "consumers": live.consumers if live else None,
+                "routed": routed.get(queue.name),
+            }
+        )
+    return rows
+
+
+def _inspect_data(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool) -> dict[str, Any]:
+    return {
+        "vhost": report.vhost,
+        "broker": str(settings.broker),
+        "transport": asdict(celery_transport(settings)),
+        "in_sync": in_sync,
+        "findings": _data(report.findings),
+        "queues": _queue_rows(topology, report),
+    }
+
+
+def _print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool) -> None:
+    transport = celery_transport(settings)
+    out.print(f"vhost {report.vhost!r} on {settings.broker}, management API {settings.management}", markup=False)
+    out.print(f"Celery transport: {transport.module} ({transport.reason})", markup=False)
+    table = Table("queue", "ready", "consumers", "routed tasks")
+    for row in _queue_rows(topology, report):
+        missing = "missing"
+        routed = row["routed"]
+        table.add_row(
+            row["name"],
+            missing if not row["exists"] else str(row["messages_ready"]),
+            missing if not row["exists"] else str(row["consumers"]),
+            "-" if routed is None else (", ".join(routed) or "(tasks without a route)"),
+        )
+    out.print(table)
+    for finding in report.findings:
+        out.print(f"{finding.severity.value:<7} {finding.code:<17} {finding.message}", markup=False)
+    errors = sum(1 for f in report.findings if f.severity.value == "error")
+    warnings = len(report.findings) - errors
+    state = "in sync" if in_sync else "NOT in sync"
+    out.print(f"{state}: {errors} drift findings, {warnings} warnings", markup=False)
+
+
+@main.command()
+@click.pass_context
+@reports_errors
+def doctor(ctx: click.Context) -> None:
+    """Say which AMQP client Celery will use and whether the broker and management API answer."""
+    settings = _settings(ctx)
+    transport = celery_transport(settings)
+    out.print(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}", markup=False)
+    out.print(f"  {transport.reason}", markup=False)
+    with AmqpClient(settings):
+        out.print(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}", markup=False)
+    with ManagementClient(settings.management) as management:
+        state = management.state(settings.vhost)
+        out.print(
+            f"management API: {settings.management} answers ({len(state.exchanges)} exchanges, "
+            f"{len(state.queues)} queues in the vhost)",
+            markup=False,
+        )
+
+
+def _data(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    return [json.loads(json.dumps(asdict(item), default=lambda v: getattr(v, "value", str(v)))) for item in items]

@@ -1,0 +1,31 @@
+"""Errors a user can act on. Each carries the CLI exit code it maps to; none needs a traceback."""
+
+from __future__ import annotations
+
+from topology.model import Problem
+
+
+class TopologyError(Exception):
+    exit_code = 1
+
+
+class InvalidTopology(TopologyError):
+    """routing.yaml (or a command's input) is wrong: every problem found, each with its file:line:col."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (p.origin.line, p.origin.column) if p.origin else (0, 0))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InvalidSettings(TopologyError):
+    """A broker or management URL that cannot be right (wrong scheme, no host)."""
+
+    exit_code = 2
+
+
+class BrokerUnavailable(TopologyError):
+    """RabbitMQ (AMQP or its management API) cannot be reached or refused us; the message says the fix."""
+
+    exit_code = 3

@@ -1,0 +1,45 @@
+"""What the broker holds: the observed side of a diff. Pure data, filled in by the AMQP and HTTP edges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LiveExchange:
+    name: str
+    type: str
+    durable: bool
+    auto_delete: bool
+    internal: bool = False
+    arguments: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class LiveQueue:
+    name: str
+    durable: bool
+    auto_delete: bool = False
+    exclusive: bool = False
+    arguments: dict[str, Any] = field(default_factory=dict, compare=False)
+    messages_ready: int | None = None
+    consumers: int | None = None
+
+
+@dataclass(frozen=True)
+class LiveBinding:
+    """A binding of `destination` (a queue, or an exchange) to the `source` exchange."""
+
+    source: str
+    destination: str
+    destination_type: str
+    routing_key: str
+
+
+@dataclass(frozen=True)
+class LiveState:
+    vhost: str
+    exchanges: dict[str, LiveExchange]
+    queues: dict[str, LiveQueue]
+    bindings: frozenset[LiveBinding]
