@@ -19,7 +19,8 @@ def main() -> int:
             value = f"{type(error).__name__}: {error}"
         ok = value == expected
         failures += not ok
-        print(f"{task.name}{args} -> id {result.id}  status {result.status:<8} result {value!r}  {'ok' if ok else 'WRONG'}")
+        verdict = "ok" if ok else f"WRONG, expected {expected}"
+        print(f"{task.name}{args} -> id {result.id}  status {result.status:<8} result {value!r}  {verdict}")
     return 1 if failures else 0
 
 

@@ -7,6 +7,7 @@ client opens a fresh one and turns the broker's answer into a value, so callers 
 from __future__ import annotations
 
 import re
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,9 +149,11 @@ def _connect(settings: Settings) -> pika.BlockingConnection:
 
 
 def _reason(error: BaseException) -> str:
-    text = " ".join(str(arg) for arg in error.args) or type(error).__name__
-    if "refused" in text.lower():
-        return "connection refused"
-    if "Name or service not known" in text or "gaierror" in text:
-        return f"unknown host {text}"
+    """The cause in a few words: pika nests it (AMQPConnectionError(AMQPConnectorSocketConnectError(...)))."""
+    if isinstance(error, socket.gaierror):
+        return "cannot resolve the host name"
+    text = " ".join(repr(arg) for arg in error.args) or type(error).__name__
+    for needle, reason in (("refused", "connection refused"), ("timed out", "timed out"), ("timeout", "timed out")):
+        if needle in text.lower():
+            return reason
     return text

@@ -46,48 +46,68 @@ def reports_errors(command: F) -> F:
     return run  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-f", "--file", "file", help="Topology file (default: $TOPOLOGY_FILE, else ./routing.yaml).")
-@click.option("--broker", help="AMQP URL (default: $CELERY_BROKER_URL, else amqp://guest:guest@localhost:5672//).")
-@click.option(
-    "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
+COMMON_OPTIONS = (
+    click.option("-f", "--file", "file", help="Topology file (default: $TOPOLOGY_FILE, else ./routing.yaml)."),
+    click.option("--broker", help="AMQP URL (default: $CELERY_BROKER_URL, else amqp://guest:guest@localhost:5672//)."),
+    click.option(
+        "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
+    ),
 )
+
+
+def common_options(command: F) -> F:
+    """-f/--broker/--management-url, accepted before the command name or after it (the latter wins)."""
+    for option in reversed(COMMON_OPTIONS):
+        command = option(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
 @click.pass_context
 def main(ctx: click.Context, file: str | None, broker: str | None, management_url: str | None) -> None:
     """Declare, apply and check the Celery routing topology of a RabbitMQ vhost."""
     ctx.obj = {"file": file, "broker": broker, "management_url": management_url}
 
 
-def _topology(ctx: click.Context) -> Topology:
-    return load_topology(ctx.obj["file"])
+def _options(ctx: click.Context, /, **given: str | None) -> dict[str, str | None]:
+    return {name: given.get(name) or value for name, value in ctx.obj.items()}
 
 
-def _settings(ctx: click.Context) -> Settings:
-    return resolve_settings(ctx.obj["broker"], ctx.obj["management_url"])
+def _topology(ctx: click.Context, /, **given: str | None) -> Topology:
+    return load_topology(_options(ctx, **given)["file"])
+
+
+def _settings(ctx: click.Context, /, **given: str | None) -> Settings:
+    options = _options(ctx, **given)
+    return resolve_settings(options["broker"], options["management_url"])
 
 
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
 @main.command()
+@common_options
 @click.pass_context
 @reports_errors
-def validate(ctx: click.Context) -> None:
+def validate(ctx: click.Context, /, **given: str | None) -> None:
     """Check routing.yaml: structure, references, and that every route reaches a queue."""
-    topology = _topology(ctx)
+    topology = _topology(ctx, **given)
     out.print(
-        f"{topology_path(ctx.obj['file'])}: ok: {len(topology.exchanges)} exchanges, {len(topology.queues)} queues, "
-        f"{len(topology.bindings())} bindings, {len(topology.routes)} routes, {len(topology.schedule)} schedule entries"
+        f"{topology_path(_options(ctx, **given)['file'])}: ok: {len(topology.exchanges)} exchanges, "
+        f"{len(topology.queues)} queues, {len(topology.bindings())} bindings, {len(topology.routes)} routes, "
+        f"{len(topology.schedule)} schedule entries"
     )
 
 
 @main.command()
+@common_options
 @FORMAT
 @click.pass_context
 @reports_errors
-def apply(ctx: click.Context, fmt: str) -> None:
+def apply(ctx: click.Context, /, fmt: str, **given: str | None) -> None:
     """Declare exchanges, queues and bindings; change nothing if any existing object conflicts."""
-    topology, settings = _topology(ctx), _settings(ctx)
+    topology, settings = _topology(ctx, **given), _settings(ctx, **given)
     with AmqpClient(settings) as amqp, ManagementClient(settings.management) as management:
         report = apply_topology(topology, amqp, management)
     if fmt == "json":
@@ -112,13 +132,14 @@ def _print_apply(report: ApplyReport, settings: Settings) -> None:
 
 
 @main.command()
+@common_options
 @FORMAT
 @click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
 @click.pass_context
 @reports_errors
-def inspect(ctx: click.Context, fmt: str, require_consumers: bool) -> None:
+def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> None:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
-    topology, settings = _topology(ctx), _settings(ctx)
+    topology, settings = _topology(ctx, **given), _settings(ctx, **given)
     with AmqpClient(settings) as amqp, ManagementClient(settings.management) as management:
         report = inspect_topology(topology, amqp, management)
     in_sync = report.in_sync(require_consumers=require_consumers)
@@ -181,11 +202,12 @@ def _print_inspect(topology: Topology, report: InspectReport, settings: Settings
 
 
 @main.command()
+@common_options
 @click.pass_context
 @reports_errors
-def doctor(ctx: click.Context) -> None:
+def doctor(ctx: click.Context, /, **given: str | None) -> None:
     """Say which AMQP client Celery will use and whether the broker and management API answer."""
-    settings = _settings(ctx)
+    settings = _settings(ctx, **given)
     transport = celery_transport(settings)
     out.print(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}", markup=False)
     out.print(f"  {transport.reason}", markup=False)

@@ -1,0 +1,167 @@
+"""apply and inspect against a real RabbitMQ, each test in a vhost of its own."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import SEED, Broker
+
+
+def apply_seed(broker: Broker) -> None:
+    result = broker.cli("apply", file=broker.write(SEED))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def findings(broker: Broker) -> tuple[int, list[dict[str, str]]]:
+    result = broker.cli("inspect", "--format", "json", file=broker.write(SEED))
+    return result.returncode, json.loads(result.stdout)["findings"]
+
+
+def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
+    result = broker.cli("apply", file=broker.write(SEED))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("created") == 9 + 1  # 3 exchanges, 3 queues, 3 bindings, and the summary
+    with broker.management() as management:
+        state = management.state(broker.vhost)
+    assert {"default", "for_task_A", "for_task_B"} <= set(state.exchanges)
+    assert state.exchanges["for_task_A"].type == "direct" and state.exchanges["for_task_A"].durable
+    assert all(state.queues[q].durable for q in ("default", "for_task_A", "for_task_B"))
+    assert {(b.source, b.destination, b.routing_key) for b in state.bindings if b.source} == {
+        ("default", "default", "default"),
+        ("for_task_A", "for_task_A", "for_task_A"),
+        ("for_task_B", "for_task_B", "for_task_B"),
+    }
+    inspected = broker.cli("inspect", file=broker.write(SEED))
+    assert inspected.returncode == 0, inspected.stdout
+    assert "in sync: 0 drift findings, 3 warnings" in inspected.stdout
+    assert (
+        "tasks.add is routed to queue 'default', which no worker consumes: its tasks will stay PENDING"
+        in inspected.stdout
+    )
+    assert broker.cli("inspect", "--require-consumers", file=broker.write(SEED)).returncode == 1
+
+
+def test_apply_twice_changes_nothing(broker: Broker) -> None:
+    apply_seed(broker)
+    again = broker.cli("apply", "--format", "json", file=broker.write(SEED))
+    assert again.returncode == 0
+    steps = json.loads(again.stdout)["steps"]
+    assert len(steps) == 9 and {s["status"] for s in steps} == {"unchanged"}
+
+
+def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -> None:
+    with broker.connection() as connection:
+        connection.channel().queue_declare("for_task_B", durable=False)
+    result = broker.cli("apply", file=broker.write(SEED))
+    assert result.returncode == 1
+    assert "conflict  queue    for_task_B  durable is 'false' on the broker but 'true' in routing.yaml" in result.stdout
+    assert f"rabbitmqctl -p {broker.vhost} delete_queue for_task_B" in result.stdout
+    assert "NOT applied" in result.stdout and "nothing was changed" in result.stdout
+    with broker.management() as management:
+        state = management.state(broker.vhost)
+    assert not {"default", "for_task_A", "for_task_B"} & set(state.exchanges)  # checked first, then nothing made
+    assert set(state.queues) == {"for_task_B"} and not state.queues["for_task_B"].durable
+
+
+def test_deleted_binding_is_drift(broker: Broker) -> None:
+    apply_seed(broker)
+    with broker.connection() as connection:
+        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A")
+    code, found = findings(broker)
+    assert code == 1
+    assert [(f["code"], f["subject"]) for f in found if f["severity"] == "error"] == [
+        ("missing_binding", "binding 'for_task_A' -> queue 'for_task_A' (routing key 'for_task_A')")
+    ]
+
+
+def test_extra_binding_is_drift(broker: Broker) -> None:
+    apply_seed(broker)
+    with broker.connection() as connection:
+        connection.channel().queue_bind("for_task_B", "for_task_A", "for_task_A")
+    code, found = findings(broker)
+    assert code == 1
+    assert [(f["code"], f["subject"]) for f in found if f["severity"] == "error"] == [
+        ("extra_binding", "binding 'for_task_A' -> queue 'for_task_B' (routing key 'for_task_A')")
+    ]
+
+
+def test_deleted_queue_is_drift(broker: Broker) -> None:
+    apply_seed(broker)
+    with broker.connection() as connection:
+        connection.channel().queue_delete("default")
+    code, found = findings(broker)
+    assert code == 1
+    assert [f["code"] for f in found if f["severity"] == "error"] == ["missing_queue"]
+    assert "queue 'default' is missing" in found[0]["message"]
+
+
+def test_retyped_exchange_is_drift(broker: Broker) -> None:
+    apply_seed(broker)
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.exchange_delete("for_task_B")
+        channel.exchange_declare("for_task_B", "topic", durable=True)
+        channel.queue_bind("for_task_B", "for_task_B", "for_task_B")
+    code, found = findings(broker)
+    assert code == 1
+    assert [(f["code"], f["message"]) for f in found if f["severity"] == "error"] == [
+        ("exchange_mismatch", "exchange 'for_task_B' has type=topic but routing.yaml says direct")
+    ]
+
+
+def test_extra_queue_and_exchange_are_drift_but_celery_internals_are_not(broker: Broker) -> None:
+    apply_seed(broker)
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.exchange_declare("stray", "fanout")
+        channel.queue_declare("leftover", durable=True)
+        channel.exchange_declare("celery.pidbox", "fanout", durable=False)
+        channel.queue_declare("reply-to-someone", exclusive=True)
+        code, found = findings(broker)
+    assert code == 1
+    assert sorted(f["subject"] for f in found if f["severity"] == "error") == ["exchange 'stray'", "queue 'leftover'"]
+
+
+def test_invalid_file_exits_2_without_traceback_or_broker_change(broker: Broker) -> None:
+    bad = broker.write(SEED.replace("routing_key: for_task_B}", "routing_key: for_task_B, colour: red}"))
+    for command in ("validate", "apply", "inspect"):
+        result = broker.cli(command, file=bad)
+        assert result.returncode == 2, command
+        assert result.stderr.startswith(f"{bad}:9:") and "unknown key 'colour'" in result.stderr
+        assert "Traceback" not in result.stderr and result.stdout == ""
+    with broker.management() as management:
+        assert not {"default", "for_task_A", "for_task_B"} & set(management.state(broker.vhost).exchanges)
+
+
+def test_unreachable_broker_exits_3_with_one_line_and_no_password(broker: Broker) -> None:
+    result = broker.cli("apply", "--broker", "amqp://guest:SECRETPW@127.0.0.1:1//", file=broker.write(SEED))
+    assert result.returncode == 3
+    assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr
+    assert "SECRETPW" not in result.stderr + result.stdout and "guest:***@127.0.0.1:1" in result.stderr
+
+
+def test_wrong_password_exits_3_without_printing_it(broker: Broker) -> None:
+    url = broker.url.replace("guest:guest", "guest:WRONGPW")
+    result = broker.cli("inspect", "--broker", url, file=broker.write(SEED))
+    assert result.returncode == 3
+    assert "refused user 'guest'" in result.stderr and "WRONGPW" not in result.stderr + result.stdout
+
+
+def test_missing_vhost_exits_3_with_the_fix(broker: Broker) -> None:
+    url = broker.url.rsplit("/", 1)[0] + "/no-such-vhost-here"
+    result = broker.cli("apply", "--broker", url, file=broker.write(SEED))
+    assert result.returncode == 3
+    assert "rabbitmqctl add_vhost no-such-vhost-here" in result.stderr
+
+
+def test_unreachable_management_api_exits_3_with_the_fix(broker: Broker) -> None:
+    result = broker.cli("inspect", "--management-url", "http://127.0.0.1:1", file=broker.write(SEED))
+    assert result.returncode == 3
+    assert "rabbitmq-plugins enable rabbitmq_management" in result.stderr and "guest:guest" not in result.stderr
+
+
+def test_doctor_names_the_transport(broker: Broker) -> None:
+    result = broker.cli("doctor")
+    assert result.returncode == 0, result.stderr
+    assert "Celery transport: kombu.transport.pyamqp" in result.stdout or "librabbitmq" in result.stdout
+    assert "librabbitmq" in result.stdout and f"vhost '{broker.vhost}'" in result.stdout

@@ -1,0 +1,62 @@
+"""The Celery settings built from routing.yaml: kombu objects, explicit routes, beat, reliability flags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import kombu
+import pytest
+
+from tests.conftest import ROOT
+from topology.celery_config import celery_settings
+from topology.loader import load_topology, parse_topology
+
+
+def test_seed_settings() -> None:
+    settings = celery_settings(load_topology(ROOT / "routing.yaml"), broker_url="amqp://h//", result_backend="rpc://")
+    queues = {q.name: q for q in settings["task_queues"]}
+    assert set(queues) == {"default", "for_task_A", "for_task_B"}
+    queue = queues["for_task_A"]
+    assert isinstance(queue, kombu.Queue) and queue.durable
+    assert (queue.exchange.name, queue.exchange.type, queue.routing_key) == ("for_task_A", "direct", "for_task_A")
+    assert queue.exchange.delivery_mode == kombu.Exchange.PERSISTENT_DELIVERY_MODE
+    assert settings["task_routes"]["tasks.taskB"] == {
+        "queue": "for_task_B",
+        "exchange": "for_task_B",
+        "exchange_type": "direct",
+        "routing_key": "for_task_B",
+    }
+    assert settings["task_routes"]["*"]["exchange"] == "default"  # unrouted tasks go through the declared exchange
+    assert list(settings["task_routes"]) == ["tasks.taskA", "tasks.taskB", "*"]
+    assert (settings["task_default_queue"], settings["task_default_exchange"]) == ("default", "default")
+    assert settings["task_create_missing_queues"] is False
+    assert settings["task_acks_late"] and settings["task_reject_on_worker_lost"]
+    assert settings["beat_schedule"]["add_schedule"] == {
+        "task": "tasks.add",
+        "schedule": timedelta(seconds=10),
+        "args": (1, 2),
+        "kwargs": {},
+        "options": {},
+    }
+
+
+def test_queue_with_several_bindings_keeps_them_all() -> None:
+    topology = parse_topology(
+        """\
+exchanges: {e: {type: topic}, f: {type: fanout}}
+queues:
+  q: {bindings: [{exchange: e, routing_key: "a.#"}, {exchange: f}], durable: false}
+default_queue: q
+"""
+    )
+    (queue,) = celery_settings(topology, broker_url="amqp://h//")["task_queues"]
+    assert not queue.durable
+    assert {(b.exchange.name, b.routing_key) for b in queue.bindings} == {("e", "a.#"), ("f", "")}
+
+
+def test_result_backend_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    topology = load_topology(ROOT / "routing.yaml")
+    monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    assert celery_settings(topology)["result_backend"] == "rpc://"
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/0")
+    assert celery_settings(topology)["result_backend"] == "redis://127.0.0.1:6379/0"

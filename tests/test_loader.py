@@ -1,0 +1,179 @@
+"""Loading and validating routing.yaml: the seed loads; every kind of mistake is reported at its line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from topology.errors import InvalidTopology
+from topology.loader import load_topology, parse_topology, topology_path
+from topology.model import ExchangeType
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(InvalidTopology) as caught:
+        parse_topology(textwrap.dedent(text), "routing.yaml")
+    return [str(p) for p in caught.value.problems]
+
+
+VALID = """\
+exchanges:
+  default: {type: direct}
+  jobs:    {type: topic, durable: false}
+queues:
+  default: {bindings: [{exchange: default, routing_key: default}]}
+  jobs:    {bindings: [{exchange: jobs, routing_key: "jobs.#"}]}
+routes:
+  tasks.taskA: jobs
+  tasks.report.*: {exchange: jobs, routing_key: jobs.report}
+default_queue: default
+schedule:
+  tick: {task: tasks.add, every: 2.5, args: [1, 2], kwargs: {z: 3}}
+"""
+
+
+def test_seed_file_loads_with_its_objects_routes_and_schedule() -> None:
+    topology = load_topology(ROOT / "routing.yaml")
+    assert [e.name for e in topology.exchanges] == ["default", "for_task_A", "for_task_B"]
+    assert all(e.type is ExchangeType.DIRECT and e.durable and not e.auto_delete for e in topology.exchanges)
+    assert [(q.name, q.bindings[0].exchange, q.bindings[0].routing_key) for q in topology.queues] == [
+        ("default", "default", "default"),
+        ("for_task_A", "for_task_A", "for_task_A"),
+        ("for_task_B", "for_task_B", "for_task_B"),
+    ]
+    assert [(r.pattern, r.queue) for r in topology.routes] == [
+        ("tasks.taskA", "for_task_A"),
+        ("tasks.taskB", "for_task_B"),
+    ]
+    assert topology.default_queue == "default"
+    assert [(s.name, s.task, s.every, s.args) for s in topology.schedule] == [
+        ("taskA_schedule", "tasks.taskA", 20.0, (5, 6)),
+        ("taskB_schedule", "tasks.taskB", 200.0, (10, 20, 30)),
+        ("add_schedule", "tasks.add", 10.0, (1, 2)),
+    ]
+
+
+def test_defaults_shorthands_and_origins() -> None:
+    topology = parse_topology(VALID, "r.yaml")
+    jobs = topology.exchange("jobs")
+    assert jobs is not None and jobs.type is ExchangeType.TOPIC and not jobs.durable
+    route = topology.routes[1]
+    assert (route.exchange, route.routing_key, route.queue) == ("jobs", "jobs.report", None)
+    assert str(route.origin) == "r.yaml:9:3"
+    assert topology.schedule[0].kwargs == (("z", 3),)
+
+
+def test_file_is_found_by_option_then_environment_then_cwd(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOPOLOGY_FILE", "/from/env.yaml")
+    assert topology_path("given.yaml") == Path("given.yaml")
+    assert topology_path() == Path("/from/env.yaml")
+    monkeypatch.delenv("TOPOLOGY_FILE")
+    assert topology_path() == Path("routing.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "exchanges:\n  x: {type: direct, durabel: true}\nqueues: {}\ndefault_queue: q\n",
+            "routing.yaml:2:21: unknown key 'durabel' (did you mean 'durable'?)",
+        ),
+        (
+            "exchanges:\n  x: {type: fanoutt}\nqueues: {q: {}}\ndefault_queue: q\n",
+            "routing.yaml:2:13: 'type': input should be 'direct', 'topic', 'fanout' or 'headers', got 'fanoutt'",
+        ),
+        (
+            "queues:\n  q: {durable: maybe}\ndefault_queue: q\n",
+            "routing.yaml:2:16: 'durable' should be true or false, got 'maybe'",
+        ),
+        (
+            "queues:\n  q: {bindings: [{exchange: nope, routing_key: k}]}\ndefault_queue: q\n",
+            "routing.yaml:2:18: queue 'q' binds to exchange 'nope', which is not declared (declared exchanges: none)",
+        ),
+        (
+            "queues: {q: {}}\nroutes:\n  tasks.a: missing\ndefault_queue: q\n",
+            "routing.yaml:3:3: route 'tasks.a' goes to queue 'missing', which is not declared (declared queues: 'q')",
+        ),
+        (
+            "queues: {q: {}}\ndefault_queue: qq\n",
+            "routing.yaml:2:16: default_queue names queue 'qq', which is not declared (declared queues: 'q')",
+        ),
+        (
+            "queues: {q: {}}\ndefault_queue: q\nschedule:\n  s: {task: t, every: 5, queue: nope}\n",
+            "routing.yaml:4:3: schedule entry 's' goes to queue 'nope', which is not declared (declared queues: 'q')",
+        ),
+        (
+            "queues: {q: {}}\ndefault_queue: q\nschedule:\n  s: {every: 5}\n",
+            "routing.yaml:4:3: missing required key 'task' in 's'",
+        ),
+        (
+            "queues: {q: {}}\ndefault_queue: q\nschedule:\n  s: {task: t, every: 0}\n",
+            "routing.yaml:4:23: 'every': input should be greater than 0, got 0",
+        ),
+        (
+            "queues: {q: {}}\nqueues: {r: {}}\ndefault_queue: q\n",
+            "routing.yaml:2:1: duplicate key 'queues' (first at line 1)",
+        ),
+        ("queues: [\n", "routing.yaml:2:1: invalid YAML: while parsing a flow node expected the node content"),
+        ("", "routing.yaml:1:1: the file is empty: expected queues, exchanges, routes and default_queue"),
+        ("queues: {q: {}}\n", "routing.yaml:1:1: missing required key 'default_queue'"),
+        (
+            "exchanges: {amq.mine: {type: direct}}\nqueues: {q: {}}\ndefault_queue: q\n",
+            "routing.yaml:1:13: exchange name 'amq.mine' starts with 'amq.', which RabbitMQ reserves",
+        ),
+        (
+            "queues: {q: {}}\nroutes:\n  t: {queue: q, exchange: x}\ndefault_queue: q\n",
+            "routing.yaml:3:6: a route names either a queue, or an exchange with a routing_key",
+        ),
+    ],
+)
+def test_each_mistake_is_reported_at_its_line(text: str, expected: str) -> None:
+    found = problems(text)
+    assert any(p.startswith(expected) for p in found), found
+
+
+def test_routing_key_typo_is_caught_before_any_task_is_lost() -> None:
+    found = problems(
+        """\
+        exchanges: {for_task_B: {type: direct}}
+        queues:
+          for_task_B: {bindings: [{exchange: for_task_B, routing_key: for_task_B}]}
+        routes:
+          tasks.taskB: {exchange: for_task_B, routing_key: for_task_b}
+        default_queue: for_task_B
+        """
+    )
+    assert found == [
+        "routing.yaml:5:3: route 'tasks.taskB' goes to exchange 'for_task_B' with routing key 'for_task_b', "
+        "which no binding matches: its tasks would be dropped"
+    ]
+
+
+def test_every_problem_is_reported_in_one_run_in_file_order() -> None:
+    found = problems(
+        """\
+        exchanges:
+          a: {type: direct, colour: red}
+          b: {type: nope}
+        queues:
+          q: {bindings: [{exchange: missing, routing_key: k}]}
+        routes:
+          t1: {queue: gone}
+          t2: 7
+        default_queue: absent
+        """
+    )
+    lines = [int(p.split(":")[1]) for p in found]
+    assert lines == [2, 3, 5, 7, 8, 9], found
+    assert lines == sorted(lines)
+
+
+def test_unreadable_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    with pytest.raises(InvalidTopology) as caught:
+        load_topology(tmp_path / "absent.yaml")
+    assert (
+        str(caught.value) == f"{tmp_path / 'absent.yaml'}:1:1: cannot read the topology file: No such file or directory"
+    )
