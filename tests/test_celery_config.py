@@ -20,6 +20,7 @@ def test_seed_settings() -> None:
     assert isinstance(queue, kombu.Queue) and queue.durable
     assert (queue.exchange.name, queue.exchange.type, queue.routing_key) == ("for_task_A", "direct", "for_task_A")
     assert queue.exchange.delivery_mode == kombu.Exchange.PERSISTENT_DELIVERY_MODE
+    assert queue.no_declare and queue.exchange.no_declare  # only `apply` declares
     assert settings["task_routes"]["tasks.taskB"] == {
         "queue": "for_task_B",
         "exchange": "for_task_B",

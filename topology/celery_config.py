@@ -4,6 +4,11 @@ Every route names its exchange and routing key explicitly. Left to itself, Celer
 routed only to a queue (and every task that falls to the default queue) through RabbitMQ's default
 exchange with the queue's name as key (``celery.app.amqp``: "convert to anon-exchange"), which would
 bypass the exchanges and bindings declared in routing.yaml, and with them every check made on them.
+
+Every kombu object is ``no_declare``: ``python -m topology apply`` is the one thing that declares.
+Otherwise each worker and each client's first publish re-declares queues and bindings (kombu's
+``maybe_declare``), silently repairing drift on some hosts and, after a change of arguments,
+closing their channels with PRECONDITION_FAILED.
 """
 
 from __future__ import annotations
@@ -27,7 +32,12 @@ CATCH_ALL = "*"
 def kombu_exchanges(topology: Topology) -> dict[str, kombu.Exchange]:
     return {
         e.name: kombu.Exchange(
-            e.name, type=e.type.value, durable=e.durable, auto_delete=e.auto_delete, delivery_mode="persistent"
+            e.name,
+            type=e.type.value,
+            durable=e.durable,
+            auto_delete=e.auto_delete,
+            delivery_mode="persistent",
+            no_declare=True,
         )
         for e in topology.exchanges
     }
@@ -41,11 +51,14 @@ def kombu_queues(topology: Topology) -> list[kombu.Queue]:
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
     if len(queue.bindings) == 1:
         only = queue.bindings[0]
-        return kombu.Queue(queue.name, exchanges[only.exchange], routing_key=only.routing_key, durable=queue.durable)
+        return kombu.Queue(
+            queue.name, exchanges[only.exchange], routing_key=only.routing_key, durable=queue.durable, no_declare=True
+        )
     return kombu.Queue(
         queue.name,
         bindings=[kombu.binding(exchanges[b.exchange], routing_key=b.routing_key) for b in queue.bindings],
         durable=queue.durable,
+        no_declare=True,
     )
 
 

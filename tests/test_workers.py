@@ -1,0 +1,105 @@
+"""Real `celery worker` and `celery beat` processes on a vhost of their own, configured from routing.yaml."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from tests.conftest import ROOT, SEED, Broker, wait_until
+from topology.celery_config import configure
+from topology.loader import load_topology
+
+
+@pytest.fixture
+def seed(broker: Broker) -> Path:
+    path = broker.write(SEED)
+    assert broker.cli("apply", file=path).returncode == 0
+    return path
+
+
+@pytest.fixture
+def client(broker: Broker, seed: Path) -> Iterator[Celery]:
+    """A client app like `tasks`, on this test's vhost, results over rpc://."""
+    app = configure(Celery("client", set_as_current=False), load_topology(seed), broker_url=broker.url)
+    assert app.conf.result_backend == "rpc://"
+    yield app
+    app.close()
+
+
+def test_for_task_b_worker_runs_task_b_and_never_receives_task_a(broker: Broker, seed: Path, client: Celery) -> None:
+    broker.worker("for_task_B", seed)
+    a = client.send_task("tasks.taskA", (10, 20))
+    b = client.send_task("tasks.taskB", (10, 20, 30))
+    assert b.get(timeout=30) == 60
+    assert broker.ready("for_task_A") == 1  # taskA waits for its own worker
+    assert a.status == "PENDING"
+    log = (broker.tmp / "celery-0.log").read_text()
+    assert f"tasks.taskB[{b.id}] received" in log and "tasks.taskA[" not in log
+    broker.worker("for_task_A", seed)
+    assert a.get(timeout=30) == 200  # and rpc:// brings it back once a worker takes it
+
+
+def test_unrouted_add_lands_in_default(broker: Broker, seed: Path, client: Celery) -> None:
+    result = client.send_task("tasks.add", (100, 200))
+    wait_until(lambda: broker.ready("default") == 1, "tasks.add in queue 'default'")
+    assert broker.ready("for_task_A") == broker.ready("for_task_B") == 0
+    broker.worker("default", seed)
+    assert result.get(timeout=30) == 300
+
+
+def test_deleted_binding_loses_the_task_as_inspect_warned(broker: Broker, seed: Path, client: Celery) -> None:
+    """Why the tool exists: with the binding gone, RabbitMQ drops taskA and nothing else says so."""
+    with broker.connection() as connection:
+        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A")
+    assert broker.cli("inspect", file=seed).returncode == 1
+    client.send_task("tasks.taskA", (1, 2))
+    client.send_task("tasks.add", (1, 2))
+    wait_until(lambda: broker.ready("default") == 1, "tasks.add in queue 'default'")
+    assert broker.ready("for_task_A") == 0
+
+
+def test_beat_sends_the_schedule_from_routing_yaml(broker: Broker) -> None:
+    fast = broker.write(
+        SEED.replace("every: 10,  args: [1, 2]}", "every: 1, args: [1, 2]}")
+        .replace("every: 20,", "every: 3600,")
+        .replace("every: 200,", "every: 3600,")
+        + "  to_b_queue:     {task: tasks.add,   every: 1, args: [3, 4], queue: for_task_B}\n"
+    )
+    assert broker.cli("apply", file=fast).returncode == 0
+    broker.start("beat", "-l", "info", "-s", str(broker.tmp / "beat-schedule"), file=fast)
+    wait_until(lambda: broker.ready("default") >= 2, "two tasks.add sent by beat to 'default'")
+    wait_until(lambda: broker.ready("for_task_B") >= 1, "the entry with queue: for_task_B in that queue")
+
+
+def test_seed_client_code_runs_unchanged_against_three_workers(broker: Broker, seed: Path) -> None:
+    for queue in ("for_task_A", "for_task_B", "default"):
+        broker.worker(queue, seed)
+    result = subprocess.run(
+        [sys.executable, "scripts/seed_client.py"],
+        cwd=ROOT,
+        env=broker.env(seed),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for line in ("tasks.taskA(10, 20)", "result 200", "tasks.taskB(10, 20, 30)", "result 60", "result 300"):
+        assert line in result.stdout
+    assert result.stdout.count("status SUCCESS") == 3
+    inspected = broker.cli("inspect", "--require-consumers", file=seed)
+    assert inspected.returncode == 0, inspected.stdout
+
+
+def test_worker_does_not_declare_a_queue_apply_never_made(broker: Broker) -> None:
+    """Workers only consume: a topology nobody applied fails loudly instead of being made up on the spot."""
+    path = broker.write(SEED)
+    process = broker.start("worker", "-l", "info", "-P", "solo", "-Q", "for_task_A", file=path)
+    assert process.wait(timeout=60) != 0
+    assert "NOT_FOUND - no queue 'for_task_A'" in (broker.tmp / "celery-0.log").read_text()
+    with broker.management() as management:
+        assert "for_task_A" not in management.state(broker.vhost).queues
