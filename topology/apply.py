@@ -8,14 +8,16 @@ created, exchanges first, then queues, then bindings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from functools import partial
 
 from topology.amqp import AmqpClient, Refusal
 from topology.errors import BrokerUnavailable
 from topology.live import LiveBinding
 from topology.management import ManagementClient
-from topology.model import Exchange, Queue, Topology
+from topology.model import Topology
 
 
 class Status(str, Enum):
@@ -46,8 +48,14 @@ class ApplyReport:
 
 def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementClient | None) -> ApplyReport:
     vhost = amqp.settings.vhost
-    checked = [_check_exchange(amqp, e, vhost) for e in topology.exchanges]
-    checked += [_check_queue(amqp, q, vhost) for q in topology.queues]
+    checked = [
+        _check("exchange", e.name, amqp.exchange_exists(e.name), partial(amqp.declare_exchange, e), vhost)
+        for e in topology.exchanges
+    ]
+    checked += [
+        _check("queue", q.name, amqp.queue_counts(q.name), partial(amqp.declare_queue, q), vhost)
+        for q in topology.queues
+    ]
     if any(step.status is Status.CONFLICT for step in checked):
         return ApplyReport(tuple(s for s in checked if s.status is Status.CONFLICT), "nothing was changed")
     steps = [_create(amqp, topology, step) if step.status is Status.CREATED else step for step in checked]
@@ -65,34 +73,22 @@ def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementC
     return ApplyReport(tuple(steps), note)
 
 
-def _check_exchange(amqp: AmqpClient, exchange: Exchange, vhost: str) -> Step:
-    exists = amqp.exchange_exists(exchange.name)
-    refusal = exists if isinstance(exists, Refusal) else (amqp.declare_exchange(exchange) if exists else None)
-    if refusal:
-        return Step(
-            "exchange",
-            exchange.name,
-            Status.CONFLICT,
-            f"{refusal.explanation}. RabbitMQ cannot change an exchange in place: delete it (management UI, or "
-            f"`rabbitmqadmin --vhost={vhost} delete exchange name={exchange.name}`) and apply again, "
-            "or make routing.yaml match the broker",
-        )
-    return Step("exchange", exchange.name, Status.UNCHANGED if exists else Status.CREATED)
+_FIXES = {
+    "exchange": "RabbitMQ cannot change an exchange in place: delete it (management UI, or "
+    "`rabbitmqadmin --vhost={vhost} delete exchange name={name}`) and apply again, "
+    "or make routing.yaml match the broker",
+    "queue": "RabbitMQ cannot change a queue in place: let workers drain it, delete it "
+    "(`rabbitmqctl -p {vhost} delete_queue {name}`) and apply again, or make routing.yaml match the broker",
+}
 
 
-def _check_queue(amqp: AmqpClient, queue: Queue, vhost: str) -> Step:
-    counts = amqp.queue_counts(queue.name)
-    refusal = counts if isinstance(counts, Refusal) else (amqp.declare_queue(queue) if counts else None)
+def _check(kind: str, name: str, found: object, redeclare: Callable[[], Refusal | None], vhost: str) -> Step:
+    """`found` is what a passive declare said (falsy: absent); an existing object is re-declared to compare."""
+    refusal = found if isinstance(found, Refusal) else (redeclare() if found else None)
     if refusal:
-        return Step(
-            "queue",
-            queue.name,
-            Status.CONFLICT,
-            f"{refusal.explanation}. RabbitMQ cannot change a queue in place: let workers drain it, delete it "
-            f"(`rabbitmqctl -p {vhost} delete_queue {queue.name}`) and apply again, "
-            "or make routing.yaml match the broker",
-        )
-    return Step("queue", queue.name, Status.UNCHANGED if counts else Status.CREATED)
+        fix = _FIXES[kind].format(vhost=vhost, name=name)
+        return Step(kind, name, Status.CONFLICT, f"{refusal.explanation}. {fix}")
+    return Step(kind, name, Status.UNCHANGED if found else Status.CREATED)
 
 
 def _create(amqp: AmqpClient, topology: Topology, step: Step) -> Step:

@@ -45,6 +45,13 @@ def _drift(code: str, subject: str, message: str) -> Finding:
     return Finding(code, Severity.ERROR, subject, message)
 
 
+def _mismatches(code: str, subject: str, properties: list[tuple[str, object, object]]) -> Iterator[Finding]:
+    """One finding per (property, wanted, found) that differs."""
+    for prop, want, have in properties:
+        if want != have:
+            yield _drift(code, subject, f"{subject} has {prop}={have} but routing.yaml says {want}")
+
+
 def _exchanges(topology: Topology, live: LiveState) -> Iterator[Finding]:
     for exchange in topology.exchanges:
         found = live.exchanges.get(exchange.name)
@@ -52,13 +59,15 @@ def _exchanges(topology: Topology, live: LiveState) -> Iterator[Finding]:
         if found is None:
             yield _drift("missing_exchange", subject, f"{subject} is missing: run `python -m topology apply`")
             continue
-        for prop, want, have in (
-            ("type", exchange.type.value, found.type),
-            ("durable", exchange.durable, found.durable),
-            ("auto_delete", exchange.auto_delete, found.auto_delete),
-        ):
-            if want != have:
-                yield _drift("exchange_mismatch", subject, f"{subject} has {prop}={have} but routing.yaml says {want}")
+        yield from _mismatches(
+            "exchange_mismatch",
+            subject,
+            [
+                ("type", exchange.type.value, found.type),
+                ("durable", exchange.durable, found.durable),
+                ("auto_delete", exchange.auto_delete, found.auto_delete),
+            ],
+        )
     declared = {e.name for e in topology.exchanges}
     for name in sorted(set(live.exchanges) - declared):
         if not _is_own_exchange(name):
@@ -74,13 +83,15 @@ def _queues(topology: Topology, live: LiveState) -> Iterator[Finding]:
         if found is None:
             yield _drift("missing_queue", subject, f"{subject} is missing: run `python -m topology apply`")
             continue
-        for prop, want, have in (
-            ("durable", queue.durable, found.durable),
-            ("auto_delete", False, found.auto_delete),
-            ("exclusive", False, found.exclusive),
-        ):
-            if want != have:
-                yield _drift("queue_mismatch", subject, f"{subject} has {prop}={have} but routing.yaml says {want}")
+        yield from _mismatches(
+            "queue_mismatch",
+            subject,
+            [
+                ("durable", queue.durable, found.durable),
+                ("auto_delete", False, found.auto_delete),
+                ("exclusive", False, found.exclusive),
+            ],
+        )
     declared = {q.name for q in topology.queues}
     for name, found in sorted(live.queues.items()):
         if name not in declared and not (found.exclusive or found.auto_delete):
