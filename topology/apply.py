@@ -48,17 +48,15 @@ class ApplyReport:
 
 def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementClient | None) -> ApplyReport:
     vhost = amqp.settings.vhost
-    checked = [
-        _check("exchange", e.name, amqp.exchange_exists(e.name), partial(amqp.declare_exchange, e), vhost)
+    declares: list[tuple[str, str, object, Callable[[], Refusal | None]]] = [
+        ("exchange", e.name, amqp.exchange_exists(e.name), partial(amqp.declare_exchange, e))
         for e in topology.exchanges
     ]
-    checked += [
-        _check("queue", q.name, amqp.queue_counts(q.name), partial(amqp.declare_queue, q), vhost)
-        for q in topology.queues
-    ]
-    if any(step.status is Status.CONFLICT for step in checked):
-        return ApplyReport(tuple(s for s in checked if s.status is Status.CONFLICT), "nothing was changed")
-    steps = [_create(amqp, topology, step) if step.status is Status.CREATED else step for step in checked]
+    declares += [("queue", q.name, amqp.queue_counts(q.name), partial(amqp.declare_queue, q)) for q in topology.queues]
+    checked = [(_check(kind, name, found, declare, vhost), declare) for kind, name, found, declare in declares]
+    if any(step.status is Status.CONFLICT for step, _ in checked):
+        return ApplyReport(tuple(s for s, _ in checked if s.status is Status.CONFLICT), "nothing was changed")
+    steps = [_create(step, declare) if step.status is Status.CREATED else step for step, declare in checked]
     existing, note = _live_bindings(management, vhost)
     for queue, binding in topology.bindings():
         name = f"{binding.exchange} -> {queue.name} ({binding.routing_key!r})"
@@ -91,13 +89,8 @@ def _check(kind: str, name: str, found: object, redeclare: Callable[[], Refusal 
     return Step(kind, name, Status.UNCHANGED if found else Status.CREATED)
 
 
-def _create(amqp: AmqpClient, topology: Topology, step: Step) -> Step:
-    if step.kind == "exchange":
-        exchange = topology.exchange(step.name)
-        refusal = amqp.declare_exchange(exchange) if exchange else None
-    else:
-        queue = topology.queue(step.name)
-        refusal = amqp.declare_queue(queue) if queue else None
+def _create(step: Step, declare: Callable[[], Refusal | None]) -> Step:
+    refusal = declare()
     return Step(step.kind, step.name, Status.FAILED, refusal.explanation) if refusal else step
 
 

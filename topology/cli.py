@@ -19,6 +19,7 @@ from rich.table import Table
 
 from topology.amqp import AmqpClient
 from topology.apply import ApplyReport, Status, apply_topology
+from topology.diff import Severity
 from topology.errors import TopologyError
 from topology.inspect import InspectReport, inspect_topology
 from topology.loader import load_topology, topology_path
@@ -92,9 +93,10 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
 @reports_errors
 def validate(ctx: click.Context, /, **given: str | None) -> None:
     """Check routing.yaml: structure, references, and that every route reaches a queue."""
-    topology = _topology(ctx, **given)
+    file = _options(ctx, **given)["file"]
+    topology = load_topology(file)
     out.print(
-        f"{topology_path(_options(ctx, **given)['file'])}: ok: {len(topology.exchanges)} exchanges, "
+        f"{topology_path(file)}: ok: {len(topology.exchanges)} exchanges, "
         f"{len(topology.queues)} queues, {len(topology.bindings())} bindings, {len(topology.routes)} routes, "
         f"{len(topology.schedule)} schedule entries"
     )
@@ -195,7 +197,7 @@ def _print_inspect(topology: Topology, report: InspectReport, settings: Settings
     out.print(table)
     for finding in report.findings:
         out.print(f"{finding.severity.value:<7} {finding.code:<17} {finding.message}", markup=False)
-    errors = sum(1 for f in report.findings if f.severity.value == "error")
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     warnings = len(report.findings) - errors
     state = "in sync" if in_sync else "NOT in sync"
     out.print(f"{state}: {errors} drift findings, {warnings} warnings", markup=False)
