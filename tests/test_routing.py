@@ -7,7 +7,7 @@ from celery import Celery
 
 from topology.celery_config import configure
 from topology.loader import parse_topology
-from topology.routing import queues_reached, route_destination, route_for, tasks_by_queue, topic_matches
+from topology.routing import Message, deliver, route_destination, route_for, tasks_by_queue, topic_matches
 
 TOPOLOGY = parse_topology(
     """\
@@ -72,8 +72,8 @@ def test_queues_reached_by_each_kind_of_exchange() -> None:
     weekly = route_destination(TOPOLOGY, TOPOLOGY.routes[1])
     broadcast = route_destination(TOPOLOGY, TOPOLOGY.routes[3])
     assert weekly is not None and broadcast is not None
-    assert queues_reached(TOPOLOGY, weekly) == ("reports", "audit")
-    assert queues_reached(TOPOLOGY, broadcast) == ("audit", "mail")
+    assert deliver(TOPOLOGY, weekly.exchange, Message(weekly.routing_key)).queues == ("reports", "audit")
+    assert deliver(TOPOLOGY, broadcast.exchange, Message(broadcast.routing_key)).queues == ("audit", "mail")
 
 
 def test_tasks_by_queue_names_what_lands_where() -> None:

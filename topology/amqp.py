@@ -24,6 +24,7 @@ from topology.settings import Settings
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
+PLUGIN_HINT = "enable the plugin that provides it (`rabbitmq-plugins enable <plugin>`) and apply again"
 T = TypeVar("T")
 
 
@@ -81,17 +82,39 @@ class AmqpClient:
         return _refusal(
             self._call(
                 lambda ch: ch.exchange_declare(
-                    exchange.name, exchange.type.value, durable=exchange.durable, auto_delete=exchange.auto_delete
+                    exchange.name,
+                    exchange.type.value,
+                    durable=exchange.durable,
+                    auto_delete=exchange.auto_delete,
+                    internal=exchange.internal,
+                    arguments=dict(exchange.arguments) or None,
                 )
             )
         )
 
     def declare_queue(self, queue: Queue) -> Refusal | None:
         """Declare `queue`; on an existing one this is a pure equivalence check (406 if it differs)."""
-        return _refusal(self._call(lambda ch: ch.queue_declare(queue.name, durable=queue.durable)))
+        return _refusal(
+            self._call(
+                lambda ch: ch.queue_declare(
+                    queue.name,
+                    durable=queue.durable,
+                    auto_delete=queue.auto_delete,
+                    arguments=queue.declare_arguments() or None,
+                )
+            )
+        )
 
-    def bind(self, queue: str, binding: Binding) -> Refusal | None:
-        return _refusal(self._call(lambda ch: ch.queue_bind(queue, binding.exchange, binding.routing_key)))
+    def bind(self, destination: Queue | Exchange, binding: Binding) -> Refusal | None:
+        """Bind a queue, or an exchange (RabbitMQ's exchange-to-exchange extension), to `binding.exchange`."""
+        arguments = dict(binding.arguments) or None
+        if isinstance(destination, Queue):
+            return _refusal(
+                self._call(lambda ch: ch.queue_bind(destination.name, binding.exchange, binding.routing_key, arguments))
+            )
+        return _refusal(
+            self._call(lambda ch: ch.exchange_bind(destination.name, binding.exchange, binding.routing_key, arguments))
+        )
 
     def _call(self, operation: Callable[[BlockingChannel], T]) -> T | Refusal:
         if not self._channel.is_open:
@@ -100,6 +123,11 @@ class AmqpClient:
             return operation(self._channel)
         except pika.exceptions.ChannelClosedByBroker as closed:
             return Refusal(closed.reply_code, closed.reply_text)
+        except pika.exceptions.ConnectionClosedByBroker as closed:
+            raise BrokerUnavailable(
+                f"RabbitMQ at {self.settings.broker} closed the connection: {closed.reply_text}"
+                + (f"; {PLUGIN_HINT}" if "exchange type" in closed.reply_text else "")
+            ) from None
         except pika.exceptions.AMQPConnectionError as lost:
             raise BrokerUnavailable(f"lost the connection to RabbitMQ at {self.settings.broker}: {lost}") from None
 

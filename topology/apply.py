@@ -15,9 +15,9 @@ from functools import partial
 
 from topology.amqp import AmqpClient, Refusal
 from topology.errors import BrokerUnavailable
-from topology.live import LiveBinding
+from topology.live import LiveBinding, binding_arguments
 from topology.management import ManagementClient
-from topology.model import Topology
+from topology.model import Queue, Topology
 
 
 class Status(str, Enum):
@@ -48,6 +48,9 @@ class ApplyReport:
 
 def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementClient | None) -> ApplyReport:
     vhost = amqp.settings.vhost
+    missing_plugins = _missing_plugins(topology, management)
+    if missing_plugins:
+        return ApplyReport(missing_plugins, "nothing was changed")
     declares: list[tuple[str, str, object, Callable[[], Refusal | None]]] = [
         ("exchange", e.name, amqp.exchange_exists(e.name), partial(amqp.declare_exchange, e))
         for e in topology.exchanges
@@ -58,17 +61,40 @@ def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementC
         return ApplyReport(tuple(s for s, _ in checked if s.status is Status.CONFLICT), "nothing was changed")
     steps = [_create(step, declare) if step.status is Status.CREATED else step for step, declare in checked]
     existing, note = _live_bindings(management, vhost)
-    for queue, binding in topology.bindings():
-        name = f"{binding.exchange} -> {queue.name} ({binding.routing_key!r})"
-        refusal = amqp.bind(queue.name, binding)
+    for destination, binding in topology.all_bindings():
+        kind = "queue" if isinstance(destination, Queue) else "exchange"
+        headers = f" {dict(binding.arguments)}" if binding.arguments else ""
+        name = f"{binding.exchange} -> {kind} {destination.name} ({binding.routing_key!r}{headers})"
+        refusal = amqp.bind(destination, binding)
         if refusal:
             steps.append(Step("binding", name, Status.FAILED, refusal.explanation))
         elif existing is None:
             steps.append(Step("binding", name, Status.BOUND))
         else:
-            seen = LiveBinding(binding.exchange, queue.name, "queue", binding.routing_key) in existing
-            steps.append(Step("binding", name, Status.UNCHANGED if seen else Status.CREATED))
+            live = LiveBinding(
+                binding.exchange, destination.name, kind, binding.routing_key, binding_arguments(binding.arguments)
+            )
+            steps.append(Step("binding", name, Status.UNCHANGED if live in existing else Status.CREATED))
     return ApplyReport(tuple(steps), note)
+
+
+def _missing_plugins(topology: Topology, management: ManagementClient | None) -> tuple[Step, ...]:
+    """Exchanges of a plugin type the broker does not offer: declaring one would close the connection (503)."""
+    plugin_typed = [e for e in topology.exchanges if e.type.plugin is not None]
+    if not plugin_typed or management is None:
+        return ()
+    available = management.exchange_types()
+    return tuple(
+        Step(
+            "exchange",
+            e.name,
+            Status.CONFLICT,
+            f"type {e.type.value!r} needs the {e.type.plugin} plugin, which is not enabled on this broker: "
+            f"`rabbitmq-plugins enable {e.type.plugin}`, then apply again",
+        )
+        for e in plugin_typed
+        if e.type.value not in available
+    )
 
 
 _FIXES = {

@@ -14,13 +14,15 @@ closing their channels with PRECONDITION_FAILED.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from typing import Any
 
 import kombu
 from celery import Celery
+from celery.schedules import crontab
 
-from topology.model import Destination, Queue, Topology
+from topology.model import Destination, PatternKind, Queue, Topology
 from topology.routing import queue_destination
 from topology.settings import BROKER_ENV, DEFAULT_BROKER_URL
 
@@ -36,6 +38,7 @@ def kombu_exchanges(topology: Topology) -> dict[str, kombu.Exchange]:
             type=e.type.value,
             durable=e.durable,
             auto_delete=e.auto_delete,
+            arguments=dict(e.arguments) or None,
             delivery_mode="persistent",
             no_declare=True,
         )
@@ -49,27 +52,43 @@ def kombu_queues(topology: Topology) -> list[kombu.Queue]:
 
 
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
+    """The queue as Celery sees it; x-queue-type in its arguments is how Celery detects quorum queues
+    (and then avoids global QoS, which quorum queues refuse)."""
+    options: dict[str, Any] = {
+        "durable": queue.durable,
+        "auto_delete": queue.auto_delete,
+        "queue_arguments": queue.declare_arguments() or None,
+        "no_declare": True,
+    }
     if len(queue.bindings) == 1:
         only = queue.bindings[0]
         return kombu.Queue(
-            queue.name, exchanges[only.exchange], routing_key=only.routing_key, durable=queue.durable, no_declare=True
+            queue.name,
+            exchanges[only.exchange],
+            routing_key=only.routing_key,
+            binding_arguments=dict(only.arguments) or None,
+            **options,
         )
-    return kombu.Queue(
-        queue.name,
-        bindings=[kombu.binding(exchanges[b.exchange], routing_key=b.routing_key) for b in queue.bindings],
-        durable=queue.durable,
-        no_declare=True,
-    )
+    bindings = [
+        kombu.binding(exchanges[b.exchange], routing_key=b.routing_key, arguments=dict(b.arguments) or None)
+        for b in queue.bindings
+    ]
+    return kombu.Queue(queue.name, bindings=bindings, **options)
 
 
-def task_routes(topology: Topology) -> dict[str, dict[str, Any]]:
-    """Celery's ``task_routes``, in file order, ending with a catch-all to the default queue."""
-    routes: dict[str, dict[str, Any]] = {}
+def task_routes(topology: Topology) -> dict[str | re.Pattern[str], dict[str, Any]]:
+    """Celery's ``task_routes``, in file order (regexes as compiled patterns, as Celery takes them),
+    ending with a catch-all to the default queue."""
+    routes: dict[str | re.Pattern[str], dict[str, Any]] = {}
     for route in topology.routes:
         if route.exchange is not None:
-            routes[route.pattern] = _via(topology, Destination(route.exchange, route.routing_key))
-        elif route.queue is not None:
-            routes[route.pattern] = _to_queue(topology, route.queue)
+            target = _via(topology, Destination(route.exchange, route.routing_key))
+        else:
+            target = _to_queue(topology, route.queue or topology.default_queue)
+        if route.priority is not None:
+            target["priority"] = route.priority
+        key = route.regex if route.kind is PatternKind.REGEX else None
+        routes[key or route.pattern] = target
     routes.setdefault(CATCH_ALL, _to_queue(topology, topology.default_queue))
     return routes
 
@@ -88,14 +107,28 @@ def _via(topology: Topology, destination: Destination) -> dict[str, Any]:
     return {"exchange": destination.exchange, "exchange_type": kind, "routing_key": destination.routing_key}
 
 
+CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+def crontab_for(expression: str) -> crontab:
+    """A five-field cron line ("0 3 * * *") as Celery's crontab; ValueError says what is wrong."""
+    fields = expression.split()
+    if len(fields) != len(CRON_FIELDS):
+        raise ValueError(f"a cron line has five fields ({' '.join(CRON_FIELDS)}), got {len(fields)}: {expression!r}")
+    try:
+        return crontab(**dict(zip(CRON_FIELDS, fields, strict=True)))
+    except Exception as error:
+        raise ValueError(f"{expression!r} is not a valid cron line: {error}") from None
+
+
 def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
     return {
         entry.name: {
             "task": entry.task,
-            "schedule": timedelta(seconds=entry.every),
+            "schedule": crontab_for(entry.cron) if entry.cron else timedelta(seconds=entry.every or 0),
             "args": entry.args,
             "kwargs": dict(entry.kwargs),
-            "options": _to_queue(topology, entry.queue) if entry.queue else {},
+            "options": {**(_to_queue(topology, entry.queue) if entry.queue else {}), **dict(entry.options)},
         }
         for entry in topology.schedule
     }

@@ -1,20 +1,29 @@
-"""Consistency checks on a whole topology: references, names RabbitMQ refuses, routes that lose tasks.
+"""Consistency checks on a whole topology: names RabbitMQ refuses, references, RabbitMQ's rules,
+routes proven against the bindings, and (when the Celery app is known) task names.
 
 Pure: takes a Topology, returns every Problem found (never stops at the first).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
-from topology.model import Problem, Topology
-from topology.routing import queues_reached, route_destination
+from topology.broker_rules import check_broker_rules
+from topology.model import ALTERNATE_EXCHANGE, DEAD_LETTER_EXCHANGE, Origin, Problem, Queue, Topology
+from topology.route_checks import check_routes, check_task_names
 
 MAX_NAME_BYTES = 255
 
 
-def check_topology(topology: Topology) -> list[Problem]:
-    return [*_check_names(topology), *check_references(topology), *_check_routes_reach_queues(topology)]
+def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
+    """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
+    references = list(check_references(topology))
+    problems = [*_check_names(topology), *references, *check_broker_rules(topology)]
+    if not references:  # routes can only be followed through objects that exist
+        problems += check_routes(topology, registered or ())
+    if registered is not None:
+        problems += check_task_names(topology, registered)
+    return list(dict.fromkeys(problems))  # a rule met by several task names is one problem
 
 
 def _name_problem(kind: str, name: str) -> str | None:
@@ -41,42 +50,36 @@ def _undeclared(kind: str, name: str, declared: list[str]) -> str:
 
 
 def check_references(topology: Topology) -> Iterator[Problem]:
+    """Every exchange and queue named anywhere is declared."""
     exchanges = [e.name for e in topology.exchanges]
     queues = [q.name for q in topology.queues]
-    for queue, binding in topology.bindings():
-        if binding.exchange not in exchanges:
-            yield Problem(
-                f"queue {queue.name!r} binds to " + _undeclared("exchange", binding.exchange, exchanges),
-                binding.origin,
-            )
+
+    def exchange(who: str, name: str, origin: Origin | None) -> Iterator[Problem]:
+        if name not in exchanges:
+            yield Problem(f"{who} " + _undeclared("exchange", name, exchanges), origin)
+
+    def queue(who: str, name: str, origin: Origin | None) -> Iterator[Problem]:
+        if name not in queues:
+            yield Problem(f"{who} " + _undeclared("queue", name, queues), origin)
+
+    for bound, binding in topology.all_bindings():
+        kind = "queue" if isinstance(bound, Queue) else "exchange"
+        yield from exchange(f"{kind} {bound.name!r} binds to", binding.exchange, binding.origin)
+    for declared in topology.exchanges:
+        if declared.alternate_exchange is not None:
+            where = declared.origins.get(ALTERNATE_EXCHANGE, declared.origin)
+            yield from exchange(f"the alternate_exchange of {declared.name!r} is", declared.alternate_exchange, where)
+    for declared_queue in topology.queues:
+        dead_letter = declared_queue.arguments.get(DEAD_LETTER_EXCHANGE)
+        if isinstance(dead_letter, str) and dead_letter != "":  # '' is the default exchange
+            where = declared_queue.origins.get(DEAD_LETTER_EXCHANGE, declared_queue.origin)
+            yield from exchange(f"the dead_letter_exchange of queue {declared_queue.name!r} is", dead_letter, where)
     for route in topology.routes:
-        if route.queue is not None and route.queue not in queues:
-            yield Problem(f"route {route.pattern!r} goes to " + _undeclared("queue", route.queue, queues), route.origin)
-        if route.exchange is not None and route.exchange not in exchanges:
-            yield Problem(
-                f"route {route.pattern!r} goes to " + _undeclared("exchange", route.exchange, exchanges), route.origin
-            )
+        if route.queue is not None:
+            yield from queue(f"route {route.pattern!r} goes to", route.queue, route.origin)
+        if route.exchange is not None:
+            yield from exchange(f"route {route.pattern!r} goes to", route.exchange, route.origin)
     for entry in topology.schedule:
-        if entry.queue is not None and entry.queue not in queues:
-            yield Problem(
-                f"schedule entry {entry.name!r} goes to " + _undeclared("queue", entry.queue, queues), entry.origin
-            )
-    if topology.default_queue not in queues:
-        yield Problem(
-            "default_queue names " + _undeclared("queue", topology.default_queue, queues), topology.default_queue_origin
-        )
-
-
-def _check_routes_reach_queues(topology: Topology) -> Iterator[Problem]:
-    """A route whose messages no binding matches loses its tasks: RabbitMQ drops them silently."""
-    exchanges = {e.name for e in topology.exchanges}
-    for route in topology.routes:
-        if route.exchange is None or route.exchange not in exchanges:
-            continue  # queue routes always reach their queue; undeclared exchanges are reported above
-        destination = route_destination(topology, route)
-        if destination is not None and not queues_reached(topology, destination):
-            yield Problem(
-                f"route {route.pattern!r} goes to exchange {route.exchange!r} with routing key "
-                f"{route.routing_key!r}, which no binding matches: its tasks would be dropped",
-                route.origin,
-            )
+        if entry.queue is not None:
+            yield from queue(f"schedule entry {entry.name!r} goes to", entry.queue, entry.origin)
+    yield from queue("default_queue names", topology.default_queue, topology.default_queue_origin)

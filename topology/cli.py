@@ -1,4 +1,4 @@
-"""`python -m topology validate | apply | inspect | doctor`.
+"""`python -m topology validate | routes | schema | apply | inspect | doctor`.
 
 Exit codes, for every command: 0 ok / in sync, 1 drift or conflict, 2 invalid input or usage,
 3 broker unreachable or refused. Errors are one line each on stderr, never with a password.
@@ -19,13 +19,14 @@ from rich.table import Table
 
 from topology.amqp import AmqpClient
 from topology.apply import ApplyReport, Status, apply_topology
-from topology.diff import Severity
+from topology.celery_app import AppTasks, app_tasks
+from topology.document import json_schema
 from topology.errors import TopologyError
 from topology.inspect import InspectReport, inspect_topology
-from topology.loader import load_topology, topology_path
+from topology.loader import Loaded, load, load_topology, topology_path
 from topology.management import ManagementClient
-from topology.model import Topology
-from topology.routing import tasks_by_queue
+from topology.model import Problem, Severity, Topology
+from topology.routing import deliver, known_task_names, route_destination, route_for, task_message, tasks_by_queue
 from topology.settings import Settings, resolve_settings
 from topology.transport import celery_transport
 
@@ -87,19 +88,103 @@ def _settings(ctx: click.Context, /, **given: str | None) -> Settings:
 FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
+APP = click.option(
+    "-A", "--app", help="Celery app to check task names against (as for `celery -A`; default: `app:` in the file)."
+)
+
+
+def _checked(ctx: click.Context, app: str | None, **given: str | None) -> tuple[Loaded, AppTasks | None]:
+    """The file checked, then checked again with the Celery app's task names when the app imports."""
+    path = topology_path(_options(ctx, **given)["file"])
+    loaded = load(path)
+    app = app or loaded.topology.app
+    if app is None:
+        return loaded, None
+    tasks = app_tasks(app, path)
+    if tasks.error is not None:
+        return loaded, tasks
+    return load(path, registered=tasks.names), tasks
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
 @main.command()
 @common_options
+@APP
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.pass_context
 @reports_errors
-def validate(ctx: click.Context, /, **given: str | None) -> None:
-    """Check routing.yaml: structure, references, and that every route reaches a queue."""
-    file = _options(ctx, **given)["file"]
-    topology = load_topology(file)
+def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str | None) -> None:
+    """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
+    loaded, tasks = _checked(ctx, app, **given)
+    _print_problems(loaded.warnings)
+    topology = loaded.topology
+    bindings = len(topology.all_bindings())
     out.print(
-        f"{topology_path(file)}: ok: {len(topology.exchanges)} exchanges, "
-        f"{len(topology.queues)} queues, {len(topology.bindings())} bindings, {len(topology.routes)} routes, "
-        f"{len(topology.schedule)} schedule entries"
+        f"{topology_path(_options(ctx, **given)['file'])}: ok: {len(topology.exchanges)} exchanges, "
+        f"{len(topology.queues)} queues, {bindings} bindings, {len(topology.routes)} routes, "
+        f"{len(topology.schedule)} schedule entries, {len(loaded.warnings)} warnings",
+        markup=False,
     )
+    out.print(_tasks_line(tasks), markup=False)
+    sys.exit(1 if strict and loaded.warnings else 0)
+
+
+def _tasks_line(tasks: AppTasks | None) -> str:
+    if tasks is None:
+        return "task names not checked: no Celery app given (`app:` in the file, or --app)"
+    if tasks.error is not None:
+        return f"task names not checked: cannot import Celery app {tasks.app!r}: {tasks.error}"
+    return f"task names checked against Celery app {tasks.app!r}: {len(tasks.own)} tasks"
+
+
+@main.command()
+@common_options
+@APP
+@FORMAT
+@click.pass_context
+@reports_errors
+def routes(ctx: click.Context, /, app: str | None, fmt: str, **given: str | None) -> None:
+    """Show where each task goes: the rule that picks it, the exchange and key, the queues it lands in."""
+    loaded, tasks = _checked(ctx, app, **given)
+    topology = loaded.topology
+    names = tasks.own if tasks is not None and tasks.error is None else known_task_names(topology)
+    rows = [_route_row(topology, name) for name in names]
+    if fmt == "json":
+        out.print_json(data={"tasks": rows, "note": _tasks_line(tasks)})
+        return
+    table = Table("task", "rule (line)", "exchange", "routing key", "queues")
+    for row in rows:
+        queues = ", ".join(row["queues"]) or "[bold red]DROPPED[/]"
+        table.add_row(
+            row["task"], f"{row['rule']} ({row['line']})", row["exchange"] or "(default)", row["routing_key"], queues
+        )
+    out.print(table)
+    out.print(_tasks_line(tasks), markup=False)
+
+
+def _route_row(topology: Topology, name: str) -> dict[str, Any]:
+    route = route_for(topology, name)
+    destination = route_destination(topology, route)
+    delivery = deliver(topology, destination.exchange, task_message(destination, name)) if destination else None
+    origin = route.origin if route is not None else topology.default_queue_origin
+    return {
+        "task": name,
+        "rule": route.pattern if route is not None else "default_queue",
+        "line": origin.line if origin else None,
+        "exchange": destination.exchange if destination else None,
+        "routing_key": destination.routing_key if destination else None,
+        "queues": list(delivery.queues) if delivery else [],
+    }
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of routing.yaml (for yaml-language-server and other editors)."""
+    click.echo(json.dumps(json_schema(), indent=2))
 
 
 @main.command()

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from enum import Enum
 
-from topology.live import LiveBinding, LiveState
-from topology.model import Topology
+from topology.live import LiveBinding, LiveState, binding_arguments
+from topology.model import Queue, Severity, Topology
 from topology.routing import tasks_by_queue
 
 # Objects RabbitMQ and Celery make for themselves: never drift. Celery's worker control (pidbox),
@@ -15,9 +14,8 @@ from topology.routing import tasks_by_queue
 CELERY_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"})
 
 
-class Severity(str, Enum):
-    ERROR = "error"  # drift: the broker does not do what routing.yaml says
-    WARNING = "warning"  # the topology is right but tasks will not get processed (no consumer)
+# Severity.ERROR: drift, the broker does not do what routing.yaml says.
+# Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,8 @@ def _exchanges(topology: Topology, live: LiveState) -> Iterator[Finding]:
                 ("type", exchange.type.value, found.type),
                 ("durable", exchange.durable, found.durable),
                 ("auto_delete", exchange.auto_delete, found.auto_delete),
+                ("internal", exchange.internal, found.internal),
+                ("arguments", dict(exchange.arguments), found.arguments),
             ],
         )
     declared = {e.name for e in topology.exchanges}
@@ -87,9 +87,11 @@ def _queues(topology: Topology, live: LiveState) -> Iterator[Finding]:
             "queue_mismatch",
             subject,
             [
+                ("type", queue.type.value, found.type),
                 ("durable", queue.durable, found.durable),
-                ("auto_delete", False, found.auto_delete),
+                ("auto_delete", queue.auto_delete, found.auto_delete),
                 ("exclusive", False, found.exclusive),
+                ("arguments", dict(queue.arguments), found.arguments),
             ],
         )
     declared = {q.name for q in topology.queues}
@@ -99,10 +101,20 @@ def _queues(topology: Topology, live: LiveState) -> Iterator[Finding]:
 
 
 def _bindings(topology: Topology, live: LiveState) -> Iterator[Finding]:
-    wanted = {LiveBinding(b.exchange, q.name, "queue", b.routing_key) for q, b in topology.bindings()}
+    wanted = {
+        LiveBinding(
+            b.exchange,
+            d.name,
+            "queue" if isinstance(d, Queue) else "exchange",
+            b.routing_key,
+            binding_arguments(b.arguments),
+        )
+        for d, b in topology.all_bindings()
+    }
     for binding in sorted(wanted - live.bindings, key=_binding_order):
         # a missing queue or exchange is reported on its own; its bindings are missing with it.
-        if binding.source in live.exchanges and binding.destination in live.queues:
+        destinations = live.queues if binding.destination_type == "queue" else live.exchanges
+        if binding.source in live.exchanges and binding.destination in destinations:
             yield _drift(
                 "missing_binding",
                 _binding_subject(binding),
@@ -111,9 +123,8 @@ def _bindings(topology: Topology, live: LiveState) -> Iterator[Finding]:
     declared_exchanges = {e.name for e in topology.exchanges}
     declared_queues = {q.name for q in topology.queues}
     for binding in sorted(live.bindings - wanted, key=_binding_order):
-        ours = binding.source in declared_exchanges or (
-            binding.destination_type == "queue" and binding.destination in declared_queues
-        )
+        declared = declared_queues if binding.destination_type == "queue" else declared_exchanges
+        ours = binding.source in declared_exchanges or binding.destination in declared
         if ours and binding.source != "":
             yield _drift(
                 "extra_binding",
@@ -122,14 +133,15 @@ def _bindings(topology: Topology, live: LiveState) -> Iterator[Finding]:
             )
 
 
-def _binding_order(binding: LiveBinding) -> tuple[str, str, str]:
-    return (binding.source, binding.destination, binding.routing_key)
+def _binding_order(binding: LiveBinding) -> tuple[str, str, str, str]:
+    return (binding.source, binding.destination, binding.routing_key, repr(binding.arguments))
 
 
 def _binding_subject(binding: LiveBinding) -> str:
+    headers = f", headers {dict(binding.arguments)}" if binding.arguments else ""
     return (
         f"binding {binding.source!r} -> {binding.destination_type} {binding.destination!r} "
-        f"(routing key {binding.routing_key!r})"
+        f"(routing key {binding.routing_key!r}{headers})"
     )
 
 

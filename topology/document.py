@@ -1,46 +1,218 @@
 """The routing.yaml file format: a strict schema, its error messages, and its translation to the model.
 
-The schema describes what a user writes (shorthands, defaults); ``to_topology`` turns a checked
-document into the model, attaching each object's place in the file.
+The schema describes what a user writes (shorthands, named options, durations and sizes);
+``to_topology`` turns a checked document into the model, attaching each object's place in the file.
+RabbitMQ's own rules (what each queue type accepts) are checked later, on the model, by ``broker_rules``.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
-from topology.model import Binding, Exchange, ExchangeType, Problem, Queue, Route, ScheduleEntry, Topology
+from topology.model import (
+    ALTERNATE_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_ROUTING_KEY,
+    DELAYED_TYPE,
+    MATCH,
+    Binding,
+    Exchange,
+    ExchangeType,
+    Origin,
+    Problem,
+    Queue,
+    QueueType,
+    Route,
+    ScheduleEntry,
+    Topology,
+)
+from topology.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
 from topology.yaml_source import Path, Positions
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+def _milliseconds(value: Any) -> Any:
+    """RabbitMQ counts these in milliseconds; a bare number would be read as either, so a unit is required."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"write a unit: {value}ms or {value}s, say ({DURATION_HINT})")
+    return round(parse_duration(value) * 1000) if isinstance(value, str) else value
+
+
+def _size(value: Any) -> Any:
+    return parse_size(value) if isinstance(value, str) else value
+
+
+_DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$", "description": DURATION_HINT}
+Seconds = Annotated[
+    float,
+    Field(gt=0),
+    BeforeValidator(_duration),
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, _DURATION_SCHEMA]}),
+]
+Milliseconds = Annotated[int, Field(ge=0), BeforeValidator(_milliseconds), WithJsonSchema(_DURATION_SCHEMA)]
+Bytes = Annotated[
+    int,
+    Field(ge=0),
+    BeforeValidator(_size),
+    WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string", "description": SIZE_HINT}]}),
+]
+
+
+def _table_value(value: Any) -> Any:
+    """AMQP table values pika can send: text, whole numbers, true/false (no floats, no nesting)."""
+    if isinstance(value, (str, int, bool)):
+        return value
+    raise ValueError(f"should be text, a whole number or true/false, got {_show(value)}")
+
+
+def _header_value(value: Any) -> Any:
+    return value if value is None else _table_value(value)
+
+
+_SCALAR_SCHEMA = {"type": ["string", "integer", "boolean"]}
+ArgumentValue = Annotated[Any, BeforeValidator(_table_value), WithJsonSchema(_SCALAR_SCHEMA)]
+HeaderValue = Annotated[
+    Any,
+    BeforeValidator(_header_value),
+    WithJsonSchema({"type": ["string", "integer", "boolean", "null"], "description": "null: the header is present"}),
+]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class ExchangeDoc(_Strict):
-    type: Literal["direct", "topic", "fanout", "headers"]
-    durable: bool = True
-    auto_delete: bool = False
+def _one_or_many(value: Any) -> Any:
+    """`routing_key: a` and `routing_key: [a, b]` (one binding per key) both work."""
+    return [value] if isinstance(value, str) else value
 
 
 class BindingDoc(_Strict):
-    exchange: str
-    routing_key: str = ""
+    exchange: str = Field(description="The source exchange.")
+    routing_key: Annotated[
+        list[str],
+        BeforeValidator(_one_or_many),
+        WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+    ] = Field(default=[""], description="One key, or a list of keys (one binding each).")
+    match: Literal["all", "any"] | None = Field(default=None, description="Headers exchanges: x-match.")
+    headers: dict[str, HeaderValue] | None = Field(default=None, description="Headers exchanges: values to match.")
+
+
+class ExchangeDoc(_Strict):
+    type: Literal["direct", "topic", "fanout", "headers", "x-delayed-message", "x-consistent-hash"]
+    durable: bool = True
+    auto_delete: bool = False
+    internal: bool = Field(default=False, description="Only other exchanges may publish to it.")
+    alternate_exchange: str | None = Field(default=None, description="Receives what this exchange cannot route.")
+    delayed_type: Literal["direct", "topic", "fanout", "headers"] | None = Field(
+        default=None, description="x-delayed-message: how the exchange routes once the delay is over."
+    )
+    arguments: dict[str, ArgumentValue] = {}
+    bindings: list[BindingDoc] = Field(default=[], description="Exchange-to-exchange bindings into this exchange.")
+
+    def named_arguments(self) -> dict[str, tuple[str, Any]]:
+        """x-argument -> (the option it was written as, its wire value)."""
+        named = {ALTERNATE_EXCHANGE: ("alternate_exchange", self.alternate_exchange)}
+        named[DELAYED_TYPE] = ("delayed_type", self.delayed_type)
+        return {arg: written for arg, written in named.items() if written[1] is not None}
+
+    @model_validator(mode="after")
+    def _not_twice(self) -> ExchangeDoc:
+        _check_not_twice(self.named_arguments(), self.arguments)
+        return self
+
+
+def _check_not_twice(named: dict[str, tuple[str, Any]], raw: dict[str, Any]) -> None:
+    twice = [f"{arg} (as {key} and in arguments)" for arg, (key, _) in named.items() if arg in raw]
+    if twice:
+        raise ValueError(f"set twice: {', '.join(twice)}; keep one")
+
+
+QUEUE_OPTIONS = {
+    "message_ttl": "x-message-ttl",
+    "expires": "x-expires",
+    "max_length": "x-max-length",
+    "max_length_bytes": "x-max-length-bytes",
+    "overflow": "x-overflow",
+    "dead_letter_exchange": DEAD_LETTER_EXCHANGE,
+    "dead_letter_routing_key": DEAD_LETTER_ROUTING_KEY,
+    "dead_letter_strategy": "x-dead-letter-strategy",
+    "max_priority": "x-max-priority",
+    "delivery_limit": "x-delivery-limit",
+    "single_active_consumer": "x-single-active-consumer",
+    "queue_mode": "x-queue-mode",
+    "queue_version": "x-queue-version",
+    "max_age": "x-max-age",
+    "stream_max_segment_size_bytes": "x-stream-max-segment-size-bytes",
+}
+"""Named queue options and the x-argument each one sets."""
 
 
 class QueueDoc(_Strict):
+    type: Literal["classic", "quorum", "stream"] = "classic"
     durable: bool = True
+    auto_delete: bool = False
+    message_ttl: Milliseconds | None = None
+    expires: Milliseconds | None = None
+    max_length: Annotated[int, Field(ge=0)] | None = None
+    max_length_bytes: Bytes | None = None
+    overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] | None = None
+    dead_letter_exchange: str | None = None
+    dead_letter_routing_key: str | None = None
+    dead_letter_strategy: Literal["at-most-once", "at-least-once"] | None = None
+    max_priority: Annotated[int, Field(ge=1, le=255)] | None = None
+    delivery_limit: Annotated[int, Field(ge=0)] | None = None
+    single_active_consumer: bool | None = None
+    queue_mode: Literal["default", "lazy"] | None = None
+    queue_version: Literal[1, 2] | None = None
+    max_age: Seconds | None = None
+    stream_max_segment_size_bytes: Bytes | None = None
+    arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
+
+    def named_arguments(self) -> dict[str, tuple[str, Any]]:
+        """x-argument -> (the option it was written as, its wire value)."""
+        return {
+            QUEUE_OPTIONS[key]: (key, _wire_value(key, value))
+            for key, value in self.model_dump(include=set(QUEUE_OPTIONS)).items()
+            if value is not None
+        }
+
+    @model_validator(mode="after")
+    def _not_twice(self) -> QueueDoc:
+        if "x-queue-type" in self.arguments:
+            raise ValueError("write the queue type as `type:`, not as x-queue-type in arguments")
+        _check_not_twice(self.named_arguments(), self.arguments)
+        return self
+
+
+def _wire_value(option: str, value: Any) -> Any:
+    return f"{round(value)}s" if option == "max_age" else value
 
 
 class RouteDoc(_Strict):
     queue: str | None = None
     exchange: str | None = None
     routing_key: str | None = None
+    priority: Annotated[int, Field(ge=0, le=255)] | None = None
 
     @model_validator(mode="after")
     def _one_destination(self) -> RouteDoc:
@@ -56,20 +228,52 @@ def _queue_shorthand(value: Any) -> Any:
     return {"queue": value} if isinstance(value, str) else value
 
 
+class ScheduleOptionsDoc(_Strict):
+    priority: Annotated[int, Field(ge=0, le=255)] | None = None
+    expires: Seconds | None = Field(default=None, description="Drop the task if not started within this time.")
+
+
 class ScheduleDoc(_Strict):
     task: str
-    every: Annotated[float, Field(gt=0)]
+    every: Seconds | None = Field(default=None, description="Seconds (a number) or a duration.")
+    cron: str | None = Field(
+        default=None, description='Five fields: minute hour day-of-month month day-of-week, "0 3 * * *".'
+    )
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     queue: str | None = None
+    options: ScheduleOptionsDoc = ScheduleOptionsDoc()
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> ScheduleDoc:
+        if (self.every is None) == (self.cron is None):
+            raise ValueError("a schedule entry runs either `every` (seconds or a duration) or on `cron`")
+        return self
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_line(cls, value: str | None) -> str | None:
+        if value is not None:
+            from topology.celery_config import crontab_for  # Celery is imported only when a file uses cron
+
+            crontab_for(value)
+        return value
+
+
+RouteEntry = Annotated[RouteDoc, BeforeValidator(_queue_shorthand)]
 
 
 class Document(_Strict):
+    """routing.yaml: the exchanges, queues and bindings on the broker, and how Celery routes tasks to them."""
+
     exchanges: dict[str, ExchangeDoc] = {}
     queues: dict[str, QueueDoc] = {}
-    routes: dict[str, Annotated[RouteDoc, BeforeValidator(_queue_shorthand)]] = {}
+    routes: dict[str, RouteEntry] = Field(
+        default={}, description="Task name, glob (tasks.*) or /regex/ -> queue; first match wins, exact names first."
+    )
     default_queue: str
     schedule: dict[str, ScheduleDoc] = {}
+    app: str | None = Field(default=None, description="The Celery app (as for `celery -A`), to check task names.")
 
 
 @dataclass(frozen=True)
@@ -112,7 +316,11 @@ def _set_aside(data: Any, broken: set[Path]) -> dict[str, Any] | None:
     """`data` with each broken entry replaced by a placeholder or dropped; None if the breakage is wider."""
     if not isinstance(data, dict) or any(len(loc) != 2 or loc[0] not in _ENTRY_SECTIONS for loc in broken):
         return None
-    pruned = {key: dict(value) if key in _ENTRY_SECTIONS else value for key, value in data.items()}
+    if any(not isinstance(data.get(section), dict) for section, _ in broken):
+        return None
+    pruned = {
+        key: dict(value) if key in _ENTRY_SECTIONS and isinstance(value, dict) else value for key, value in data.items()
+    }
     for section, name in broken:
         if section in _PLACEHOLDERS:
             pruned[str(section)][name] = _PLACEHOLDERS[str(section)]
@@ -147,8 +355,15 @@ def _problem(detail: ErrorDetails, positions: Positions) -> Problem:
         return Problem(f"missing required key {loc[-1]!r}{where}", positions.of_key(loc[:-1]))
     if kind in _TYPE_NAMES:
         message = f"{name} should be {_TYPE_NAMES[kind]}, got {_show(detail['input'])}"
+    elif kind == "literal_error":
+        choices = re.findall(r"'([^']*)'|(\d+)", str(detail.get("ctx", {}).get("expected", "")))
+        allowed = [text or number for text, number in choices]
+        close = difflib.get_close_matches(str(detail["input"]), allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        message = f"{name} should be one of {', '.join(allowed)}; got {_show(detail['input'])}{hint}"
     elif kind == "value_error":
         message = detail["msg"].removeprefix("Value error, ")
+        message = f"{name}: {message}" if len(loc) > 2 else message  # entry-wide rules speak for themselves
     else:
         message = f"{name}: {detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(detail['input'])}"
     return Problem(message, positions.of_value(loc))
@@ -192,38 +407,100 @@ def _unannotated(annotation: Any) -> Any:
 
 def to_topology(doc: Document, positions: Positions) -> Topology:
     return Topology(
-        exchanges=tuple(
-            Exchange(name, ExchangeType(e.type), e.durable, e.auto_delete, positions.of_key(("exchanges", name)))
-            for name, e in doc.exchanges.items()
-        ),
-        queues=tuple(
-            Queue(
-                name,
-                q.durable,
-                tuple(
-                    Binding(b.exchange, b.routing_key, positions.of_value(("queues", name, "bindings", i)))
-                    for i, b in enumerate(q.bindings)
-                ),
-                positions.of_key(("queues", name)),
-            )
-            for name, q in doc.queues.items()
-        ),
+        exchanges=tuple(_exchange(name, e, positions) for name, e in doc.exchanges.items()),
+        queues=tuple(_queue(name, q, positions) for name, q in doc.queues.items()),
         routes=tuple(
-            Route(pattern, r.queue, r.exchange, r.routing_key or "", positions.of_key(("routes", pattern)))
+            Route(pattern, r.queue, r.exchange, r.routing_key or "", r.priority, positions.of_key(("routes", pattern)))
             for pattern, r in doc.routes.items()
         ),
         default_queue=doc.default_queue,
         default_queue_origin=positions.of_value(("default_queue",)),
-        schedule=tuple(
-            ScheduleEntry(
-                name,
-                s.task,
-                s.every,
-                tuple(s.args),
-                tuple(s.kwargs.items()),
-                s.queue,
-                positions.of_key(("schedule", name)),
-            )
-            for name, s in doc.schedule.items()
-        ),
+        schedule=tuple(_schedule_entry(name, s, positions) for name, s in doc.schedule.items()),
+        app=doc.app,
     )
+
+
+def _bindings(docs: list[BindingDoc], at: Path, positions: Positions) -> tuple[Binding, ...]:
+    """One model binding per routing key; headers bindings carry x-match and the header values."""
+    bindings = []
+    for i, doc in enumerate(docs):
+        arguments: dict[str, Any] = {}
+        if doc.match is not None or doc.headers is not None:
+            arguments = {MATCH: doc.match or "all", **(doc.headers or {})}
+        several = len(doc.routing_key) > 1
+        for k, key in enumerate(doc.routing_key):
+            origin = positions.of_value((*at, i, "routing_key", k) if several else (*at, i))
+            bindings.append(Binding(doc.exchange, key, arguments, origin))
+    return tuple(bindings)
+
+
+def _exchange(name: str, doc: ExchangeDoc, positions: Positions) -> Exchange:
+    at: Path = ("exchanges", name)
+    arguments, origins = _arguments(at, doc.named_arguments(), doc.arguments, positions)
+    return Exchange(
+        name,
+        ExchangeType(doc.type),
+        doc.durable,
+        doc.auto_delete,
+        doc.internal,
+        arguments,
+        _bindings(doc.bindings, (*at, "bindings"), positions),
+        positions.of_key(at),
+        origins,
+    )
+
+
+def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
+    at: Path = ("queues", name)
+    arguments, origins = _arguments(at, doc.named_arguments(), doc.arguments, positions)
+    return Queue(
+        name,
+        QueueType(doc.type),
+        doc.durable,
+        doc.auto_delete,
+        arguments,
+        _bindings(doc.bindings, (*at, "bindings"), positions),
+        positions.of_key(at),
+        origins,
+    )
+
+
+_SETTINGS = ("type", "durable", "auto_delete", "internal")
+
+
+def _arguments(
+    at: Path, named: dict[str, tuple[str, Any]], raw: dict[str, Any], positions: Positions
+) -> tuple[dict[str, Any], dict[str, Origin]]:
+    """The wire table from named options and raw `arguments`, and where each setting and entry was written."""
+    values = {arg: value for arg, (_, value) in named.items()} | dict(raw)
+    origins = {key: positions.keys[(*at, key)] for key in _SETTINGS if (*at, key) in positions.keys}
+    origins |= {arg: positions.of_key((*at, key)) for arg, (key, _) in named.items()}
+    origins |= {arg: positions.of_key((*at, "arguments", arg)) for arg in raw}
+    return values, origins
+
+
+def _schedule_entry(name: str, doc: ScheduleDoc, positions: Positions) -> ScheduleEntry:
+    options = {k: v for k, v in doc.options.model_dump().items() if v is not None}
+    return ScheduleEntry(
+        name,
+        doc.task,
+        doc.every,
+        doc.cron,
+        tuple(doc.args),
+        tuple(doc.kwargs.items()),
+        doc.queue,
+        tuple(options.items()),
+        positions.of_key(("schedule", name)),
+    )
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of routing.yaml, for editors (yaml-language-server) and CI."""
+    schema = Document.model_json_schema()
+    routes = schema["properties"]["routes"]
+    routes["additionalProperties"] = {
+        "anyOf": [{"type": "string", "description": "A queue name."}, routes["additionalProperties"]]
+    }
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "routing.yaml (celery-topology)"
+    return schema

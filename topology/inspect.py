@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from topology.amqp import AmqpClient, QueueCounts
-from topology.diff import Finding, Severity, diff
+from topology.diff import Finding, diff
 from topology.live import LiveState
 from topology.management import ManagementClient
-from topology.model import Topology
+from topology.model import Severity, Topology
 
 
 @dataclass(frozen=True)

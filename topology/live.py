@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +23,18 @@ class LiveQueue:
     durable: bool
     auto_delete: bool = False
     exclusive: bool = False
-    arguments: dict[str, Any] = field(default_factory=dict, compare=False)
+    arguments: dict[str, Any] = field(default_factory=dict, compare=False)  # x-queue-type excepted: see `type`
+    type: str = "classic"
     messages_ready: int | None = None
     consumers: int | None = None
+
+
+BindingArguments = tuple[tuple[str, Any], ...]
+
+
+def binding_arguments(arguments: Mapping[str, Any]) -> BindingArguments:
+    """A binding's header arguments in a hashable, order-free form: part of a binding's identity."""
+    return tuple(sorted(arguments.items()))
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class LiveBinding:
     destination: str
     destination_type: str
     routing_key: str
+    arguments: BindingArguments = ()
 
 
 @dataclass(frozen=True)

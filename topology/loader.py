@@ -1,18 +1,27 @@
-"""Find, read and check routing.yaml: a Topology, or InvalidTopology listing every problem at once."""
+"""Find, read and check routing.yaml: a Topology with its warnings, or InvalidTopology listing every error."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from topology.checks import check_references, check_topology
 from topology.document import parse_document, to_topology
 from topology.errors import InvalidTopology
-from topology.model import Origin, Problem, Topology
+from topology.interpolation import interpolate
+from topology.model import Origin, Problem, Severity, Topology
 from topology.yaml_source import read_yaml
 
 DEFAULT_FILE = "routing.yaml"
 FILE_ENV = "TOPOLOGY_FILE"
+
+
+@dataclass(frozen=True)
+class Loaded:
+    topology: Topology
+    warnings: tuple[Problem, ...]
 
 
 def topology_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -20,28 +29,50 @@ def topology_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(explicit or os.environ.get(FILE_ENV) or DEFAULT_FILE)
 
 
-def load_topology(path: str | os.PathLike[str] | None = None) -> Topology:
+def load(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    registered: Collection[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Loaded:
+    """Read and check the file; `registered` (the Celery app's task names) adds the task-name checks."""
     file = topology_path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise InvalidTopology([Problem(f"cannot read the topology file: {reason}", Origin(str(file), 1, 1))]) from None
-    return parse_topology(text, str(file))
+    return check_text(text, str(file), registered=registered, environ=environ)
+
+
+def load_topology(path: str | os.PathLike[str] | None = None) -> Topology:
+    return load(path).topology
 
 
 def parse_topology(text: str, file: str = DEFAULT_FILE) -> Topology:
+    return check_text(text, file).topology
+
+
+def check_text(
+    text: str,
+    file: str = DEFAULT_FILE,
+    *,
+    registered: Collection[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Loaded:
     source = read_yaml(text, file)
     if source.data is None and source.problems:
         raise InvalidTopology(source.problems)
-    parsed = parse_document(source.data, source.positions)
-    problems = source.problems + parsed.problems
+    interpolated = interpolate(source.data, source.positions, os.environ if environ is None else environ)
+    parsed = parse_document(interpolated.data, source.positions)
+    problems = source.problems + interpolated.problems + parsed.problems
     if parsed.document is None:
         if parsed.partial is not None:
             problems += check_references(to_topology(parsed.partial, source.positions))
         raise InvalidTopology(problems)
     topology = to_topology(parsed.document, source.positions)
-    problems += check_topology(topology)
-    if problems:
+    problems += check_topology(topology, registered)
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
         raise InvalidTopology(problems)
-    return topology
+    return Loaded(topology, tuple(InvalidTopology(problems).problems))

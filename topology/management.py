@@ -5,7 +5,6 @@ Thin edge: turns JSON into `live` dataclasses and HTTP failures into one-line Br
 
 from __future__ import annotations
 
-from dataclasses import fields
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote
@@ -13,7 +12,7 @@ from urllib.parse import quote
 import httpx
 
 from topology.errors import BrokerUnavailable
-from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState
+from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState, binding_arguments
 from topology.settings import Endpoint
 
 TIMEOUT_SECONDS = 10.0
@@ -40,15 +39,20 @@ class ManagementClient:
     def state(self, vhost: str) -> LiveState:
         """Every exchange, queue and binding of `vhost` (a 404 means the vhost does not exist)."""
         v = _segment(vhost)
-        exchanges = [LiveExchange(**_pick(e, LiveExchange)) for e in self._get(f"/exchanges/{v}", vhost)]
+        exchanges = [_exchange(e) for e in self._get(f"/exchanges/{v}", vhost)]
         queues = [_queue(q) for q in self._get(f"/queues/{v}", vhost)]
-        bindings = [LiveBinding(**_pick(b, LiveBinding)) for b in self._get(f"/bindings/{v}", vhost)]
+        bindings = [_binding(b) for b in self._get(f"/bindings/{v}", vhost)]
         return LiveState(
             vhost=vhost,
             exchanges={e.name: e for e in exchanges},
             queues={q.name: q for q in queues},
             bindings=frozenset(bindings),
         )
+
+    def exchange_types(self) -> frozenset[str]:
+        """The exchange types this broker offers: built-in ones plus those of enabled plugins."""
+        overview = self._request("GET", "/overview")
+        return frozenset(t["name"] for t in overview.get("exchange_types", []))
 
     def vhost_exists(self, vhost: str) -> bool:
         return self._request("GET", f"/vhosts/{_segment(vhost)}", allow_404=True) is not None
@@ -99,18 +103,38 @@ def _segment(name: str) -> str:
     return quote(name, safe="")
 
 
-def _pick(record: dict[str, Any], cls: type[LiveExchange] | type[LiveBinding]) -> dict[str, Any]:
-    return {f.name: record[f.name] for f in fields(cls) if f.name in record}
+def _exchange(record: dict[str, Any]) -> LiveExchange:
+    return LiveExchange(
+        name=record["name"],
+        type=record["type"],
+        durable=record["durable"],
+        auto_delete=record["auto_delete"],
+        internal=record.get("internal", False),
+        arguments=record.get("arguments") or {},
+    )
 
 
 def _queue(record: dict[str, Any]) -> LiveQueue:
     # message and consumer counts from the API lag by a statistics interval; AMQP gives them live.
+    arguments = dict(record.get("arguments") or {})
+    queue_type = str(arguments.pop("x-queue-type", None) or record.get("type") or "classic")
     return LiveQueue(
         name=record["name"],
         durable=record["durable"],
         auto_delete=record["auto_delete"],
         exclusive=bool(record.get("exclusive") or record.get("owner_pid_details")),
-        arguments=record.get("arguments") or {},
+        arguments=arguments,
+        type=queue_type,
+    )
+
+
+def _binding(record: dict[str, Any]) -> LiveBinding:
+    return LiveBinding(
+        source=record["source"],
+        destination=record["destination"],
+        destination_type=record["destination_type"],
+        routing_key=record["routing_key"],
+        arguments=binding_arguments(record.get("arguments") or {}),
     )
 
 

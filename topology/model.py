@@ -6,9 +6,15 @@ came from, so that checks made anywhere later can still point the user at a line
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
+
+Arguments = Mapping[str, Any]
+"""An AMQP field table: x-arguments of a queue or exchange, or the header arguments of a binding."""
 
 
 @dataclass(frozen=True)
@@ -23,15 +29,22 @@ class Origin:
         return f"{self.file}:{self.line}:{self.column}"
 
 
+class Severity(str, Enum):
+    ERROR = "error"  # tasks would be lost, or RabbitMQ would refuse: nothing may be applied
+    WARNING = "warning"  # legal, but probably not what was meant
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with a topology file, reported with its place."""
 
     message: str
     origin: Origin | None = None
+    severity: Severity = Severity.ERROR
 
     def __str__(self) -> str:
-        return f"{self.origin}: {self.message}" if self.origin else self.message
+        label = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.origin}: {label}{self.message}" if self.origin else f"{label}{self.message}"
 
 
 class ExchangeType(str, Enum):
@@ -39,32 +52,91 @@ class ExchangeType(str, Enum):
     TOPIC = "topic"
     FANOUT = "fanout"
     HEADERS = "headers"
+    DELAYED_MESSAGE = "x-delayed-message"
+    CONSISTENT_HASH = "x-consistent-hash"
+
+    @property
+    def plugin(self) -> str | None:
+        """The RabbitMQ plugin that provides this type, for types that are not built in."""
+        return _PLUGINS.get(self)
 
 
-@dataclass(frozen=True)
-class Exchange:
-    name: str
-    type: ExchangeType = ExchangeType.DIRECT
-    durable: bool = True
-    auto_delete: bool = False
-    origin: Origin | None = field(default=None, compare=False)
+_PLUGINS = {
+    ExchangeType.DELAYED_MESSAGE: "rabbitmq_delayed_message_exchange",
+    ExchangeType.CONSISTENT_HASH: "rabbitmq_consistent_hash_exchange",
+}
+
+ALTERNATE_EXCHANGE = "alternate-exchange"
+DELAYED_TYPE = "x-delayed-type"
+DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange"
+DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key"
+MATCH = "x-match"
+
+
+class QueueType(str, Enum):
+    CLASSIC = "classic"
+    QUORUM = "quorum"
+    STREAM = "stream"
 
 
 @dataclass(frozen=True)
 class Binding:
-    """Messages published to `exchange` with `routing_key` reach the queue holding this binding."""
+    """Messages published to `exchange` that match `routing_key` (or, on headers exchanges, the header
+    `arguments`) pass to the queue or exchange holding this binding."""
 
     exchange: str
     routing_key: str = ""
+    arguments: Arguments = field(default_factory=dict)
     origin: Origin | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
-class Queue:
+class Exchange:
+    """An exchange. `arguments` is the full table sent on declare (alternate-exchange, x-delayed-type
+    included); `bindings` are exchange-to-exchange bindings that feed this exchange from others."""
+
     name: str
+    type: ExchangeType = ExchangeType.DIRECT
     durable: bool = True
+    auto_delete: bool = False
+    internal: bool = False
+    arguments: Arguments = field(default_factory=dict)
     bindings: tuple[Binding, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+
+    @property
+    def alternate_exchange(self) -> str | None:
+        value = self.arguments.get(ALTERNATE_EXCHANGE)
+        return value if isinstance(value, str) else None
+
+    @property
+    def routing_type(self) -> ExchangeType | None:
+        """How this exchange matches bindings: a delayed-message exchange routes as its x-delayed-type."""
+        if self.type is not ExchangeType.DELAYED_MESSAGE:
+            return self.type
+        delayed = self.arguments.get(DELAYED_TYPE)
+        return next((t for t in ExchangeType if t.value == delayed), None)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A queue. `arguments` is the full x-argument table sent on declare, named options included
+    (x-queue-type excepted: that is `type`); `origins` says where each setting and x-argument was written."""
+
+    name: str
+    type: QueueType = QueueType.CLASSIC
+    durable: bool = True
+    auto_delete: bool = False
+    arguments: Arguments = field(default_factory=dict)
+    bindings: tuple[Binding, ...] = ()
+    origin: Origin | None = field(default=None, compare=False)
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+
+    def declare_arguments(self) -> dict[str, Any]:
+        """What goes on the wire: classic is RabbitMQ's default, so it is not spelled out."""
+        typed = {} if self.type is QueueType.CLASSIC else {"x-queue-type": self.type.value}
+        return {**self.arguments, **typed}
 
 
 @dataclass(frozen=True)
@@ -75,35 +147,68 @@ class Destination:
     routing_key: str
 
 
+class PatternKind(str, Enum):
+    EXACT = "exact"
+    GLOB = "glob"  # '*' anywhere, as Celery's task_routes
+    REGEX = "regex"  # written /.../ in routing.yaml, as re.compile() keys in task_routes
+
+
 @dataclass(frozen=True)
 class Route:
-    """A Celery task route: tasks whose name matches `pattern` go to a queue or an exchange.
+    """A Celery task route: tasks whose name matches `pattern` go to a queue or to an exchange.
 
-    `pattern` is an exact task name or a glob (``tasks.*``), as in Celery's ``task_routes``.
-    Exactly one of `queue` or `exchange` is set; `routing_key` goes with `exchange`.
+    Exactly one of `queue` or `exchange` is set; `routing_key` goes with `exchange`. Matching follows
+    ``celery.app.routes.MapRoute``: exact names first, then globs and regexes in file order, each tried
+    with ``re.match`` (anchored at the start only, like Celery).
     """
 
     pattern: str
     queue: str | None = None
     exchange: str | None = None
     routing_key: str = ""
+    priority: int | None = None
     origin: Origin | None = field(default=None, compare=False)
 
     @property
-    def is_glob(self) -> bool:
-        return "*" in self.pattern
+    def kind(self) -> PatternKind:
+        if len(self.pattern) > 1 and self.pattern.startswith("/") and self.pattern.endswith("/"):
+            return PatternKind.REGEX
+        return PatternKind.GLOB if "*" in self.pattern else PatternKind.EXACT
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled pattern Celery tries for globs and regexes; None for exact names."""
+        if self.kind is PatternKind.REGEX:
+            return re.compile(self.pattern[1:-1])
+        if self.kind is PatternKind.GLOB:
+            return re.compile(glob_to_regex(self.pattern))
+        return None
+
+    def matches(self, task_name: str) -> bool:
+        regex = self.regex
+        return task_name == self.pattern if regex is None else regex.match(task_name) is not None
+
+
+def glob_to_regex(glob: str) -> str:
+    """Celery's ``glob_to_re``: punctuation but '*' escaped, '*' becomes '.*' (so '*' crosses dots)."""
+    return "".join("\\" + c if c in _GLOB_QUOTED else c for c in glob).replace("*", ".*")
+
+
+_GLOB_QUOTED = frozenset("!\"#$%&'()+,-./:;<=>?@[\\]^_`{|}~")
 
 
 @dataclass(frozen=True)
 class ScheduleEntry:
-    """A celery beat entry: send `task` every `every` seconds, to `queue` if set, else where its route says."""
+    """A celery beat entry: send `task` every `every` seconds or on `cron`, with publish `options`."""
 
     name: str
     task: str
-    every: float
+    every: float | None = None
+    cron: str | None = None
     args: tuple[Any, ...] = ()
     kwargs: tuple[tuple[str, Any], ...] = ()
     queue: str | None = None
+    options: tuple[tuple[str, Any], ...] = ()
     origin: Origin | None = field(default=None, compare=False)
 
 
@@ -114,14 +219,43 @@ class Topology:
     default_queue: str
     routes: tuple[Route, ...] = ()
     schedule: tuple[ScheduleEntry, ...] = ()
+    app: str | None = None
     default_queue_origin: Origin | None = field(default=None, compare=False)
 
     def exchange(self, name: str) -> Exchange | None:
-        return next((e for e in self.exchanges if e.name == name), None)
+        return self._exchanges_by_name.get(name)
 
     def queue(self, name: str) -> Queue | None:
-        return next((q for q in self.queues if q.name == name), None)
+        return self._queues_by_name.get(name)
+
+    def all_bindings(self) -> tuple[tuple[Queue | Exchange, Binding], ...]:
+        """Exchange-to-exchange bindings, then queue bindings: the order to declare them in."""
+        pairs: list[tuple[Queue | Exchange, Binding]] = [*self.exchange_bindings(), *self.bindings()]
+        return tuple(pairs)
+
+    def bindings_from(self, exchange: str) -> tuple[tuple[Queue | Exchange, Binding], ...]:
+        """What `exchange` routes to: (destination queue or exchange, binding), in declaration order."""
+        return self._bindings_by_source.get(exchange, ())
+
+    @cached_property
+    def _exchanges_by_name(self) -> dict[str, Exchange]:
+        return {e.name: e for e in self.exchanges}
+
+    @cached_property
+    def _queues_by_name(self) -> dict[str, Queue]:
+        return {q.name: q for q in self.queues}
+
+    @cached_property
+    def _bindings_by_source(self) -> dict[str, tuple[tuple[Queue | Exchange, Binding], ...]]:
+        edges: dict[str, list[tuple[Queue | Exchange, Binding]]] = {}
+        for destination, binding in self.all_bindings():
+            edges.setdefault(binding.exchange, []).append((destination, binding))
+        return {source: tuple(found) for source, found in edges.items()}
 
     def bindings(self) -> tuple[tuple[Queue, Binding], ...]:
         """Every (queue, binding) pair, in file order."""
         return tuple((q, b) for q in self.queues for b in q.bindings)
+
+    def exchange_bindings(self) -> tuple[tuple[Exchange, Binding], ...]:
+        """Every (destination exchange, binding) pair: exchange-to-exchange bindings, in file order."""
+        return tuple((e, b) for e in self.exchanges for b in e.bindings)

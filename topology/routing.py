@@ -1,24 +1,65 @@
-"""Where a task's messages go: Celery's route lookup and RabbitMQ's exchange matching, as pure functions.
+"""Where a task's messages go: Celery's route lookup and RabbitMQ's routing, as pure functions.
 
-Celery (``celery.app.routes.MapRoute``) looks a task name up among exact-name routes first,
-then tries glob routes in file order; a task no route matches goes to the default queue.
-A route to a queue is published through that queue's first binding (see ``celery_config``), so
-what reaches a queue is decided by the exchanges and bindings declared in the file.
+Celery (``celery.app.routes.MapRoute``) looks a task name up among exact-name routes first, then
+tries glob and regex routes in file order; a task no route matches goes to the default queue. A
+route to a queue is published through that queue's first binding (see ``celery_config``), so what
+reaches a queue is decided by the exchanges and bindings declared in the file.
+
+RabbitMQ's side follows the broker: direct (equal keys), topic (`*` one word, `#` zero or more),
+fanout (all), headers (x-match all/any over typed values), exchange-to-exchange hops, and an
+exchange's alternate exchange when that exchange itself matches no binding. A consistent-hash
+exchange delivers one copy to one of its bindings.
 """
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
-from topology.model import Destination, ExchangeType, Queue, Route, Topology
+from topology.model import MATCH, Binding, Destination, Exchange, ExchangeType, Queue, Route, Topology
+
+
+class _Unknown:
+    """A header whose value is not known before the task is sent (its id, or the name for a glob route)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = _Unknown()
+# Headers of a Celery (protocol 2) task message whose values differ per message.
+_PER_MESSAGE_HEADERS = ("id", "root_id", "parent_id", "group", "retries", "eta", "expires", "timelimit", "origin")
+
+
+@dataclass(frozen=True)
+class Message:
+    routing_key: str
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+
+def task_message(destination: Destination, task_name: str | None) -> Message:
+    """The message Celery publishes for `task_name` (None: any task the route may match)."""
+    headers: dict[str, Any] = {"lang": "py", "task": UNKNOWN if task_name is None else task_name}
+    headers.update(dict.fromkeys(_PER_MESSAGE_HEADERS, UNKNOWN))
+    return Message(destination.routing_key, headers)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The queues a message may land in, and how many copies are delivered (a consistent-hash
+    exchange picks one of its queues, so its queues count once between them)."""
+
+    queues: tuple[str, ...]
+    copies: int
 
 
 def route_for(topology: Topology, task_name: str) -> Route | None:
     """The route Celery picks for `task_name`, or None when it falls to the default queue."""
     for route in topology.routes:
-        if not route.is_glob and route.pattern == task_name:
+        if route.regex is None and route.pattern == task_name:
             return route
-    return next((r for r in topology.routes if r.is_glob and fnmatchcase(task_name, r.pattern)), None)
+    return next((r for r in topology.routes if r.regex is not None and r.matches(task_name)), None)
 
 
 def queue_destination(queue: Queue) -> Destination:
@@ -39,10 +80,10 @@ def route_destination(topology: Topology, route: Route | None) -> Destination | 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching: words split on '.', '*' is exactly one word, '#' zero or more words."""
-    return _words_match(pattern.split("."), routing_key.split("."))
+    return _words_match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
 
 
-def _words_match(pattern: list[str], words: list[str]) -> bool:
+def _words_match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
     if not pattern:
         return not words
     head, rest = pattern[0], pattern[1:]
@@ -53,47 +94,106 @@ def _words_match(pattern: list[str], words: list[str]) -> bool:
     return (head == "*" or head == words[0]) and _words_match(rest, words[1:])
 
 
-def binding_matches(exchange_type: ExchangeType, binding_key: str, routing_key: str) -> bool:
-    """Whether a message with `routing_key` passes a binding with `binding_key`.
-
-    Headers bindings without header arguments match every message (x-match=all over nothing).
-    """
-    if exchange_type is ExchangeType.DIRECT:
-        return binding_key == routing_key
-    if exchange_type is ExchangeType.TOPIC:
-        return topic_matches(binding_key, routing_key)
-    return True
+def headers_match(arguments: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
+    """RabbitMQ's headers exchange: keys starting 'x-' are not matched; a null value means 'present';
+    values match only within the same type (1 is not '1'); x-match 'all' (the default) or 'any'."""
+    conditions = [(key, value) for key, value in arguments.items() if not key.startswith("x-")]
+    results = (_header_matches(headers, key, value) for key, value in conditions)
+    return any(results) if arguments.get(MATCH) == "any" else all(results)
 
 
-def queues_reached(topology: Topology, destination: Destination) -> tuple[str, ...]:
-    """Names of the declared queues a message published to `destination` lands in."""
-    if destination.exchange == "":
-        return (destination.routing_key,) if topology.queue(destination.routing_key) else ()
-    exchange = topology.exchange(destination.exchange)
-    if exchange is None:
-        return ()
-    reached = (
-        queue.name
-        for queue, binding in topology.bindings()
-        if binding.exchange == exchange.name
-        and binding_matches(exchange.type, binding.routing_key, destination.routing_key)
-    )
-    return tuple(dict.fromkeys(reached))
+def _header_matches(headers: Mapping[str, Any], key: str, wanted: Any) -> bool:
+    if key not in headers:
+        return False
+    found = headers[key]
+    if wanted is None or found is UNKNOWN:
+        return True
+    return _type_class(found) is _type_class(wanted) and found == wanted
 
 
-def tasks_by_queue(topology: Topology) -> dict[str, list[str]]:
+def _type_class(value: Any) -> type:
+    return bool if isinstance(value, bool) else int if isinstance(value, int) else type(value)
+
+
+def binding_matches(kind: ExchangeType | None, binding: Binding, message: Message) -> bool:
+    """Whether `message` passes `binding` on an exchange that routes as `kind`."""
+    if kind is ExchangeType.DIRECT:
+        return binding.routing_key == message.routing_key
+    if kind is ExchangeType.TOPIC:
+        return topic_matches(binding.routing_key, message.routing_key)
+    if kind is ExchangeType.HEADERS:
+        return headers_match(binding.arguments, message.headers)
+    return kind in (ExchangeType.FANOUT, ExchangeType.CONSISTENT_HASH)
+
+
+def deliver(topology: Topology, exchange: str, message: Message) -> Delivery:
+    """Where RabbitMQ puts `message` published to `exchange` ('' is the default exchange)."""
+    groups = _groups(topology, exchange, message, frozenset())
+    queues = dict.fromkeys(q for group in groups for q in sorted(group))
+    return Delivery(tuple(queues), len(set(groups)))
+
+
+def _groups(topology: Topology, name: str, message: Message, seen: frozenset[str]) -> list[frozenset[str]]:
+    """Each group is one copy of the message, landing in one of the group's queues."""
+    if name == "":
+        return [frozenset({message.routing_key})] if topology.queue(message.routing_key) else []
+    exchange = topology.exchange(name)
+    if exchange is None or name in seen:
+        return []
+    seen = seen | {name}
+    matched = [d for d, b in topology.bindings_from(name) if binding_matches(exchange.routing_type, b, message)]
+    groups = [group for destination in matched for group in _groups_of(topology, destination, message, seen)]
+    if not matched and exchange.alternate_exchange is not None:
+        return _groups(topology, exchange.alternate_exchange, message, seen)
+    if exchange.type is ExchangeType.CONSISTENT_HASH and groups:
+        return [frozenset().union(*groups)]
+    return groups
+
+
+def _groups_of(
+    topology: Topology, destination: Queue | Exchange, message: Message, seen: frozenset[str]
+) -> list[frozenset[str]]:
+    if isinstance(destination, Queue):
+        return [frozenset({destination.name})]
+    return _groups(topology, destination.name, message, seen)
+
+
+def known_task_names(topology: Topology, registered: Iterable[str] = ()) -> list[str]:
+    """Every concrete task name the file or the Celery app mentions: registered tasks, exact-name
+    routes and schedule entries, in that order."""
+    exact = [r.pattern for r in topology.routes if r.regex is None]
+    return list(dict.fromkeys([*registered, *exact, *(s.task for s in topology.schedule)]))
+
+
+def route_deliveries(
+    topology: Topology, route: Route | None, names: Iterable[str]
+) -> list[tuple[str | None, Delivery]]:
+    """For each task name among `names` that `route` applies to (None when none is known), where it lands."""
+    destination = route_destination(topology, route)
+    if destination is None:
+        return []
+    candidates: list[str | None]
+    if route is not None and route.regex is None:
+        candidates = [route.pattern]
+    else:
+        candidates = [name for name in names if route_for(topology, name) == route] or [None]
+    return [(name, deliver(topology, destination.exchange, task_message(destination, name))) for name in candidates]
+
+
+def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[str, list[str]]:
     """For each queue that tasks are routed to, the task names and route patterns that land there.
 
-    Tasks named anywhere in the file count: route patterns and schedule entries. The default
-    queue is always routed to, since every task without a route ends up there.
+    Tasks named anywhere in the file (or registered in the app) count. The default queue is always
+    routed to, since every task without a route ends up there.
     """
-    known = dict.fromkeys([r.pattern for r in topology.routes] + [s.task for s in topology.schedule])
+    names = known_task_names(topology, registered)
     routed: dict[str, list[str]] = {topology.default_queue: []}
-    for name in known:
-        route = next((r for r in topology.routes if r.pattern == name), None) or route_for(topology, name)
-        destination = route_destination(topology, route)
-        for queue in queues_reached(topology, destination) if destination else ():
-            routed.setdefault(queue, []).append(name)
+    for route in (*topology.routes, None):
+        for name, delivery in route_deliveries(topology, route, names):
+            label = route.pattern if route is not None else name
+            for queue in delivery.queues:
+                if label is not None and label not in routed.setdefault(queue, []):
+                    routed[queue].append(label)
     for entry in topology.schedule:
         if entry.queue is not None and entry.task not in routed.setdefault(entry.queue, []):
             routed[entry.queue].append(entry.task)

@@ -1,0 +1,48 @@
+"""The Celery app behind routing.yaml, imported the way `celery -A` does, for its registered task names.
+
+Importing runs the user's code; any failure becomes a reason to print, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from topology.loader import FILE_ENV
+
+BUILTIN_PREFIX = "celery."
+
+
+@dataclass(frozen=True)
+class AppTasks:
+    """The app's task names (Celery's own `celery.*` tasks included: routes may name them), or why not."""
+
+    app: str
+    names: frozenset[str] = frozenset()
+    error: str | None = None
+
+    @property
+    def own(self) -> list[str]:
+        """The app's own tasks, sorted: what `routes` lists."""
+        return sorted(n for n in self.names if not n.startswith(BUILTIN_PREFIX))
+
+
+def app_tasks(app: str, topology_file: Path) -> AppTasks:
+    """Import `app` (module, module:attribute, or package with .celery) configured from `topology_file`."""
+    os.environ[FILE_ENV] = str(topology_file.resolve())  # the app loads routing.yaml: the same file
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        from celery.app.utils import find_app
+
+        celery_app = find_app(app)
+        celery_app.loader.import_default_modules()
+        names = frozenset(celery_app.tasks.keys())
+    except Exception as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return AppTasks(app, error=f"{type(error).__name__}: {reason}")
+    except SystemExit as error:
+        return AppTasks(app, error=f"the app exited while importing (code {error.code})")
+    return AppTasks(app, names)

@@ -1,0 +1,173 @@
+"""Routes proven before anything runs: follow every route through the declared exchanges and bindings.
+
+A route whose messages reach no queue loses its tasks silently (error); one that reaches several queues
+runs its tasks more than once (warning); a queue that nothing can reach is dead weight (warning). With
+the Celery app's task names, every route and schedule entry must name a task that exists.
+Pure: takes a Topology (and task names), yields Problems.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+from topology.model import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_ROUTING_KEY,
+    Destination,
+    Exchange,
+    Origin,
+    Problem,
+    Route,
+    Severity,
+    Topology,
+)
+from topology.routing import (
+    Delivery,
+    deliver,
+    known_task_names,
+    queue_destination,
+    route_deliveries,
+    route_destination,
+    task_message,
+)
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """Tasks sent one way: who sends them, where they are published, and what they should reach."""
+
+    label: str
+    destination: Destination
+    origin: Origin | None
+    target_queue: str | None = None
+    priority: int | None = None
+
+
+def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterator[Problem]:
+    names = known_task_names(topology, registered)
+    reached: set[str] = set()
+    for route in (*topology.routes, None):
+        destination = route_destination(topology, route)
+        if destination is None:
+            continue
+        for name, delivery in route_deliveries(topology, route, names):
+            reached.update(delivery.queues)
+            yield from _sent_problems(topology, _sent(topology, route, name, destination), delivery)
+    for entry in topology.schedule:
+        queue = topology.queue(entry.queue) if entry.queue is not None else None
+        if queue is not None:
+            destination = queue_destination(queue)
+            delivery = deliver(topology, destination.exchange, task_message(destination, entry.task))
+            reached.update(delivery.queues)
+            sent = _Sent(f"schedule entry {entry.name!r}", destination, entry.origin, queue.name)
+            yield from _sent_problems(topology, sent, delivery)
+    yield from _unreachable_queues(topology, reached)
+
+
+def _sent(topology: Topology, route: Route | None, name: str | None, destination: Destination) -> _Sent:
+    if route is None:
+        return _Sent("tasks without a route", destination, topology.default_queue_origin, topology.default_queue)
+    label = f"route {route.pattern!r}" + (f" (task {name!r})" if route.regex is not None and name else "")
+    return _Sent(label, destination, route.origin, route.queue, route.priority)
+
+
+def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Iterator[Problem]:
+    destination = sent.destination
+    exchange = topology.exchange(destination.exchange)
+    via = f"exchange {destination.exchange!r} with routing key {destination.routing_key!r}"
+    if exchange is not None and exchange.internal:
+        yield Problem(
+            f"{sent.label} publishes to {via}, which is internal: RabbitMQ refuses publishing to it "
+            "(403) and closes the channel",
+            sent.origin,
+        )
+        return
+    goes = f"goes to queue {sent.target_queue!r}, published to" if sent.target_queue else "goes to"
+    if not delivery.queues:
+        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", sent.origin)
+        return
+    if sent.target_queue is not None and sent.target_queue not in delivery.queues:
+        landed = ", ".join(repr(q) for q in delivery.queues)
+        yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", sent.origin)
+    if delivery.copies > 1:
+        landed = ", ".join(repr(q) for q in delivery.queues)
+        yield Problem(
+            f"{sent.label} reaches {delivery.copies} queues ({landed}): each task would run once per queue",
+            sent.origin,
+            Severity.WARNING,
+        )
+    for name in delivery.queues if sent.priority is not None else ():
+        queue = topology.queue(name)
+        if queue is not None and "x-max-priority" not in queue.arguments:
+            yield Problem(
+                f"{sent.label} sets priority {sent.priority}, but queue {name!r} has no max_priority, "
+                "so RabbitMQ ignores it",
+                sent.origin,
+                Severity.WARNING,
+            )
+
+
+def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Problem]:
+    """Queues that neither a route nor any binding chain from a publishable exchange can reach."""
+    seen: set[str] = set()
+    pending = [e.name for e in topology.exchanges if not e.internal]
+    for queue_name in list(reached):
+        pending.extend(_dead_letter_targets(topology, queue_name, reached))
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        exchange = topology.exchange(name)
+        if exchange is not None and exchange.alternate_exchange is not None:
+            pending.append(exchange.alternate_exchange)
+        for destination, _ in topology.bindings_from(name):
+            if isinstance(destination, Exchange):
+                pending.append(destination.name)
+            elif destination.name not in reached:
+                reached.add(destination.name)
+                pending.extend(_dead_letter_targets(topology, destination.name, reached))
+    for queue in topology.queues:
+        if queue.name not in reached:
+            yield Problem(
+                f"queue {queue.name!r} is reached by no route and no binding: nothing would ever arrive in it",
+                queue.origin,
+                Severity.WARNING,
+            )
+
+
+def _dead_letter_targets(topology: Topology, queue_name: str, reached: set[str]) -> list[str]:
+    """Dead-lettered messages go on from a reached queue: to its DLX, or by name through the default exchange."""
+    queue = topology.queue(queue_name)
+    exchange = queue.arguments.get(DEAD_LETTER_EXCHANGE) if queue is not None else None
+    if exchange == "" and queue is not None:
+        reached.add(str(queue.arguments.get(DEAD_LETTER_ROUTING_KEY, queue_name)))
+        return []
+    return [exchange] if isinstance(exchange, str) else []
+
+
+def check_task_names(topology: Topology, registered: Collection[str]) -> Iterator[Problem]:
+    """Every route and schedule entry names a task the Celery app registers ('tasks.taskA', not 'demo.taskA')."""
+    for route in topology.routes:
+        if route.regex is None and route.pattern not in registered:
+            yield Problem(
+                f"route {route.pattern!r} names a task the Celery app does not register"
+                f"{_close(route.pattern, registered)}",
+                route.origin,
+            )
+        elif route.regex is not None and not any(route.matches(name) for name in registered):
+            yield Problem(f"route {route.pattern!r} matches no task the Celery app registers", route.origin)
+    for entry in topology.schedule:
+        if entry.task not in registered:
+            yield Problem(
+                f"schedule entry {entry.name!r} sends task {entry.task!r}, which the Celery app does not register"
+                f"{_close(entry.task, registered)}",
+                entry.origin,
+            )
+
+
+def _close(name: str, registered: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(registered), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
