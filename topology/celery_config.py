@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from topology.model import Destination, PatternKind, Queue, Topology
+from topology.celery_worker import WORKER_CONSUMER
 from topology.routing import queue_destination
 from topology.settings import BROKER_ENV, DEFAULT_BROKER_URL
 
@@ -154,6 +155,7 @@ def celery_settings(
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_consumer": WORKER_CONSUMER,
         "beat_schedule": beat_schedule(topology),
     }
 
