@@ -22,8 +22,8 @@ import kombu
 from celery import Celery
 from celery.schedules import crontab
 
-from topology.model import Destination, PatternKind, Queue, Topology
 from topology.celery_worker import WORKER_CONSUMER
+from topology.model import Destination, PatternKind, Queue, Topology
 from topology.routing import queue_destination
 from topology.settings import BROKER_ENV, DEFAULT_BROKER_URL
 

@@ -10,6 +10,8 @@ they are on classic queues.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from celery.worker.consumer import Consumer
 
 DELAYED_DELIVERY_STEP = "celery.worker.consumer.delayed_delivery:DelayedDelivery"
@@ -17,7 +19,9 @@ DELAYED_DELIVERY_STEP = "celery.worker.consumer.delayed_delivery:DelayedDelivery
 
 class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped here
     class Blueprint(Consumer.Blueprint):  # type: ignore[misc]
-        default_steps = [step for step in Consumer.Blueprint.default_steps if step != DELAYED_DELIVERY_STEP]
+        default_steps: ClassVar[list[str]] = [
+            step for step in Consumer.Blueprint.default_steps if step != DELAYED_DELIVERY_STEP
+        ]
 
 
 WORKER_CONSUMER = f"{__name__}:{TopologyConsumer.__name__}"
