@@ -6,6 +6,7 @@ Pure: takes a Topology, returns every Problem found (never stops at the first).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator
 
 from topology.broker_rules import check_broker_rules
@@ -17,9 +18,9 @@ MAX_NAME_BYTES = 255
 
 def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
     """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
-    references = list(check_references(topology))
+    references = [*check_references(topology), *_check_patterns(topology)]
     problems = [*_check_names(topology), *references, *check_broker_rules(topology)]
-    if not references:  # routes can only be followed through objects that exist
+    if not references:  # routes can only be followed through objects that exist, by patterns that compile
         problems += check_routes(topology, registered or ())
     if registered is not None:
         problems += check_task_names(topology, registered)
@@ -42,6 +43,14 @@ def _check_names(topology: Topology) -> Iterator[Problem]:
             message = _name_problem(kind, obj.name)
             if message:
                 yield Problem(message, obj.origin)
+
+
+def _check_patterns(topology: Topology) -> Iterator[Problem]:
+    for route in topology.routes:
+        try:
+            route.regex  # noqa: B018 - compiling is the check
+        except re.error as error:
+            yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
 
 
 def _undeclared(kind: str, name: str, declared: list[str]) -> str:

@@ -52,7 +52,7 @@ def _duration(value: Any) -> Any:
 def _milliseconds(value: Any) -> Any:
     """RabbitMQ counts these in milliseconds; a bare number would be read as either, so a unit is required."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"write a unit: {value}ms or {value}s, say ({DURATION_HINT})")
+        raise ValueError(f"{value} has no unit (RabbitMQ counts milliseconds): write {value}ms, or {value}s")
     return round(parse_duration(value) * 1000) if isinstance(value, str) else value
 
 
@@ -60,7 +60,11 @@ def _size(value: Any) -> Any:
     return parse_size(value) if isinstance(value, str) else value
 
 
-_DURATION_SCHEMA = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+$", "description": DURATION_HINT}
+_DURATION_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(\s*(\d+(\.\d+)?\s*(ms|s|m|h|d)\s*)+|.*\$\{[^}]+\}.*)$",  # or ${VAR:-default}
+    "description": DURATION_HINT,
+}
 Seconds = Annotated[
     float,
     Field(gt=0),

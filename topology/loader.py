@@ -65,14 +65,21 @@ def check_text(
         raise InvalidTopology(source.problems)
     interpolated = interpolate(source.data, source.positions, os.environ if environ is None else environ)
     parsed = parse_document(interpolated.data, source.positions)
-    problems = source.problems + interpolated.problems + parsed.problems
+    later = parsed.problems
     if parsed.document is None:
         if parsed.partial is not None:
-            problems += check_references(to_topology(parsed.partial, source.positions))
-        raise InvalidTopology(problems)
+            later += check_references(to_topology(parsed.partial, source.positions))
+        raise InvalidTopology(source.problems + interpolated.problems + _besides(later, interpolated.problems))
     topology = to_topology(parsed.document, source.positions)
-    problems += check_topology(topology, registered)
+    later += check_topology(topology, registered)
+    problems = source.problems + interpolated.problems + _besides(later, interpolated.problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise InvalidTopology(problems)
     return Loaded(topology, tuple(InvalidTopology(problems).problems))
+
+
+def _besides(problems: list[Problem], interpolation: list[Problem]) -> list[Problem]:
+    """A value whose interpolation failed is reported once: not again for what it then fails to be."""
+    failed = {p.origin for p in interpolation}
+    return [p for p in problems if p.origin not in failed]

@@ -68,7 +68,9 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
 
 def _sent(topology: Topology, route: Route | None, name: str | None, destination: Destination) -> _Sent:
     if route is None:
-        return _Sent("tasks without a route", destination, topology.default_queue_origin, topology.default_queue)
+        return _Sent(
+            "default_queue (tasks without a route)", destination, topology.default_queue_origin, topology.default_queue
+        )
     label = f"route {route.pattern!r}" + (f" (task {name!r})" if route.regex is not None and name else "")
     return _Sent(label, destination, route.origin, route.queue, route.priority)
 
@@ -169,5 +171,7 @@ def check_task_names(topology: Topology, registered: Collection[str]) -> Iterato
 
 
 def _close(name: str, registered: Collection[str]) -> str:
-    close = difflib.get_close_matches(name, list(registered), n=1, cutoff=0.6)
+    """A likely meant name: the same task in another module ('demo.taskA' -> 'tasks.taskA'), else a near spelling."""
+    same_task = sorted(r for r in registered if r.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1])
+    close = same_task or difflib.get_close_matches(name, list(registered), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

@@ -94,20 +94,23 @@ def _words_match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
     return (head == "*" or head == words[0]) and _words_match(rest, words[1:])
 
 
-def headers_match(arguments: Mapping[str, Any], headers: Mapping[str, Any]) -> bool:
+def headers_match(arguments: Mapping[str, Any], headers: Mapping[str, Any], *, unknown: bool = True) -> bool:
     """RabbitMQ's headers exchange: keys starting 'x-' are not matched; a null value means 'present';
-    values match only within the same type (1 is not '1'); x-match 'all' (the default) or 'any'."""
+    values match only within the same type (1 is not '1'); x-match 'all' (the default) or 'any'.
+    `unknown` is what an UNKNOWN header value is taken to do: match anything, or nothing."""
     conditions = [(key, value) for key, value in arguments.items() if not key.startswith("x-")]
-    results = (_header_matches(headers, key, value) for key, value in conditions)
+    results = (_header_matches(headers, key, value, unknown) for key, value in conditions)
     return any(results) if arguments.get(MATCH) == "any" else all(results)
 
 
-def _header_matches(headers: Mapping[str, Any], key: str, wanted: Any) -> bool:
+def _header_matches(headers: Mapping[str, Any], key: str, wanted: Any, unknown: bool) -> bool:
     if key not in headers:
         return False
     found = headers[key]
-    if wanted is None or found is UNKNOWN:
+    if wanted is None:
         return True
+    if found is UNKNOWN:
+        return unknown
     return _type_class(found) is _type_class(wanted) and found == wanted
 
 
@@ -115,47 +118,60 @@ def _type_class(value: Any) -> type:
     return bool if isinstance(value, bool) else int if isinstance(value, int) else type(value)
 
 
-def binding_matches(kind: ExchangeType | None, binding: Binding, message: Message) -> bool:
+def binding_matches(kind: ExchangeType | None, binding: Binding, message: Message, *, unknown: bool = True) -> bool:
     """Whether `message` passes `binding` on an exchange that routes as `kind`."""
     if kind is ExchangeType.DIRECT:
         return binding.routing_key == message.routing_key
     if kind is ExchangeType.TOPIC:
         return topic_matches(binding.routing_key, message.routing_key)
     if kind is ExchangeType.HEADERS:
-        return headers_match(binding.arguments, message.headers)
+        return headers_match(binding.arguments, message.headers, unknown=unknown)
     return kind in (ExchangeType.FANOUT, ExchangeType.CONSISTENT_HASH)
 
 
 def deliver(topology: Topology, exchange: str, message: Message) -> Delivery:
-    """Where RabbitMQ puts `message` published to `exchange` ('' is the default exchange)."""
-    groups = _groups(topology, exchange, message, frozenset())
+    """Where RabbitMQ puts `message` published to `exchange` ('' is the default exchange).
+
+    Headers not known in advance may match: `queues` counts every queue the message may reach,
+    `copies` only those it surely reaches, so that neither 'dropped' nor 'runs twice' is claimed wrongly.
+    """
+    groups = _Router(topology, message, unknown=True).groups(exchange, frozenset())
+    sure = _Router(topology, message, unknown=False).groups(exchange, frozenset())
     queues = dict.fromkeys(q for group in groups for q in sorted(group))
-    return Delivery(tuple(queues), len(set(groups)))
+    return Delivery(tuple(queues), len(set(sure)))
 
 
-def _groups(topology: Topology, name: str, message: Message, seen: frozenset[str]) -> list[frozenset[str]]:
-    """Each group is one copy of the message, landing in one of the group's queues."""
-    if name == "":
-        return [frozenset({message.routing_key})] if topology.queue(message.routing_key) else []
-    exchange = topology.exchange(name)
-    if exchange is None or name in seen:
-        return []
-    seen = seen | {name}
-    matched = [d for d, b in topology.bindings_from(name) if binding_matches(exchange.routing_type, b, message)]
-    groups = [group for destination in matched for group in _groups_of(topology, destination, message, seen)]
-    if not matched and exchange.alternate_exchange is not None:
-        return _groups(topology, exchange.alternate_exchange, message, seen)
-    if exchange.type is ExchangeType.CONSISTENT_HASH and groups:
-        return [frozenset().union(*groups)]
-    return groups
+@dataclass(frozen=True)
+class _Router:
+    topology: Topology
+    message: Message
+    unknown: bool
 
+    def groups(self, name: str, seen: frozenset[str]) -> list[frozenset[str]]:
+        """Each group is one copy of the message, landing in one of the group's queues."""
+        if name == "":
+            key = self.message.routing_key
+            return [frozenset({key})] if self.topology.queue(key) else []
+        exchange = self.topology.exchange(name)
+        if exchange is None or name in seen:
+            return []
+        seen = seen | {name}
+        matched = [
+            destination
+            for destination, binding in self.topology.bindings_from(name)
+            if binding_matches(exchange.routing_type, binding, self.message, unknown=self.unknown)
+        ]
+        groups = [group for destination in matched for group in self.groups_of(destination, seen)]
+        if not matched and exchange.alternate_exchange is not None:
+            return self.groups(exchange.alternate_exchange, seen)
+        if exchange.type is ExchangeType.CONSISTENT_HASH and groups:
+            return [frozenset().union(*groups)]
+        return groups
 
-def _groups_of(
-    topology: Topology, destination: Queue | Exchange, message: Message, seen: frozenset[str]
-) -> list[frozenset[str]]:
-    if isinstance(destination, Queue):
-        return [frozenset({destination.name})]
-    return _groups(topology, destination.name, message, seen)
+    def groups_of(self, destination: Queue | Exchange, seen: frozenset[str]) -> list[frozenset[str]]:
+        if isinstance(destination, Queue):
+            return [frozenset({destination.name})]
+        return self.groups(destination.name, seen)
 
 
 def known_task_names(topology: Topology, registered: Iterable[str] = ()) -> list[str]:
