@@ -98,11 +98,12 @@ class Broker:
         return process
 
     def worker(self, queue: str, file: Path, name: str | None = None) -> subprocess.Popen[str]:
-        """A real worker consuming `queue`, returned once the broker sees its consumer."""
+        """A real worker consuming `queue` (or several: 'a,b'), returned once the broker sees its consumers."""
         process = self.start(
             "worker", "-l", "info", "-P", "solo", "-n", f"{name or queue}-{self.vhost}@%h", "-Q", queue, file=file
         )
-        wait_until(lambda: self.consumers(queue) > 0, f"a worker consuming {queue!r}", process)
+        for each in queue.split(","):
+            wait_until(lambda each=each: self.consumers(each) > 0, f"a worker consuming {each!r}", process)
         return process
 
     def consumers(self, queue: str) -> int:

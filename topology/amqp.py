@@ -47,7 +47,7 @@ class Refusal:
         found = re.search(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$", self.text)
         if found:
             arg, wanted, current = found.groups()
-            return f"{arg} is {current} on the broker but {wanted} in routing.yaml"
+            return f"{arg} is {_value(current)} on the broker but {_value(wanted)} in routing.yaml"
         return self.text.split(" - ", 1)[-1]
 
 
@@ -130,6 +130,12 @@ class AmqpClient:
             ) from None
         except pika.exceptions.AMQPConnectionError as lost:
             raise BrokerUnavailable(f"lost the connection to RabbitMQ at {self.settings.broker}: {lost}") from None
+
+
+def _value(text: str) -> str:
+    """RabbitMQ's "the value '3' of type 'signedint'" as 3, and "none" as "not set"."""
+    typed = re.fullmatch(r"the value '(.*)' of type '\w+'", text)
+    return typed.group(1) if typed else "not set" if text == "none" else text
 
 
 def _exists(result: object) -> bool | Refusal:

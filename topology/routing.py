@@ -79,8 +79,13 @@ def route_destination(topology: Topology, route: Route | None) -> Destination | 
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
-    """AMQP topic matching: words split on '.', '*' is exactly one word, '#' zero or more words."""
-    return _words_match(tuple(pattern.split(".")), tuple(routing_key.split(".")))
+    """AMQP topic matching: words split on '.', '*' is exactly one word, '#' zero or more words.
+    An empty key (or binding key) is no words at all, as RabbitMQ splits it, not one empty word."""
+    return _words_match(_words(pattern), _words(routing_key))
+
+
+def _words(key: str) -> tuple[str, ...]:
+    return tuple(key.split(".")) if key else ()
 
 
 def _words_match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
