@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -57,14 +58,14 @@ def test_every_setting_knows_the_line_it_was_written_on() -> None:
     topology = load(FULL, environ={}).topology
     urgent = topology.queue("urgent")
     assert urgent is not None
-    assert urgent.origins["x-max-priority"].line == 21
-    assert urgent.bindings[0].origin is not None and urgent.bindings[0].origin.line == 25
-    assert [b.origin.line for b in urgent.bindings if b.origin] == [25]
+    assert urgent.origins["x-max-priority"].line == 22
+    assert urgent.bindings[0].origin is not None and urgent.bindings[0].origin.line == 26
+    assert [b.origin.line for b in urgent.bindings if b.origin] == [26]
     reports = topology.queue("reports")
-    line = FULL.read_text().splitlines()[18]
+    line = FULL.read_text().splitlines()[19]
     assert reports is not None and [(b.origin.line, b.origin.column) for b in reports.bindings if b.origin] == [
-        (19, line.index("report.*") + 1),
-        (19, line.index("report.#.urgent") + 1),
+        (20, line.index("report.*") + 1),
+        (20, line.index("report.#.urgent") + 1),
     ]
 
 
@@ -134,3 +135,11 @@ def test_the_json_schema_accepts_the_shipped_files_and_rejects_a_typo(tmp_path: 
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"queues": {"q": {"durabel": True}}, "default_queue": "q"}, schema)
     assert ExchangeType.CONSISTENT_HASH.value in schema["$defs"]["ExchangeDoc"]["properties"]["type"]["enum"]
+
+
+def test_the_committed_schema_file_is_the_generated_one() -> None:
+    """routing.schema.json is what editors read (see the first line of routing.yaml); it must not go stale."""
+    committed = (ROOT / "routing.schema.json").read_text()
+    assert committed == json.dumps(json_schema(), indent=2) + "\n", (
+        "run: python -m topology schema > routing.schema.json"
+    )
