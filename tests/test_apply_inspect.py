@@ -123,11 +123,13 @@ def test_extra_queue_and_exchange_are_drift_but_celery_internals_are_not(broker:
 
 
 def test_invalid_file_exits_2_without_traceback_or_broker_change(broker: Broker) -> None:
-    bad = broker.write(SEED.replace("routing_key: for_task_B}", "routing_key: for_task_B, colour: red}"))
+    text = SEED.replace("routing_key: for_task_B}", "routing_key: for_task_B, colour: red}")
+    line = next(n for n, content in enumerate(text.splitlines(), 1) if "colour" in content)
+    bad = broker.write(text)
     for command in ("validate", "apply", "inspect"):
         result = broker.cli(command, file=bad)
         assert result.returncode == 2, command
-        assert result.stderr.startswith(f"{bad}:9:") and "unknown key 'colour'" in result.stderr
+        assert result.stderr.startswith(f"{bad}:{line}:") and "unknown key 'colour'" in result.stderr
         assert "Traceback" not in result.stderr and result.stdout == ""
     with broker.management() as management:
         assert not {"default", "for_task_A", "for_task_B"} & set(management.state(broker.vhost).exchanges)

@@ -119,12 +119,13 @@ def _print_problems(problems: tuple[Problem, ...]) -> None:
 @reports_errors
 def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str | None) -> None:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
+    path = topology_path(_options(ctx, **given)["file"])  # before the app import sets $TOPOLOGY_FILE
     loaded, tasks = _checked(ctx, app, **given)
     _print_problems(loaded.warnings)
     topology = loaded.topology
     bindings = len(topology.all_bindings())
     out.print(
-        f"{topology_path(_options(ctx, **given)['file'])}: ok: {len(topology.exchanges)} exchanges, "
+        f"{path}: ok: {len(topology.exchanges)} exchanges, "
         f"{len(topology.queues)} queues, {bindings} bindings, {len(topology.routes)} routes, "
         f"{len(topology.schedule)} schedule entries, {len(loaded.warnings)} warnings",
         markup=False,
