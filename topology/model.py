@@ -238,6 +238,11 @@ class Topology:
         return self._bindings_by_source.get(exchange, ())
 
     @cached_property
+    def routes_by_headers(self) -> bool:
+        """Whether any exchange matches on message headers (a headers exchange, or one delayed as headers)."""
+        return any(e.routing_type is ExchangeType.HEADERS for e in self.exchanges)
+
+    @cached_property
     def _exchanges_by_name(self) -> dict[str, Exchange]:
         return {e.name: e for e in self.exchanges}
 

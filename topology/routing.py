@@ -141,7 +141,9 @@ def deliver(topology: Topology, exchange: str, message: Message) -> Delivery:
     `copies` only those it surely reaches, so that neither 'dropped' nor 'runs twice' is claimed wrongly.
     """
     groups = _Router(topology, message, unknown=True).groups(exchange, frozenset())
-    sure = _Router(topology, message, unknown=False).groups(exchange, frozenset())
+    # unknown headers only change anything where a headers exchange matches on them
+    uncertain = topology.routes_by_headers and any(v is UNKNOWN for v in message.headers.values())
+    sure = _Router(topology, message, unknown=False).groups(exchange, frozenset()) if uncertain else groups
     queues = dict.fromkeys(q for group in groups for q in sorted(group))
     return Delivery(tuple(queues), len(set(sure)))
 
