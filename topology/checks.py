@@ -62,13 +62,14 @@ def check_references(topology: Topology) -> Iterator[Problem]:
     """Every exchange and queue named anywhere is declared."""
     exchanges = [e.name for e in topology.exchanges]
     queues = [q.name for q in topology.queues]
+    exchange_names, queue_names = set(exchanges), set(queues)
 
     def exchange(who: str, name: str, origin: Origin | None) -> Iterator[Problem]:
-        if name not in exchanges:
+        if name not in exchange_names:
             yield Problem(f"{who} " + _undeclared("exchange", name, exchanges), origin)
 
     def queue(who: str, name: str, origin: Origin | None) -> Iterator[Problem]:
-        if name not in queues:
+        if name not in queue_names:
             yield Problem(f"{who} " + _undeclared("queue", name, queues), origin)
 
     for bound, binding in topology.all_bindings():

@@ -169,13 +169,13 @@ class Route:
     priority: int | None = None
     origin: Origin | None = field(default=None, compare=False)
 
-    @property
+    @cached_property
     def kind(self) -> PatternKind:
         if len(self.pattern) > 1 and self.pattern.startswith("/") and self.pattern.endswith("/"):
             return PatternKind.REGEX
         return PatternKind.GLOB if "*" in self.pattern else PatternKind.EXACT
 
-    @property
+    @cached_property
     def regex(self) -> re.Pattern[str] | None:
         """The compiled pattern Celery tries for globs and regexes; None for exact names."""
         if self.kind is PatternKind.REGEX:
@@ -236,6 +236,23 @@ class Topology:
     def bindings_from(self, exchange: str) -> tuple[tuple[Queue | Exchange, Binding], ...]:
         """What `exchange` routes to: (destination queue or exchange, binding), in declaration order."""
         return self._bindings_by_source.get(exchange, ())
+
+    def route_named(self, task_name: str) -> Route | None:
+        """The route whose pattern is exactly `task_name` (Celery tries these before any glob or regex)."""
+        return self._exact_routes.get(task_name)
+
+    @cached_property
+    def pattern_routes(self) -> tuple[Route, ...]:
+        """Glob and regex routes, in file order."""
+        return tuple(r for r in self.routes if r.regex is not None)
+
+    @cached_property
+    def _exact_routes(self) -> dict[str, Route]:
+        exact: dict[str, Route] = {}
+        for route in self.routes:
+            if route.regex is None:
+                exact.setdefault(route.pattern, route)
+        return exact
 
     @cached_property
     def routes_by_headers(self) -> bool:

@@ -56,10 +56,10 @@ class Delivery:
 
 def route_for(topology: Topology, task_name: str) -> Route | None:
     """The route Celery picks for `task_name`, or None when it falls to the default queue."""
-    for route in topology.routes:
-        if route.regex is None and route.pattern == task_name:
-            return route
-    return next((r for r in topology.routes if r.regex is not None and r.matches(task_name)), None)
+    exact = topology.route_named(task_name)
+    if exact is not None:
+        return exact
+    return next((r for r in topology.pattern_routes if r.matches(task_name)), None)
 
 
 def queue_destination(queue: Queue) -> Destination:
