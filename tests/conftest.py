@@ -18,10 +18,13 @@ import pytest
 
 from topology.errors import BrokerUnavailable
 from topology.management import ManagementClient
+from topology.model import DEFAULT_OWNER, OWNER_ARGUMENT
 from topology.settings import Settings, resolve_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "routing.yaml").read_text()
+OWNED = {OWNER_ARGUMENT: DEFAULT_OWNER}
+"""The marker `apply` puts on what it creates: a binding is removed by unbinding with its arguments."""
 BASE_BROKER = os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@localhost:5672/")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import SEED, Broker
+from tests.conftest import OWNED, SEED, Broker
 
 
 def apply_seed(broker: Broker) -> None:
@@ -54,8 +54,8 @@ def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -
         connection.channel().queue_declare("for_task_B", durable=False)
     result = broker.cli("apply", file=broker.write(SEED))
     assert result.returncode == 1
-    assert "conflict  queue    for_task_B  durable is 'false' on the broker but 'true' in routing.yaml" in result.stdout
-    assert f"rabbitmqctl -p {broker.vhost} delete_queue for_task_B" in result.stdout
+    assert "conflict  queue    for_task_B  durable is false on the broker but true in routing.yaml" in result.stdout
+    assert f"rabbitmqctl -p {broker.vhost} delete_queue for_task_B" in result.stdout and "--recreate" in result.stdout
     assert "NOT applied" in result.stdout and "nothing was changed" in result.stdout
     with broker.management() as management:
         state = management.state(broker.vhost)
@@ -66,7 +66,7 @@ def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -
 def test_deleted_binding_is_drift(broker: Broker) -> None:
     apply_seed(broker)
     with broker.connection() as connection:
-        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A")
+        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
     code, found = findings(broker)
     assert code == 1
     assert [(f["code"], f["subject"]) for f in found if f["severity"] == "error"] == [
@@ -136,10 +136,11 @@ def test_invalid_file_exits_2_without_traceback_or_broker_change(broker: Broker)
 
 
 def test_unreachable_broker_exits_3_with_one_line_and_no_password(broker: Broker) -> None:
-    result = broker.cli("apply", "--broker", "amqp://guest:SECRETPW@127.0.0.1:1//", file=broker.write(SEED))
+    unreachable = ("--broker", "amqp://guest:SECRETPW@127.0.0.1:1//", "--management-url", "http://127.0.0.1:2")
+    result = broker.cli("apply", *unreachable, file=broker.write(SEED))
     assert result.returncode == 3
     assert result.stderr.count("\n") == 1 and "connection refused" in result.stderr
-    assert "SECRETPW" not in result.stderr + result.stdout and "guest:***@127.0.0.1:1" in result.stderr
+    assert "SECRETPW" not in result.stderr + result.stdout and "guest:***@127.0.0.1:2" in result.stderr
 
 
 def test_wrong_password_exits_3_without_printing_it(broker: Broker) -> None:

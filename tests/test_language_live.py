@@ -64,10 +64,10 @@ def test_a_changed_argument_is_a_conflict_and_nothing_is_applied(broker: Broker)
     path = broker.write(FULL)
     applied = broker.cli("apply", file=path)
     assert applied.returncode == 1
-    # RabbitMQ names the first argument that differs: the TTL the broker's queue lacks.
-    assert (
-        "conflict  queue    urgent  x-message-ttl is not set on the broker but 30000 in routing.yaml" in applied.stdout
-    )
+    # every argument that differs is named, not only the first one RabbitMQ would refuse
+    assert "conflict  queue    urgent  " in applied.stdout
+    assert "x-message-ttl is not set on the broker but 30000 in routing.yaml" in applied.stdout
+    assert "x-max-priority is 3 on the broker but 10 in routing.yaml" in applied.stdout
     assert "nothing was changed" in applied.stdout
     with broker.management() as management:
         live = management.state(broker.vhost)

@@ -17,7 +17,6 @@ import pytest
 import yaml
 
 from tests.conftest import Broker
-from topology.amqp import AmqpClient
 from topology.apply import apply_topology
 from topology.loader import check_text
 from topology.model import Topology
@@ -92,8 +91,8 @@ def test_rabbitmq_routes_every_message_where_the_validator_predicts(broker: Brok
     rng = random.Random(seed)
     text = yaml.safe_dump(_scenario(rng))
     topology = check_text(text, f"scenario-{seed}.yaml", environ={}).topology
-    with AmqpClient(broker.settings) as amqp:
-        assert apply_topology(topology, amqp, None).ok
+    with broker.management() as management:
+        assert apply_topology(topology, broker.settings, management).ok
     messages = _messages(rng, 150)
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}
@@ -112,8 +111,8 @@ def test_topic_edge_cases_empty_keys_and_empty_words_match_as_rabbitmq_does(brok
     queues = {f"p{i}": {"bindings": [{"exchange": "topics", "routing_key": p}]} for i, p in enumerate(EDGE_PATTERNS)}
     text = yaml.safe_dump({"exchanges": {"topics": {"type": "topic"}}, "queues": queues, "default_queue": "p0"})
     topology = check_text(text, "edges.yaml", environ={}).topology
-    with AmqpClient(broker.settings) as amqp:
-        assert apply_topology(topology, amqp, None).ok
+    with broker.management() as management:
+        assert apply_topology(topology, broker.settings, management).ok
     messages = [Message(key) for key in EDGE_KEYS]
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from tests.conftest import ROOT, SEED, Broker, wait_until
+from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
 from topology.celery_config import configure
 from topology.loader import load_topology
 
@@ -55,7 +55,7 @@ def test_unrouted_add_lands_in_default(broker: Broker, seed: Path, client: Celer
 def test_deleted_binding_loses_the_task_as_inspect_warned(broker: Broker, seed: Path, client: Celery) -> None:
     """Why the tool exists: with the binding gone, RabbitMQ drops taskA and nothing else says so."""
     with broker.connection() as connection:
-        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A")
+        connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
     assert broker.cli("inspect", file=seed).returncode == 1
     client.send_task("tasks.taskA", (1, 2))
     client.send_task("tasks.add", (1, 2))

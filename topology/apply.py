@@ -1,130 +1,236 @@
-"""Make the broker hold routing.yaml's exchanges, queues and bindings, safely and idempotently.
+"""Make the broker hold routing.yaml: plan from one read of the vhost, then send only the difference.
 
-Everything is checked before anything changes: a passive declare tells whether an object exists,
-and re-declaring an existing one is RabbitMQ's own equivalence check (a no-op when it matches,
-a 406 that changes nothing when it does not). Only when no object conflicts are the missing ones
-created, exchanges first, then queues, then bindings.
+The plan finds every conflict before anything is sent; with one, nothing changes. Otherwise the
+changes go out in phases (policies; unbinds; deletes; exchanges and queues; bindings), each phase
+pipelined over several channels (see `pipeline`). Everything `apply` creates carries our owner
+marker (x-topology-owner), which is what lets `--prune` tell our objects from anybody else's.
+A lost connection is retried from a fresh read: every step is idempotent, so a rerun converges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from enum import Enum
-from functools import partial
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
-from topology.amqp import AmqpClient, Refusal
-from topology.errors import BrokerUnavailable
-from topology.live import LiveBinding, binding_arguments
+from topology.amqp import NOT_FOUND, Refusal
+from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState
 from topology.management import ManagementClient
-from topology.model import Queue, Topology
+from topology.model import OWNER_ARGUMENT, Exchange, Policy, Queue, Topology
+from topology.pipeline import ConnectionLost, Operation, Progress, run
+from topology.plan import NO_OPTIONS, Action, BindingTarget, Change, Plan, PlanOptions, plan
+from topology.settings import Settings
 
-
-class Status(str, Enum):
-    CREATED = "created"
-    UNCHANGED = "unchanged"
-    BOUND = "bound"  # binding declared; whether it existed before is unknown (no management API)
-    CONFLICT = "conflict"
-    FAILED = "failed"
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
 class Step:
+    """A change of the plan and what became of it: `status` is the action's past tense, or failed."""
+
     kind: str
     name: str
-    status: Status
+    status: str
     detail: str = ""
 
 
 @dataclass(frozen=True)
 class ApplyReport:
+    plan: Plan
     steps: tuple[Step, ...]
     note: str = ""
 
     @property
     def ok(self) -> bool:
-        return not any(s.status in (Status.CONFLICT, Status.FAILED) for s in self.steps)
+        return not any(s.status in (Action.CONFLICT.value, FAILED) for s in self.steps)
 
 
-def apply_topology(topology: Topology, amqp: AmqpClient, management: ManagementClient | None) -> ApplyReport:
-    vhost = amqp.settings.vhost
-    missing_plugins = _missing_plugins(topology, management)
-    if missing_plugins:
-        return ApplyReport(missing_plugins, "nothing was changed")
-    declares: list[tuple[str, str, object, Callable[[], Refusal | None]]] = [
-        ("exchange", e.name, amqp.exchange_exists(e.name), partial(amqp.declare_exchange, e))
-        for e in topology.exchanges
-    ]
-    declares += [("queue", q.name, amqp.queue_counts(q.name), partial(amqp.declare_queue, q)) for q in topology.queues]
-    checked = [(_check(kind, name, found, declare, vhost), declare) for kind, name, found, declare in declares]
-    if any(step.status is Status.CONFLICT for step, _ in checked):
-        return ApplyReport(tuple(s for s, _ in checked if s.status is Status.CONFLICT), "nothing was changed")
-    steps = [_create(step, declare) if step.status is Status.CREATED else step for step, declare in checked]
-    existing, note = _live_bindings(management, vhost)
-    for destination, binding in topology.all_bindings():
-        kind = "queue" if isinstance(destination, Queue) else "exchange"
-        headers = f" {dict(binding.arguments)}" if binding.arguments else ""
-        name = f"{binding.exchange} -> {kind} {destination.name} ({binding.routing_key!r}{headers})"
-        refusal = amqp.bind(destination, binding)
-        if refusal:
-            steps.append(Step("binding", name, Status.FAILED, refusal.explanation))
-        elif existing is None:
-            steps.append(Step("binding", name, Status.BOUND))
-        else:
-            live = LiveBinding(
-                binding.exchange, destination.name, kind, binding.routing_key, binding_arguments(binding.arguments)
-            )
-            steps.append(Step("binding", name, Status.UNCHANGED if live in existing else Status.CREATED))
-    return ApplyReport(tuple(steps), note)
+FAILED = "failed"
+ProgressFactory = Callable[[int], Progress]
+"""Given the number of operations about to be sent, a callback told as they complete."""
 
 
-def _missing_plugins(topology: Topology, management: ManagementClient | None) -> tuple[Step, ...]:
-    """Exchanges of a plugin type the broker does not offer: declaring one would close the connection (503)."""
-    plugin_typed = [e for e in topology.exchanges if e.type.plugin is not None]
-    if not plugin_typed or management is None:
-        return ()
-    available = management.exchange_types()
-    return tuple(
-        Step(
-            "exchange",
-            e.name,
-            Status.CONFLICT,
-            f"type {e.type.value!r} needs the {e.type.plugin} plugin, which is not enabled on this broker: "
-            f"`rabbitmq-plugins enable {e.type.plugin}`, then apply again",
+def read_plan(
+    topology: Topology,
+    settings: Settings,
+    management: ManagementClient,
+    options: PlanOptions = NO_OPTIONS,
+    state: LiveState | None = None,
+) -> Plan:
+    """The plan from one read of the vhost's definitions (`state`, if already read); queues that may be
+    deleted are asked over AMQP whether they are empty and consumed (the management API's counts lag)."""
+    state = state or management.state(settings.vhost)
+    if any(e.type.plugin for e in topology.exchanges):
+        state = replace(state, exchange_types=management.exchange_types())
+    planned = plan(topology, state, options)
+    unknown = planned.needs_counts()
+    if not unknown:
+        return planned
+    return plan(topology, with_counts(state, queue_counts(settings, unknown)), options)
+
+
+def queue_counts(settings: Settings, names: tuple[str, ...]) -> dict[str, tuple[int, int] | None]:
+    """(ready messages, consumers) of each queue, live from passive declares; None where it does not exist."""
+    operations = [Operation("queue_declare", {"queue": n, "passive": True}, n, waits=True) for n in names]
+    counts: dict[str, tuple[int, int] | None] = dict.fromkeys(names)
+    for outcome in run(settings, [operations]):
+        if outcome.refusal is not None and outcome.refusal.code != NOT_FOUND:
+            raise ConnectionLost(f"RabbitMQ refused to tell how many messages queue {outcome.operation.label!r} holds")
+        if outcome.reply is not None:
+            counts[outcome.operation.label] = (outcome.reply.message_count, outcome.reply.consumer_count)
+    return counts
+
+
+def with_counts(state: LiveState, counts: Mapping[str, tuple[int, int] | None]) -> LiveState:
+    """`state` with live counts for the queues asked about (a queue gone since the read is dropped)."""
+    queues = dict(state.queues)
+    for name, found in counts.items():
+        if found is None:
+            queues.pop(name, None)
+        elif name in queues:
+            queues[name] = replace(queues[name], messages_ready=found[0], consumers=found[1])
+    return replace(state, queues=queues)
+
+
+def apply_topology(
+    topology: Topology,
+    settings: Settings,
+    management: ManagementClient,
+    options: PlanOptions = NO_OPTIONS,
+    progress: ProgressFactory | None = None,
+    state: LiveState | None = None,
+) -> ApplyReport:
+    """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times."""
+    lost: list[str] = []
+    for attempt in range(1, ATTEMPTS + 1):
+        planned = read_plan(topology, settings, management, options, state if attempt == 1 else None)
+        try:
+            report = apply_plan(planned, settings, management, progress)
+        except ConnectionLost as error:
+            if attempt == ATTEMPTS:
+                raise
+            lost.append(str(error))
+            continue
+        if lost:
+            retried = f"retried after: {'; '.join(lost)}"
+            return replace(report, note=f"{report.note}; {retried}" if report.note else retried)
+        return report
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def apply_plan(
+    planned: Plan, settings: Settings, management: ManagementClient, progress: ProgressFactory | None = None
+) -> ApplyReport:
+    if planned.conflicts:
+        steps = tuple(_step(c, c.action.value) for c in planned.conflicts)
+        return ApplyReport(planned, steps, "nothing was changed")
+    for change in planned.of(Action.CREATE, Action.UPDATE):
+        if isinstance(change.target, Policy):
+            management.put_policy(planned.vhost, change.target)
+    phases = operations(planned)
+    total = sum(map(len, phases))
+    outcomes = run(settings, phases, progress=progress(total) if progress and total else None)
+    refused = {o.operation.label: o.refusal for o in outcomes if o.refusal is not None}
+    steps = tuple(_outcome(change, refused) for change in planned.changes)
+    return ApplyReport(planned, steps)
+
+
+def _step(change: Change, status: str, detail: str | None = None) -> Step:
+    return Step(change.kind, change.name, status, change.detail if detail is None else detail)
+
+
+def _outcome(change: Change, refused: Mapping[str, Refusal | None]) -> Step:
+    refusal = refused.get(change.subject)
+    if refusal is not None:
+        return _step(change, FAILED, refusal.explanation)
+    if change.action in (Action.CREATE, Action.UPDATE, Action.RECREATE, Action.DELETE):
+        return _step(change, change.action.done)
+    return _step(change, change.action.value)
+
+
+def operations(planned: Plan) -> list[list[Operation]]:
+    """The plan's AMQP operations in dependency order: unbind, delete, declare, bind."""
+    owner = planned.owner
+    unbind = [op for c in planned.of(Action.DELETE) if c.kind == "binding" for op in _unbind(c)]
+    delete = [op for c in planned.of(Action.DELETE, Action.RECREATE) if c.kind != "binding" for op in _delete(c)]
+    declare = [op for c in planned.of(Action.CREATE, Action.RECREATE) for op in _declare(c, owner)]
+    bind = [op for c in planned.of(Action.CREATE) if c.kind == "binding" for op in _bind(c, owner)]
+    return [unbind, delete, declare, bind]
+
+
+def _owned(arguments: Mapping[str, Any], owner: str) -> dict[str, Any]:
+    return {**arguments, OWNER_ARGUMENT: owner}
+
+
+def _declare(change: Change, owner: str) -> Iterator[Operation]:
+    target = change.target
+    if isinstance(target, Exchange):
+        arguments = {
+            "exchange": target.name,
+            "exchange_type": target.type.value,
+            "durable": target.durable,
+            "auto_delete": target.auto_delete,
+            "internal": target.internal,
+            "arguments": _owned(target.arguments, owner),
+        }
+        yield Operation("exchange_declare", arguments, change.subject)
+    elif isinstance(target, Queue):
+        arguments = {
+            "queue": target.name,
+            "durable": target.durable,
+            "auto_delete": target.auto_delete,
+            "arguments": _owned(target.declare_arguments(), owner),
+        }
+        yield Operation("queue_declare", arguments, change.subject)
+
+
+def _bind(change: Change, owner: str) -> Iterator[Operation]:
+    target = change.target
+    if not isinstance(target, BindingTarget):
+        return
+    binding = target.binding
+    arguments = {"routing_key": binding.routing_key, "arguments": _owned(binding.arguments, owner)}
+    if target.destination_type == "queue":
+        yield Operation(
+            "queue_bind", {"queue": target.destination, "exchange": binding.exchange, **arguments}, change.subject
         )
-        for e in plugin_typed
-        if e.type.value not in available
-    )
+    else:
+        yield Operation(
+            "exchange_bind",
+            {"destination": target.destination, "source": binding.exchange, **arguments},
+            change.subject,
+        )
 
 
-_FIXES = {
-    "exchange": "RabbitMQ cannot change an exchange in place: delete it (management UI, or "
-    "`rabbitmqadmin --vhost={vhost} delete exchange name={name}`) and apply again, "
-    "or make routing.yaml match the broker",
-    "queue": "RabbitMQ cannot change a queue in place: let workers drain it, delete it "
-    "(`rabbitmqctl -p {vhost} delete_queue {name}`) and apply again, or make routing.yaml match the broker",
-}
+def _unbind(change: Change) -> Iterator[Operation]:
+    found = change.target
+    if not isinstance(found, LiveBinding):
+        return
+    arguments = {"routing_key": found.routing_key, "arguments": _wire_arguments(found)}
+    if found.destination_type == "queue":
+        # queue.unbind has no nowait form in AMQP 0-9-1: this one waits for its reply
+        yield Operation(
+            "queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, change.subject, True
+        )
+    else:
+        yield Operation(
+            "exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, change.subject
+        )
 
 
-def _check(kind: str, name: str, found: object, redeclare: Callable[[], Refusal | None], vhost: str) -> Step:
-    """`found` is what a passive declare said (falsy: absent); an existing object is re-declared to compare."""
-    refusal = found if isinstance(found, Refusal) else (redeclare() if found else None)
-    if refusal:
-        fix = _FIXES[kind].format(vhost=vhost, name=name)
-        return Step(kind, name, Status.CONFLICT, f"{refusal.explanation}. {fix}")
-    return Step(kind, name, Status.UNCHANGED if found else Status.CREATED)
+def _wire_arguments(found: LiveBinding) -> dict[str, Any]:
+    arguments = dict(found.arguments)
+    return arguments if found.owner is None else _owned(arguments, found.owner)
 
 
-def _create(step: Step, declare: Callable[[], Refusal | None]) -> Step:
-    refusal = declare()
-    return Step(step.kind, step.name, Status.FAILED, refusal.explanation) if refusal else step
-
-
-def _live_bindings(management: ManagementClient | None, vhost: str) -> tuple[frozenset[LiveBinding] | None, str]:
-    """The vhost's bindings before applying, to tell created from unchanged; None if the API is unavailable."""
-    if management is None:
-        return None, "bindings were declared without the management API, so 'bound' cannot tell new from existing"
-    try:
-        return management.state(vhost).bindings, ""
-    except BrokerUnavailable as error:
-        return None, f"bindings were declared, but new could not be told from existing: {error}"
+def _delete(change: Change) -> Iterator[Operation]:
+    """Deletes are guarded on the broker too: a queue that got a message or a consumer since the plan stays."""
+    target = change.target
+    if isinstance(target, LiveExchange):
+        yield Operation("exchange_delete", {"exchange": target.name}, change.subject)
+    elif isinstance(target, LiveQueue | Queue):
+        # planned as empty and unused (always so for --recreate; for --prune unless --force said otherwise)
+        guarded = not isinstance(target, LiveQueue) or not target.in_use
+        yield Operation(
+            "queue_delete", {"queue": target.name, "if_unused": guarded, "if_empty": guarded}, change.subject
+        )

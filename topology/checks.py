@@ -51,6 +51,11 @@ def _check_patterns(topology: Topology) -> Iterator[Problem]:
             route.regex  # noqa: B018 - compiling is the check
         except re.error as error:
             yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
+    for policy in topology.policies:
+        try:
+            re.compile(policy.pattern)
+        except re.error as error:
+            yield Problem(f"policy {policy.name!r}: pattern is not a valid regular expression: {error}", policy.origin)
 
 
 def _undeclared(kind: str, name: str, declared: list[str]) -> str:
@@ -93,3 +98,9 @@ def check_references(topology: Topology) -> Iterator[Problem]:
         if entry.queue is not None:
             yield from queue(f"schedule entry {entry.name!r} goes to", entry.queue, entry.origin)
     yield from queue("default_queue names", topology.default_queue, topology.default_queue_origin)
+    for policy in topology.policies:
+        for name in policy.queues:
+            yield from queue(f"policy {policy.name!r} applies to", name, policy.origin)
+        dead_letter = policy.definition.get("dead-letter-exchange")
+        if isinstance(dead_letter, str) and dead_letter != "":
+            yield from exchange(f"the dead_letter_exchange of policy {policy.name!r} is", dead_letter, policy.origin)

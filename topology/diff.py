@@ -1,18 +1,14 @@
-"""Desired topology vs live broker: one Finding per difference. Pure; the same findings feed text and JSON."""
+"""Desired topology vs live broker: one Finding per difference (from the plan) and per unconsumed queue. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from topology.live import LiveBinding, LiveState, binding_arguments
-from topology.model import Queue, Severity, Topology
+from topology.live import LiveState
+from topology.model import Severity, Topology
+from topology.plan import Action, Plan, plan
 from topology.routing import tasks_by_queue
-
-# Objects RabbitMQ and Celery make for themselves: never drift. Celery's worker control (pidbox),
-# events and rpc:// replies use these exchanges plus exclusive or auto-delete queues per connection.
-CELERY_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"})
-
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
 # Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
@@ -27,122 +23,35 @@ class Finding:
 
 
 def diff(topology: Topology, live: LiveState) -> list[Finding]:
-    return [
-        *_exchanges(topology, live),
-        *_queues(topology, live),
-        *_bindings(topology, live),
-        *_consumers(topology, live),
-    ]
+    return [*drift(plan(topology, live)), *_consumers(topology, live)]
 
 
-def _is_own_exchange(name: str) -> bool:
-    return name == "" or name.startswith("amq.") or name in CELERY_EXCHANGES
+def drift(planned: Plan) -> Iterator[Finding]:
+    """One finding per object that differs; the bindings of a missing queue are part of that finding."""
+    for change in planned.findings:
+        subject = change.subject
+        if change.action is Action.CONFLICT and change.mismatches:
+            said = "; ".join(
+                f"{m.prop}={_shown(m.found)} but routing.yaml says {_shown(m.wanted)}" for m in change.mismatches
+            )
+            yield _drift(f"{change.kind}_mismatch", subject, f"{subject} has {said}")
+        elif change.action is Action.UPDATE:
+            yield _drift(f"{change.kind}_mismatch", subject, f"{subject} differs: {change.detail}")
+        elif change.action is Action.CREATE and change.kind == "binding":
+            yield _drift("missing_binding", subject, f"{subject} is missing: messages sent this way are dropped")
+        elif change.action in (Action.CREATE, Action.CONFLICT):
+            reason = change.detail or "run `python -m topology apply`"
+            yield _drift(f"missing_{change.kind}", subject, f"{subject} is missing: {reason}")
+        elif change.action is Action.EXTRA:
+            yield _drift(f"extra_{change.kind}", subject, f"{subject} is on the broker but not in routing.yaml")
 
 
 def _drift(code: str, subject: str, message: str) -> Finding:
     return Finding(code, Severity.ERROR, subject, message)
 
 
-def _mismatches(code: str, subject: str, properties: list[tuple[str, object, object]]) -> Iterator[Finding]:
-    """One finding per (property, wanted, found) that differs."""
-    for prop, want, have in properties:
-        if want != have:
-            yield _drift(code, subject, f"{subject} has {prop}={have} but routing.yaml says {want}")
-
-
-def _exchanges(topology: Topology, live: LiveState) -> Iterator[Finding]:
-    for exchange in topology.exchanges:
-        found = live.exchanges.get(exchange.name)
-        subject = f"exchange {exchange.name!r}"
-        if found is None:
-            yield _drift("missing_exchange", subject, f"{subject} is missing: run `python -m topology apply`")
-            continue
-        yield from _mismatches(
-            "exchange_mismatch",
-            subject,
-            [
-                ("type", exchange.type.value, found.type),
-                ("durable", exchange.durable, found.durable),
-                ("auto_delete", exchange.auto_delete, found.auto_delete),
-                ("internal", exchange.internal, found.internal),
-                ("arguments", dict(exchange.arguments), found.arguments),
-            ],
-        )
-    declared = {e.name for e in topology.exchanges}
-    for name in sorted(set(live.exchanges) - declared):
-        if not _is_own_exchange(name):
-            yield _drift(
-                "extra_exchange", f"exchange {name!r}", f"exchange {name!r} is on the broker but not in routing.yaml"
-            )
-
-
-def _queues(topology: Topology, live: LiveState) -> Iterator[Finding]:
-    for queue in topology.queues:
-        found = live.queues.get(queue.name)
-        subject = f"queue {queue.name!r}"
-        if found is None:
-            yield _drift("missing_queue", subject, f"{subject} is missing: run `python -m topology apply`")
-            continue
-        yield from _mismatches(
-            "queue_mismatch",
-            subject,
-            [
-                ("type", queue.type.value, found.type),
-                ("durable", queue.durable, found.durable),
-                ("auto_delete", queue.auto_delete, found.auto_delete),
-                ("exclusive", False, found.exclusive),
-                ("arguments", dict(queue.arguments), found.arguments),
-            ],
-        )
-    declared = {q.name for q in topology.queues}
-    for name, found in sorted(live.queues.items()):
-        if name not in declared and not (found.exclusive or found.auto_delete):
-            yield _drift("extra_queue", f"queue {name!r}", f"queue {name!r} is on the broker but not in routing.yaml")
-
-
-def _bindings(topology: Topology, live: LiveState) -> Iterator[Finding]:
-    wanted = {
-        LiveBinding(
-            b.exchange,
-            d.name,
-            "queue" if isinstance(d, Queue) else "exchange",
-            b.routing_key,
-            binding_arguments(b.arguments),
-        )
-        for d, b in topology.all_bindings()
-    }
-    for binding in sorted(wanted - live.bindings, key=_binding_order):
-        # a missing queue or exchange is reported on its own; its bindings are missing with it.
-        destinations = live.queues if binding.destination_type == "queue" else live.exchanges
-        if binding.source in live.exchanges and binding.destination in destinations:
-            yield _drift(
-                "missing_binding",
-                _binding_subject(binding),
-                f"{_binding_subject(binding)} is missing: messages sent this way are dropped",
-            )
-    declared_exchanges = {e.name for e in topology.exchanges}
-    declared_queues = {q.name for q in topology.queues}
-    for binding in sorted(live.bindings - wanted, key=_binding_order):
-        declared = declared_queues if binding.destination_type == "queue" else declared_exchanges
-        ours = binding.source in declared_exchanges or binding.destination in declared
-        if ours and binding.source != "":
-            yield _drift(
-                "extra_binding",
-                _binding_subject(binding),
-                f"{_binding_subject(binding)} is on the broker but not in routing.yaml",
-            )
-
-
-def _binding_order(binding: LiveBinding) -> tuple[str, str, str, str]:
-    return (binding.source, binding.destination, binding.routing_key, repr(binding.arguments))
-
-
-def _binding_subject(binding: LiveBinding) -> str:
-    headers = f", headers {dict(binding.arguments)}" if binding.arguments else ""
-    return (
-        f"binding {binding.source!r} -> {binding.destination_type} {binding.destination!r} "
-        f"(routing key {binding.routing_key!r}{headers})"
-    )
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _consumers(topology: Topology, live: LiveState) -> Iterator[Finding]:

@@ -28,12 +28,14 @@ from topology.model import (
     ALTERNATE_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
+    DEFAULT_OWNER,
     DELAYED_TYPE,
     MATCH,
     Binding,
     Exchange,
     ExchangeType,
     Origin,
+    Policy,
     Problem,
     Queue,
     QueueType,
@@ -266,6 +268,64 @@ class ScheduleDoc(_Strict):
 
 RouteEntry = Annotated[RouteDoc, BeforeValidator(_queue_shorthand)]
 
+POLICY_OPTIONS = {
+    "message_ttl": "message-ttl",
+    "expires": "expires",
+    "max_length": "max-length",
+    "max_length_bytes": "max-length-bytes",
+    "overflow": "overflow",
+    "dead_letter_exchange": "dead-letter-exchange",
+    "dead_letter_routing_key": "dead-letter-routing-key",
+    "delivery_limit": "delivery-limit",
+    "max_age": "max-age",
+}
+"""Named policy settings and RabbitMQ's key for each: the settings that may change on a live queue."""
+
+
+class PolicyDoc(_Strict):
+    """Settings RabbitMQ applies to matching queues and can change later, unlike x-arguments."""
+
+    pattern: str | None = Field(default=None, description="Regular expression on queue names (RabbitMQ's).")
+    queues: list[str] | None = Field(default=None, description="Exact queue names (instead of a pattern).")
+    priority: int = Field(default=0, description="When several policies match a queue, the highest wins.")
+    apply_to: Literal["queues", "exchanges", "all"] = "queues"
+    message_ttl: Milliseconds | None = None
+    expires: Milliseconds | None = None
+    max_length: Annotated[int, Field(ge=0)] | None = None
+    max_length_bytes: Bytes | None = None
+    overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] | None = None
+    dead_letter_exchange: str | None = None
+    dead_letter_routing_key: str | None = None
+    delivery_limit: Annotated[int, Field(ge=0)] | None = None
+    max_age: Seconds | None = None
+    definition: dict[str, ArgumentValue] = Field(default={}, description="Other policy keys, as RabbitMQ names them.")
+
+    def full_definition(self) -> dict[str, Any]:
+        named = {
+            POLICY_OPTIONS[key]: _wire_value(key, value)
+            for key, value in self.model_dump(include=set(POLICY_OPTIONS)).items()
+            if value is not None
+        }
+        return named | dict(self.definition)
+
+    def queue_pattern(self) -> str:
+        """`queues: [a, b]` as the anchored pattern RabbitMQ needs: ^(a|b)$."""
+        if self.pattern is not None:
+            return self.pattern
+        return "^(" + "|".join(re.escape(q) for q in self.queues or ()) + ")$"
+
+    @model_validator(mode="after")
+    def _target_and_settings(self) -> PolicyDoc:
+        if (self.pattern is None) == (self.queues is None):
+            raise ValueError("a policy applies either to a `pattern` of queue names or to a list of `queues`")
+        named = {POLICY_OPTIONS[k] for k in POLICY_OPTIONS if getattr(self, k) is not None}
+        twice = sorted(named & set(self.definition))
+        if twice:
+            raise ValueError(f"set twice: {', '.join(twice)} (as a named setting and in definition); keep one")
+        if not named and not self.definition:
+            raise ValueError("a policy sets something: message_ttl, max_length, dead_letter_exchange, ...")
+        return self
+
 
 class Document(_Strict):
     """routing.yaml: the exchanges, queues and bindings on the broker, and how Celery routes tasks to them."""
@@ -278,6 +338,12 @@ class Document(_Strict):
     default_queue: str
     schedule: dict[str, ScheduleDoc] = {}
     app: str | None = Field(default=None, description="The Celery app (as for `celery -A`), to check task names.")
+    policies: dict[str, PolicyDoc] = Field(default={}, description="RabbitMQ policies: settings that may change.")
+    owner: str = Field(
+        default=DEFAULT_OWNER,
+        min_length=1,
+        description="Marks what `apply` creates (x-topology-owner); `apply --prune` removes only objects so marked.",
+    )
 
 
 @dataclass(frozen=True)
@@ -313,7 +379,7 @@ def parse_document(data: Any, positions: Positions) -> Parsed:
         return Parsed(None, problems)
 
 
-_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule")
+_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
 
 
 def _set_aside(data: Any, broken: set[Path]) -> dict[str, Any] | None:
@@ -421,6 +487,19 @@ def to_topology(doc: Document, positions: Positions) -> Topology:
         default_queue_origin=positions.of_value(("default_queue",)),
         schedule=tuple(_schedule_entry(name, s, positions) for name, s in doc.schedule.items()),
         app=doc.app,
+        policies=tuple(
+            Policy(
+                name,
+                p.queue_pattern(),
+                p.full_definition(),
+                p.priority,
+                p.apply_to,
+                tuple(p.queues or ()),
+                positions.of_key(("policies", name)),
+            )
+            for name, p in doc.policies.items()
+        ),
+        owner=doc.owner,
     )
 
 

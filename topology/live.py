@@ -15,6 +15,7 @@ class LiveExchange:
     auto_delete: bool
     internal: bool = False
     arguments: dict[str, Any] = field(default_factory=dict, compare=False)
+    owner: str | None = field(default=None, compare=False)  # its x-topology-owner, kept out of `arguments`
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class LiveQueue:
     type: str = "classic"
     messages_ready: int | None = None
     consumers: int | None = None
+    owner: str | None = field(default=None, compare=False)
+
+    @property
+    def in_use(self) -> bool:
+        """Holds ready messages or has consumers (unknown counts count as in use: never guess "empty")."""
+        return self.messages_ready != 0 or self.consumers != 0
 
 
 BindingArguments = tuple[tuple[str, Any], ...]
@@ -46,6 +53,16 @@ class LiveBinding:
     destination_type: str
     routing_key: str
     arguments: BindingArguments = ()
+    owner: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class LivePolicy:
+    name: str
+    pattern: str
+    apply_to: str
+    priority: int
+    definition: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -54,3 +71,5 @@ class LiveState:
     exchanges: dict[str, LiveExchange]
     queues: dict[str, LiveQueue]
     bindings: frozenset[LiveBinding]
+    policies: dict[str, LivePolicy] = field(default_factory=dict)
+    exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know

@@ -12,7 +12,8 @@ from urllib.parse import quote
 import httpx
 
 from topology.errors import BrokerUnavailable
-from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState, binding_arguments
+from topology.live import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState, binding_arguments
+from topology.model import OWNER_ARGUMENT, Policy
 from topology.settings import Endpoint
 
 TIMEOUT_SECONDS = 10.0
@@ -37,17 +38,38 @@ class ManagementClient:
         self._http.close()
 
     def state(self, vhost: str) -> LiveState:
-        """Every exchange, queue and binding of `vhost` (a 404 means the vhost does not exist)."""
-        v = _segment(vhost)
-        exchanges = [_exchange(e) for e in self._get(f"/exchanges/{v}", vhost)]
-        queues = [_queue(q) for q in self._get(f"/queues/{v}", vhost)]
-        bindings = [_binding(b) for b in self._get(f"/bindings/{v}", vhost)]
+        """Every exchange, queue, binding and policy of `vhost`, in one read (a 404: the vhost does not exist).
+
+        The vhost's definitions are what `rabbitmqctl export_definitions` writes: no statistics, so a
+        10,000-object vhost reads in a few hundred milliseconds where the /queues listing takes seconds.
+        They omit exclusive queues (which belong to one connection) and RabbitMQ's own amq.* exchanges.
+        """
+        definitions = self._request("GET", f"/definitions/{_segment(vhost)}", allow_404=True)
+        if definitions is None:
+            raise BrokerUnavailable(
+                f"vhost {vhost!r} does not exist on {self.endpoint}: create it with "
+                f"`rabbitmqctl add_vhost {vhost}` and grant access with `rabbitmqctl set_permissions -p {vhost} "
+                f"{self.endpoint.username} '.*' '.*' '.*'`"
+            )
         return LiveState(
             vhost=vhost,
-            exchanges={e.name: e for e in exchanges},
-            queues={q.name: q for q in queues},
-            bindings=frozenset(bindings),
+            exchanges={e.name: e for e in map(_exchange, definitions.get("exchanges", []))},
+            queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
+            bindings=frozenset(map(_binding, definitions.get("bindings", []))),
+            policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
         )
+
+    def put_policy(self, vhost: str, policy: Policy) -> None:
+        body = {
+            "pattern": policy.pattern,
+            "definition": dict(policy.definition),
+            "priority": policy.priority,
+            "apply-to": policy.apply_to,
+        }
+        self._request("PUT", f"/policies/{_segment(vhost)}/{_segment(policy.name)}", json=body)
+
+    def delete_policy(self, vhost: str, name: str) -> None:
+        self._request("DELETE", f"/policies/{_segment(vhost)}/{_segment(name)}", allow_404=True)
 
     def exchange_types(self) -> frozenset[str]:
         """The exchange types this broker offers: built-in ones plus those of enabled plugins."""
@@ -67,16 +89,6 @@ class ManagementClient:
     def delete_vhost(self, vhost: str) -> None:
         self._request("DELETE", f"/vhosts/{_segment(vhost)}", allow_404=True)
 
-    def _get(self, path: str, vhost: str) -> list[dict[str, Any]]:
-        result = self._request("GET", path, allow_404=True)
-        if result is None:
-            raise BrokerUnavailable(
-                f"vhost {vhost!r} does not exist on {self.endpoint}: create it with "
-                f"`rabbitmqctl add_vhost {vhost}` and grant access with `rabbitmqctl set_permissions -p {vhost} "
-                f"{self.endpoint.username} '.*' '.*' '.*'`"
-            )
-        return list(result)
-
     def _request(self, method: str, path: str, *, allow_404: bool = False, json: Any = None) -> Any:
         try:
             response = self._http.request(method, path, json=json)
@@ -84,7 +96,7 @@ class ManagementClient:
             raise BrokerUnavailable(
                 f"cannot reach the RabbitMQ management API at {self.endpoint} ({_reason(error)}): {ENABLE_HINT}"
             ) from None
-        if response.status_code == 404 and allow_404:
+        if allow_404 and (response.status_code == 404 or b"vhost_not_found" in response.content):
             return None
         if response.status_code == 401:
             raise BrokerUnavailable(
@@ -104,18 +116,20 @@ def _segment(name: str) -> str:
 
 
 def _exchange(record: dict[str, Any]) -> LiveExchange:
+    arguments = dict(record.get("arguments") or {})
     return LiveExchange(
         name=record["name"],
         type=record["type"],
         durable=record["durable"],
         auto_delete=record["auto_delete"],
         internal=record.get("internal", False),
-        arguments=record.get("arguments") or {},
+        owner=arguments.pop(OWNER_ARGUMENT, None),
+        arguments=arguments,
     )
 
 
 def _queue(record: dict[str, Any]) -> LiveQueue:
-    # message and consumer counts from the API lag by a statistics interval; AMQP gives them live.
+    # message and consumer counts: the definitions have none, and the API's lag; AMQP gives them live.
     arguments = dict(record.get("arguments") or {})
     queue_type = str(arguments.pop("x-queue-type", None) or record.get("type") or "classic")
     return LiveQueue(
@@ -123,18 +137,31 @@ def _queue(record: dict[str, Any]) -> LiveQueue:
         durable=record["durable"],
         auto_delete=record["auto_delete"],
         exclusive=bool(record.get("exclusive") or record.get("owner_pid_details")),
+        owner=arguments.pop(OWNER_ARGUMENT, None),
         arguments=arguments,
         type=queue_type,
     )
 
 
 def _binding(record: dict[str, Any]) -> LiveBinding:
+    arguments = dict(record.get("arguments") or {})
     return LiveBinding(
         source=record["source"],
         destination=record["destination"],
         destination_type=record["destination_type"],
         routing_key=record["routing_key"],
-        arguments=binding_arguments(record.get("arguments") or {}),
+        owner=arguments.pop(OWNER_ARGUMENT, None),
+        arguments=binding_arguments(arguments),
+    )
+
+
+def _policy(record: dict[str, Any]) -> LivePolicy:
+    return LivePolicy(
+        name=record["name"],
+        pattern=record["pattern"],
+        apply_to=record.get("apply-to", "all"),
+        priority=int(record.get("priority", 0)),
+        definition=dict(record.get("definition") or {}),
     )
 
 

@@ -71,6 +71,10 @@ DELAYED_TYPE = "x-delayed-type"
 DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange"
 DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key"
 MATCH = "x-match"
+OWNER_ARGUMENT = "x-topology-owner"
+"""Marks what `apply` created: RabbitMQ ignores unknown x-arguments in its equivalence checks and headers
+exchanges ignore x- keys when matching, so the marker changes no behaviour; `--prune` deletes only marked objects."""
+DEFAULT_OWNER = "topology"
 
 
 class QueueType(str, Enum):
@@ -213,6 +217,21 @@ class ScheduleEntry:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """A RabbitMQ policy: settings RabbitMQ may change on live queues (an x-argument never changes).
+
+    `definition` holds RabbitMQ's own keys (message-ttl, max-length, dead-letter-exchange, ...)."""
+
+    name: str
+    pattern: str
+    definition: Arguments
+    priority: int = 0
+    apply_to: str = "queues"
+    queues: tuple[str, ...] = ()  # when written as a list of names (then `pattern` matches exactly those)
+    origin: Origin | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Topology:
     exchanges: tuple[Exchange, ...]
     queues: tuple[Queue, ...]
@@ -221,6 +240,8 @@ class Topology:
     schedule: tuple[ScheduleEntry, ...] = ()
     app: str | None = None
     default_queue_origin: Origin | None = field(default=None, compare=False)
+    policies: tuple[Policy, ...] = ()
+    owner: str = DEFAULT_OWNER
 
     def exchange(self, name: str) -> Exchange | None:
         return self._exchanges_by_name.get(name)

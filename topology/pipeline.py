@@ -1,0 +1,242 @@
+"""Many AMQP operations at once: several connections and channels, pipelined, with a sync point per batch.
+
+A blocking client pays one round-trip per declare. Here each channel sends a batch of declarations
+with nowait (no reply expected) and then one synchronous method (basic.qos): RabbitMQ handles a
+channel's methods in order, so its qos-ok means the whole batch was done. When the broker refuses
+one operation it closes that channel; the batch is then replayed on a fresh channel one reply at a
+time, which tells exactly which operation was refused (every operation here is idempotent).
+Operations that need their reply (passive declares, queue.unbind, which has no nowait) wait for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pika
+import pika.exceptions
+from pika.adapters.select_connection import IOLoop
+
+from topology.amqp import PLUGIN_HINT, Refusal, connect_error, connection_parameters
+from topology.errors import BrokerUnavailable
+from topology.settings import Settings
+
+BATCH = 200
+"""Operations per channel between sync points: enough to hide the round-trip, few enough to replay."""
+
+Progress = Callable[[int], None]
+"""Called with the number of operations just completed."""
+
+
+class ConnectionLost(BrokerUnavailable):
+    """The connection went away mid-run: some operations may have been made, the rest not."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One call of a pika channel method (`method`, with `arguments`), named `label` in reports."""
+
+    method: str
+    arguments: Mapping[str, Any]
+    label: str
+    waits: bool = False  # needs the broker's reply (passive declare), or has no nowait form (queue.unbind)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    operation: Operation
+    refusal: Refusal | None = None
+    reply: Any = None  # the reply method of a waiting operation (Queue.DeclareOk: message and consumer counts)
+
+
+def run(
+    settings: Settings,
+    phases: Sequence[Sequence[Operation]],
+    *,
+    connections: int = 2,
+    channels: int = 4,
+    progress: Progress | None = None,
+) -> list[Outcome]:
+    """Run each phase's operations in parallel, phase after phase; the outcome of every operation that was
+    refused or waited. Raises BrokerUnavailable if no connection opens, ConnectionLost if one drops."""
+    runner = _Runner(settings, [list(p) for p in phases if p], connections, channels, progress or (lambda _: None))
+    return runner.run()
+
+
+@dataclass
+class _Worker:
+    """One channel working through its share of a phase, a batch at a time."""
+
+    runner: _Runner
+    connection: pika.SelectConnection
+    channel: Any = None
+    queue: list[Operation] = field(default_factory=list)
+    batch: list[Operation] = field(default_factory=list)
+    careful: bool = False  # replaying a refused batch one reply at a time
+    answered: int = 0  # operations of the careful batch the broker confirmed
+
+    def open(self) -> None:
+        self.connection.channel(on_open_callback=self._opened)
+
+    def _opened(self, channel: Any) -> None:
+        self.channel = channel
+        channel.add_on_close_callback(self._closed)
+        self.runner.ready(self)
+
+    def start(self, operations: list[Operation]) -> None:
+        self.queue = operations
+        self._next_batch()
+
+    def _next_batch(self) -> None:
+        if not self.queue:
+            self.runner.idle(self)
+            return
+        self.batch, self.queue = self.queue[:BATCH], self.queue[BATCH:]
+        self._send()
+
+    def _send(self) -> None:
+        batch = self.batch
+        for index, operation in enumerate(batch):
+            if self.careful or operation.waits:
+                callback = self._answer(operation, index)
+                getattr(self.channel, operation.method)(**operation.arguments, callback=callback)
+            else:
+                getattr(self.channel, operation.method)(**operation.arguments)
+        self.channel.basic_qos(prefetch_count=0, callback=lambda _frame: self._batch_done(batch))
+
+    def _answer(self, operation: Operation, index: int) -> Callable[[Any], None]:
+        def answered(frame: Any) -> None:
+            self.answered = index + 1
+            if operation.waits:
+                self.runner.outcomes[id(operation)] = Outcome(operation, reply=frame.method)
+
+        return answered
+
+    def _batch_done(self, batch: list[Operation]) -> None:
+        if batch is not self.batch:
+            return  # a late sync point of a batch already replayed
+        self.runner.progress(len(batch))
+        self.careful, self.answered, self.batch = False, 0, []
+        self._next_batch()
+
+    def _closed(self, channel: Any, reason: Exception) -> None:
+        if not isinstance(reason, pika.exceptions.ChannelClosedByBroker) or not self.batch:
+            return  # we closed it, or the connection went (its own callback reports that)
+        if self.careful:
+            refused = self.batch[self.answered]
+            self.runner.outcomes[id(refused)] = Outcome(refused, Refusal(reason.reply_code, reason.reply_text))
+            self.runner.progress(self.answered + 1)
+            self.batch = self.batch[self.answered + 1 :]
+        self.careful, self.answered = True, 0
+        self.connection.channel(on_open_callback=self._reopened)
+
+    def _reopened(self, channel: Any) -> None:
+        self.channel = channel
+        channel.add_on_close_callback(self._closed)
+        if self.batch:
+            self._send()
+        else:
+            self.careful = False
+            self._next_batch()
+
+
+class _Runner:
+    def __init__(
+        self, settings: Settings, phases: list[list[Operation]], connections: int, channels: int, progress: Progress
+    ) -> None:
+        self.settings = settings
+        self.phases = phases
+        self.connection_count = connections
+        self.channels_per_connection = channels
+        self.progress = progress
+        self.outcomes: dict[int, Outcome] = {}  # by id(operation): a replayed operation answers again
+        self.error: BrokerUnavailable | None = None
+        self.ioloop = IOLoop()
+        self.connections: list[pika.SelectConnection] = []
+        self.workers: list[_Worker] = []
+        self.waiting: set[int] = set()
+        self.finished = False
+
+    def run(self) -> list[Outcome]:
+        if not self.phases:
+            return []
+        for number in range(self.connection_count):
+            self.connections.append(
+                pika.SelectConnection(
+                    connection_parameters(self.settings, f"topology apply {number + 1}"),
+                    on_open_callback=self._connection_opened,
+                    on_open_error_callback=self._open_failed,
+                    on_close_callback=self._connection_closed,
+                    custom_ioloop=self.ioloop,
+                )
+            )
+        self.ioloop.start()
+        if self.error is not None:
+            raise self.error
+        return list(self.outcomes.values())
+
+    def _connection_opened(self, connection: pika.SelectConnection) -> None:
+        if self.finished:
+            connection.close()
+            return
+        for _ in range(self.channels_per_connection):
+            worker = _Worker(self, connection)
+            self.workers.append(worker)
+            worker.open()
+
+    def ready(self, worker: _Worker) -> None:
+        """A channel opened; once all have, the first phase starts."""
+        if len(self.workers) == self.connection_count * self.channels_per_connection and all(
+            w.channel is not None for w in self.workers
+        ):
+            self._start_phase()
+
+    def _start_phase(self) -> None:
+        if not self.phases:
+            self._stop()
+            return
+        operations = self.phases.pop(0)
+        self.waiting = set(range(len(self.workers)))
+        # contiguous shares keep each object's operations (delete, then declare) in order on one channel
+        share = -(-len(operations) // len(self.workers))
+        for number, worker in enumerate(self.workers):
+            worker.start(operations[number * share : (number + 1) * share])
+
+    def idle(self, worker: _Worker) -> None:
+        self.waiting.discard(self.workers.index(worker))
+        if not self.waiting:
+            self._start_phase()
+
+    def _stop(self) -> None:
+        self.finished = True
+        open_connections = [c for c in self.connections if c.is_open]
+        if not open_connections:
+            self.ioloop.stop()
+        for connection in open_connections:
+            connection.close()
+
+    def _open_failed(self, connection: pika.SelectConnection, error: BaseException) -> None:
+        self._fail(connect_error(self.settings, error))
+
+    def _connection_closed(self, connection: pika.SelectConnection, reason: BaseException) -> None:
+        if self.finished:
+            if all(c.is_closed for c in self.connections):
+                self.ioloop.stop()
+            return
+        where = f"RabbitMQ at {self.settings.broker}"
+        if isinstance(reason, pika.exceptions.ConnectionClosedByBroker):
+            hint = f"; {PLUGIN_HINT}" if "exchange type" in reason.reply_text else ""
+            self._fail(ConnectionLost(f"{where} closed the connection: {reason.reply_text}{hint}"))
+        else:
+            self._fail(ConnectionLost(f"lost the connection to {where}: {reason}"))
+
+    def _fail(self, error: BrokerUnavailable) -> None:
+        if self.error is None:
+            self.error = error
+        self.finished = True
+        for connection in self.connections:
+            if connection.is_open:
+                connection.close()
+        if all(c.is_closed for c in self.connections):
+            self.ioloop.stop()
