@@ -1,0 +1,279 @@
+"""plan / apply at scale on a real RabbitMQ: generated topologies, single mutations, --recreate, --prune,
+a killed apply, a dropped connection and policies. Each test has a vhost of its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+
+import httpx
+import pika
+import pytest
+
+from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
+from topology.apply import ApplyReport, apply_topology, read_plan
+from topology.loader import parse_topology
+from topology.model import OWNER_ARGUMENT
+from topology.plan import NO_OPTIONS, Plan, PlanOptions
+from topology.synthetic import object_count, synthetic_yaml
+
+SMALL = synthetic_yaml(100)  # 10 services: 10 exchanges, 30 queues (3 quorum), 60 bindings
+
+
+def apply_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> ApplyReport:
+    with broker.management() as management:
+        return apply_topology(parse_topology(text), broker.settings, management, options)
+
+
+def plan_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> Plan:
+    with broker.management() as management:
+        return read_plan(parse_topology(text), broker.settings, management, options)
+
+
+def findings(planned: Plan) -> list[tuple[str, str, str]]:
+    return [(c.action.value, c.kind, c.name) for c in planned.findings]
+
+
+def test_plan_of_an_applied_generated_topology_is_empty_and_exits_0(broker: Broker) -> None:
+    path = broker.write(synthetic_yaml(1000))
+    before = broker.cli("plan", "--format", "json", file=path)
+    assert before.returncode == 1 and json.loads(before.stdout)["counts"] == {"create": object_count(1000)}
+    applied = broker.cli("apply", file=path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    after = broker.cli("plan", "--format", "json", file=path)
+    assert after.returncode == 0, after.stdout
+    data = json.loads(after.stdout)
+    assert data["counts"] == {"unchanged": 1000} and data["changes"] == [] and data["pending"] == 0
+    with broker.management() as management:
+        live = management.state(broker.vhost)
+    assert len(live.exchanges) - sum(name.startswith("amq.") or name == "" for name in live.exchanges) == 100
+    assert len(live.queues) == 300 and sum(q.type == "quorum" for q in live.queues.values()) == 30
+    assert {q.owner for q in live.queues.values()} == {"topology"}  # the ownership marker is on every object
+    assert {b.owner for b in live.bindings if b.source} == {"topology"}
+
+
+Mutation = Callable[[pika.adapters.blocking_connection.BlockingChannel], None]
+MUTATIONS: dict[str, tuple[Mutation, tuple[str, str, str]]] = {
+    "queue deleted": (lambda ch: ch.queue_delete("svc3.q1"), ("create", "queue", "svc3.q1")),
+    "exchange deleted": (lambda ch: ch.exchange_delete("svc4"), ("create", "exchange", "svc4")),
+    "binding removed": (
+        lambda ch: ch.queue_unbind("svc2.q0", "svc2", "svc2.q0", OWNED),
+        ("create", "binding", "'svc2' -> queue 'svc2.q0' (routing key 'svc2.q0')"),
+    ),
+    "binding added": (
+        lambda ch: ch.queue_bind("svc2.q0", "svc5", "stray.key"),
+        ("extra", "binding", "'svc5' -> queue 'svc2.q0' (routing key 'stray.key')"),
+    ),
+    "queue added": (lambda ch: ch.queue_declare("stray", durable=True), ("extra", "queue", "stray")),
+    "exchange added": (lambda ch: ch.exchange_declare("stray-x", "fanout"), ("extra", "exchange", "stray-x")),
+    "queue made transient": (
+        lambda ch: (ch.queue_delete("svc1.q2"), ch.queue_declare("svc1.q2", durable=False)),
+        ("conflict", "queue", "svc1.q2"),
+    ),
+    "exchange retyped": (
+        lambda ch: (ch.exchange_delete("svc6"), ch.exchange_declare("svc6", "fanout", durable=True)),
+        ("conflict", "exchange", "svc6"),
+    ),
+    "queue argument added": (
+        lambda ch: (
+            ch.queue_delete("svc7.q1"),
+            ch.queue_declare("svc7.q1", durable=True, arguments={"x-max-length": 9}),
+        ),
+        ("conflict", "queue", "svc7.q1"),
+    ),
+}
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_every_single_mutation_on_the_broker_is_exactly_one_finding(broker: Broker, mutation: str) -> None:
+    assert apply_text(broker, SMALL).ok
+    assert findings(plan_text(broker, SMALL)) == []
+    mutate, expected = MUTATIONS[mutation]
+    with broker.connection() as connection:
+        mutate(connection.channel())
+    assert findings(plan_text(broker, SMALL)) == [expected]
+    inspected = broker.cli("inspect", "--format", "json", file=broker.write(SMALL))
+    errors = [f for f in json.loads(inspected.stdout)["findings"] if f["severity"] == "error"]
+    assert inspected.returncode == 1 and len(errors) == 1, errors
+
+
+def test_apply_repairs_a_deleted_queue_with_its_bindings_and_sends_only_the_difference(broker: Broker) -> None:
+    assert apply_text(broker, SMALL).ok
+    with broker.connection() as connection:
+        connection.channel().queue_delete("svc3.q1")
+    report = apply_text(broker, SMALL)
+    changed = [(s.status, s.kind, s.name) for s in report.steps if s.status != "unchanged"]
+    assert changed == [
+        ("created", "queue", "svc3.q1"),
+        ("created", "binding", "'svc3' -> queue 'svc3.q1' (routing key 'svc3.q1.#')"),
+        ("created", "binding", "'svc3' -> queue 'svc3.q1' (routing key 'svc3.*.q1')"),
+    ]
+    assert findings(plan_text(broker, SMALL)) == []
+
+
+def _make_conflicting_queue_with_a_message(broker: Broker) -> None:
+    """for_task_B replaced by a transient queue holding one message (as an old deploy might have left it)."""
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.queue_delete("for_task_B")
+        channel.queue_declare("for_task_B", durable=False)
+        channel.basic_publish("", "for_task_B", b"precious")
+
+
+def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(broker: Broker) -> None:
+    path = broker.write(SEED)
+    assert broker.cli("apply", file=path).returncode == 0
+    _make_conflicting_queue_with_a_message(broker)
+    refused = broker.cli("apply", "--recreate", file=path)
+    assert refused.returncode == 1
+    assert "holds 1 ready messages" in refused.stdout and "nothing was changed" in refused.stdout
+    assert broker.ready("for_task_B") == 1
+    with broker.connection() as connection:
+        connection.channel().queue_purge("for_task_B")
+    recreated = broker.cli("apply", "--recreate", file=path)
+    assert recreated.returncode == 0, recreated.stdout
+    assert "recreated queue    for_task_B" in recreated.stdout
+    with broker.management() as management:
+        live = management.state(broker.vhost)
+    assert live.queues["for_task_B"].durable and live.queues["for_task_B"].owner == "topology"
+    assert broker.cli("plan", file=path).returncode == 0  # its binding came back with it
+
+
+def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messages_without_force(
+    broker: Broker,
+) -> None:
+    grown = SEED.replace(
+        "queues:\n", "queues:\n  retired:    {bindings: [{exchange: for_task_A, routing_key: retired}]}\n"
+    ).replace("exchanges:\n", "exchanges:\n  old_events: {type: fanout}\n")
+    seed = broker.write(SEED)
+    assert broker.cli("apply", file=broker.write(grown, "grown.yaml")).returncode == 0
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.queue_declare("not-ours", durable=True)  # e.g. made by hand, or by another tool
+        channel.queue_declare("team-b", durable=True, arguments={OWNER_ARGUMENT: "team-b"})
+        channel.queue_bind("not-ours", "for_task_A", "by-hand")
+        channel.basic_publish("", "retired", b"still here")
+    kept = broker.cli("apply", "--prune", file=seed)
+    assert kept.returncode == 1 and "--prune deletes a queue holding messages" in kept.stdout
+    assert "nothing was changed" in kept.stdout
+    assert broker.ready("retired") == 1
+    forced = broker.cli("apply", "--prune", "--force", file=seed)
+    assert forced.returncode == 0, forced.stdout
+    assert "deleted   queue    retired" in forced.stdout and "deleted   exchange old_events" in forced.stdout
+    with broker.management() as management:
+        live = management.state(broker.vhost)
+    assert {"not-ours", "team-b"} <= set(live.queues) and "retired" not in live.queues
+    assert "old_events" not in live.exchanges
+    assert any(b.routing_key == "by-hand" for b in live.bindings)  # a binding we did not make stays too
+    again = broker.cli("plan", "--prune", "--format", "json", file=seed)
+    left = {(c["action"], c["name"]) for c in json.loads(again.stdout)["changes"]}
+    assert left == {
+        ("extra", "not-ours"),
+        ("extra", "team-b"),
+        ("extra", "'for_task_A' -> queue 'not-ours' (routing key 'by-hand')"),
+    }
+
+
+def _apply_process(broker: Broker, text: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "topology", "apply"],
+        cwd=ROOT,
+        env=broker.env(broker.write(text, "big.yaml")),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _queue_count(broker: Broker) -> int:
+    with broker.management() as management:
+        return len(management.state(broker.vhost).queues)
+
+
+def test_an_apply_killed_midway_leaves_part_done_and_the_next_run_converges(broker: Broker) -> None:
+    text = synthetic_yaml(3000)  # 900 queues: a second or more of work, so the kill lands in the middle
+    process = _apply_process(broker, text)
+    wait_until(lambda: _queue_count(broker) >= 50, "apply to have declared some queues", process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    partial = _queue_count(broker)
+    assert 50 <= partial < 900, f"the kill did not land mid-way ({partial} queues)"
+    assert apply_text(broker, text).ok
+    planned = plan_text(broker, text)
+    assert planned.pending == () and planned.counts == {"unchanged": object_count(3000)}
+
+
+def test_a_connection_dropped_during_apply_is_retried_and_the_apply_converges(broker: Broker) -> None:
+    """The broker closes apply's connections mid-way (as a restart or a load balancer would): apply retries."""
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    if rabbitmqctl is None:  # the management API lists connections only after a statistics interval: too late
+        pytest.skip("rabbitmqctl is not on PATH: this test closes apply's connections with it")
+    text = synthetic_yaml(3000)
+    process = _apply_process(broker, text)
+    wait_until(lambda: _queue_count(broker) >= 50, "apply to be mid-way", process)
+    closed = subprocess.run(
+        [rabbitmqctl, "close_all_connections", "-p", broker.vhost, "test: connection dropped"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert closed.returncode == 0, closed.stderr
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stdout[-2000:] + stderr
+    assert "retried after" in stdout and "test: connection dropped" in stdout
+    assert plan_text(broker, text).pending == ()
+
+
+POLICIES = SEED.replace(
+    "default_queue: default",
+    "default_queue: default\npolicies:\n"
+    "  limits: {queues: [for_task_A, for_task_B], max_length: 1000, message_ttl: 1h}",
+)
+
+
+def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> None:
+    path = broker.write(POLICIES)
+    assert broker.cli("apply", file=path).returncode == 0
+    with broker.management() as management:
+        [policy] = management.state(broker.vhost).policies.values()
+    assert policy.pattern == "^(for_task_A|for_task_B)$" and policy.apply_to == "queues"
+    assert policy.definition == {"max-length": 1000, "message-ttl": 3_600_000}
+    assert broker.cli("plan", file=path).returncode == 0
+    changed = broker.write(POLICIES.replace("max_length: 1000", "max_length: 10"))
+    planned = broker.cli("plan", file=changed)
+    assert planned.returncode == 1
+    assert "update    policy   limits  max-length is 1000 on the broker but 10 in routing.yaml" in planned.stdout
+    assert broker.cli("apply", file=changed).returncode == 0
+    wait_until(lambda: _effective_max_length(broker, "for_task_A") == 10, "RabbitMQ to apply the new max-length")
+    with broker.connection() as connection:  # the queue was changed in place: the limit holds on live traffic
+        channel = connection.channel()
+        for n in range(15):
+            channel.basic_publish("for_task_A", "for_task_A", str(n).encode())
+    wait_until(lambda: broker.ready("for_task_A") == 10, "max-length 10 to drop the oldest messages")
+
+
+def _effective_max_length(broker: Broker, queue: str) -> object:
+    management = broker.settings.management
+    response = httpx.get(
+        f"{management.scheme}://{management.host}:{management.port}/api/queues/{broker.vhost}/{queue}",
+        auth=(management.username, management.password),
+    )
+    return response.json().get("effective_policy_definition", {}).get("max-length")
+
+
+def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
+    path = broker.write(SEED)
+    pending = broker.cli("plan", "--format", "json", file=path)
+    assert pending.returncode == 1 and json.loads(pending.stdout)["pending"] == 9
+    assert broker.cli("apply", file=path).returncode == 0
+    done = broker.cli("plan", file=path)
+    assert done.returncode == 0 and "nothing to do" in done.stdout
+    _make_conflicting_queue_with_a_message(broker)
+    conflicted = broker.cli("plan", "--format", "json", file=path)
+    data = json.loads(conflicted.stdout)
+    assert conflicted.returncode == 1 and data["conflicts"] == 1
+    assert broker.ready("for_task_B") == 1  # plan changed nothing: the message is still there
