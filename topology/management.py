@@ -71,10 +71,16 @@ class ManagementClient:
     def delete_policy(self, vhost: str, name: str) -> None:
         self._request("DELETE", f"/policies/{_segment(vhost)}/{_segment(name)}", allow_404=True)
 
+    def overview(self) -> dict[str, Any]:
+        return dict(self._request("GET", "/overview"))
+
     def exchange_types(self) -> frozenset[str]:
         """The exchange types this broker offers: built-in ones plus those of enabled plugins."""
-        overview = self._request("GET", "/overview")
-        return frozenset(t["name"] for t in overview.get("exchange_types", []))
+        return frozenset(t["name"] for t in self.overview().get("exchange_types", []))
+
+    def import_definitions(self, vhost: str, definitions: dict[str, Any]) -> None:
+        """RabbitMQ's own bulk import (what `rabbitmqctl import_definitions` does), into one vhost."""
+        self._request("POST", f"/definitions/{_segment(vhost)}", json=definitions)
 
     def vhost_exists(self, vhost: str) -> bool:
         return self._request("GET", f"/vhosts/{_segment(vhost)}", allow_404=True) is not None

@@ -1,0 +1,256 @@
+"""plan / apply / inspect at scale, against RabbitMQ's own definitions import, measured in one run.
+
+For each size S, a generated topology (exchanges : queues : bindings = 1 : 3 : 6, direct and topic,
+every tenth queue quorum) goes into fresh vhosts, each deleted afterwards:
+  baseline  `rabbitmqctl import_definitions` of the same objects, timed until every object exists
+            (the command returns before the import is done), or POST /api/definitions without rabbitmqctl;
+  naive     one kombu Exchange/Queue/binding declare after another (what Celery does on first publish);
+  topology  cold apply, warm re-apply, plan and inspect, each a CLI process (wall time, peak RSS).
+Every figure is also printed as a ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import kombu
+from rich.console import Console
+from rich.table import Table
+
+from topology.apply import read_plan
+from topology.loader import load_topology, parse_topology
+from topology.management import ManagementClient
+from topology.model import Queue, Topology
+from topology.plan import plan
+from topology.settings import Settings, resolve_settings
+from topology.synthetic import object_count, synthetic_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE_BROKER = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672/")
+console = Console(highlight=False)
+
+
+@dataclass
+class Figure:
+    seconds: float
+    memory_mb: float | None = None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="Objects per topology, comma-separated.")
+    sizes = [int(s) for s in parser.parse_args().sizes.split(",")]
+    base = resolve_settings(BASE_BROKER)
+    results = {size: run_size(base, size) for size in sizes}
+    print_table(sizes, results)
+
+
+def run_size(base: Settings, size: int) -> dict[str, Figure]:
+    text = synthetic_yaml(size)
+    topology = parse_topology(text)
+    expected = object_count(size)
+    work = Path(tempfile.mkdtemp(prefix="topology-bench-"))
+    path = work / "routing.yaml"
+    path.write_text(text)
+    figures: dict[str, Figure] = {}
+    console.print(
+        f"[bold]S = {expected} objects[/] ({len(topology.exchanges)} exchanges, "
+        f"{len(topology.queues)} queues, {len(topology.all_bindings())} bindings)"
+    )
+    with vhost(base, f"bench-import-{size}") as settings:
+        figures["import_definitions"] = import_definitions(settings, topology, work, expected)
+    with vhost(base, f"bench-naive-{size}") as settings:
+        figures["naive kombu loop"] = naive_kombu(settings, topology)
+    with vhost(base, f"bench-apply-{size}") as settings:
+        figures["cold apply"] = cli(settings, path, "apply")
+        figures["warm re-apply (nothing to do)"] = cli(settings, path, "apply")
+        figures["plan"] = cli(settings, path, "plan")
+        figures["inspect"] = cli(settings, path, "inspect", "--format", "json")
+        figures |= in_process(settings, path)
+    shutil.rmtree(work)
+    return figures
+
+
+@contextmanager
+def vhost(base: Settings, name: str) -> Iterator[Settings]:
+    """A fresh vhost for one measurement, deleted afterwards (with everything in it)."""
+    with ManagementClient(base.management) as management:
+        management.delete_vhost(name)
+        management.create_vhost(name)
+    try:
+        yield resolve_settings(base.broker.url(secret=True).rsplit("/", 1)[0] + "/" + quote(name, safe=""))
+    finally:
+        with ManagementClient(base.management) as management:
+            management.delete_vhost(name)
+
+
+def definitions(topology: Topology, vhost_name: str) -> dict[str, object]:
+    """The topology as RabbitMQ's definitions file (what `rabbitmqctl export_definitions` writes)."""
+    return {
+        "exchanges": [
+            {
+                "name": e.name,
+                "vhost": vhost_name,
+                "type": e.type.value,
+                "durable": e.durable,
+                "auto_delete": e.auto_delete,
+                "internal": e.internal,
+                "arguments": dict(e.arguments),
+            }
+            for e in topology.exchanges
+        ],
+        "queues": [
+            {
+                "name": q.name,
+                "vhost": vhost_name,
+                "durable": q.durable,
+                "auto_delete": q.auto_delete,
+                "arguments": q.declare_arguments(),
+            }
+            for q in topology.queues
+        ],
+        "bindings": [
+            {
+                "source": b.exchange,
+                "vhost": vhost_name,
+                "destination": d.name,
+                "destination_type": "queue" if isinstance(d, Queue) else "exchange",
+                "routing_key": b.routing_key,
+                "arguments": dict(b.arguments),
+            }
+            for d, b in topology.all_bindings()
+        ],
+    }
+
+
+def import_definitions(settings: Settings, topology: Topology, work: Path, expected: int) -> Figure:
+    data = definitions(topology, settings.vhost)
+    file = work / "definitions.json"  # read by the broker's node, which runs as another user
+    file.write_text(json.dumps(data))
+    work.chmod(0o755)
+    file.chmod(0o644)
+    rabbitmqctl = shutil.which("rabbitmqctl")
+    with ManagementClient(settings.management) as management:
+        start = time.perf_counter()
+        if rabbitmqctl:
+            done = subprocess.run([rabbitmqctl, "import_definitions", str(file)], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"bench: rabbitmqctl import_definitions failed: {done.stdout}{done.stderr}")
+        else:
+            console.print("rabbitmqctl is not on PATH: the baseline is POST /api/definitions instead")
+            management.import_definitions(settings.vhost, data)
+        wait_for(lambda: count(management, settings.vhost) >= expected)
+        return Figure(time.perf_counter() - start)
+
+
+def count(management: ManagementClient, vhost_name: str) -> int:
+    state = management.state(vhost_name)
+    exchanges = sum(1 for name in state.exchanges if name and not name.startswith("amq."))
+    return exchanges + len(state.queues) + len(state.bindings)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise SystemExit("bench: timed out waiting for the broker")
+        time.sleep(0.05)
+
+
+def naive_kombu(settings: Settings, topology: Topology) -> Figure:
+    """Each exchange, queue and binding declared one after another, waiting for each reply."""
+    exchanges = {
+        e.name: kombu.Exchange(e.name, e.type.value, durable=e.durable, arguments=dict(e.arguments) or None)
+        for e in topology.exchanges
+    }
+    start = time.perf_counter()
+    with kombu.Connection(settings.broker.url(secret=True)) as connection:
+        channel = connection.channel()
+        for exchange in exchanges.values():
+            exchange(channel).declare()
+        for queue in topology.queues:
+            bindings = [kombu.binding(exchanges[b.exchange], routing_key=b.routing_key) for b in queue.bindings]
+            declared = kombu.Queue(
+                queue.name, bindings=bindings, durable=queue.durable, queue_arguments=queue.declare_arguments() or None
+            )
+            declared(channel).declare()
+    return Figure(time.perf_counter() - start)
+
+
+def cli(settings: Settings, path: Path, *command: str) -> Figure:
+    """Wall time and peak resident memory of `python -m topology <command>` as a user runs it."""
+    env = {**os.environ, "CELERY_BROKER_URL": settings.broker.url(secret=True), "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "topology", *command, "-f", str(path)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"bench: `topology {' '.join(command)}` exited {code}: {process.stderr.read().decode()}")
+    return Figure(elapsed, usage.ru_maxrss / 1024)
+
+
+def in_process(settings: Settings, path: Path) -> dict[str, Figure]:
+    """Where a warm run's time goes: reading the file, reading the vhost, computing the plan."""
+    start = time.perf_counter()
+    topology = load_topology(path)
+    loaded = time.perf_counter()
+    with ManagementClient(settings.management) as management:
+        state = management.state(settings.vhost)
+        read = time.perf_counter()
+        plan(topology, state)
+        planned = time.perf_counter()
+        read_plan(topology, settings, management, state=state)
+    return {
+        "  of which: load + check routing.yaml": Figure(loaded - start),
+        "  of which: read vhost definitions": Figure(read - loaded),
+        "  of which: compute the plan": Figure(planned - read),
+    }
+
+
+def print_table(sizes: list[int], results: dict[int, dict[str, Figure]]) -> None:
+    table = Table(title="scripts/bench: seconds, and the ratio to rabbitmqctl import_definitions")
+    table.add_column("step")
+    for size in sizes:
+        table.add_column(f"S={object_count(size)} s", justify="right")
+        table.add_column("ratio", justify="right")
+        table.add_column("peak MB", justify="right")
+    for step in results[sizes[0]]:
+        row = [step]
+        for size in sizes:
+            figure, baseline = results[size][step], results[size]["import_definitions"].seconds
+            row += [
+                f"{figure.seconds:.2f}",
+                f"{figure.seconds / baseline:.2f}x",
+                f"{figure.memory_mb:.0f}" if figure.memory_mb else "",
+            ]
+        table.add_row(*row)
+    console.print(table)
+    console.print(f"RabbitMQ {rabbit_version()}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+
+
+def rabbit_version() -> str:
+    with ManagementClient(resolve_settings(BASE_BROKER).management) as management:
+        return str(management.overview().get("rabbitmq_version", "?"))
+
+
+if __name__ == "__main__":
+    main()
