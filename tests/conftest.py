@@ -28,6 +28,12 @@ OWNED = {OWNER_ARGUMENT: DEFAULT_OWNER}
 BASE_BROKER = os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@localhost:5672/")
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked files are cached per test, never in the user's ~/.cache."""
+    monkeypatch.setenv("TOPOLOGY_CACHE_DIR", str(tmp_path / "cache"))
+
+
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     settings = resolve_settings(BASE_BROKER)
@@ -57,7 +63,8 @@ class Broker:
 
     def env(self, topology_file: Path | None = None, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "TOPOLOGY_", "RABBITMQ_"))}
-        env.update(CELERY_BROKER_URL=self.url, PYTHONPATH=str(ROOT), **extra)
+        env.update(CELERY_BROKER_URL=self.url, PYTHONPATH=str(ROOT), TOPOLOGY_CACHE_DIR=str(self.tmp / "cache"))
+        env.update(extra)
         if topology_file is not None:
             env["TOPOLOGY_FILE"] = str(topology_file)
         return env

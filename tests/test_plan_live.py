@@ -10,9 +10,9 @@ import subprocess
 import sys
 from collections.abc import Callable
 
-import httpx
 import pika
 import pytest
+import urllib3
 
 from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
 from topology.apply import ApplyReport, apply_topology, read_plan
@@ -258,9 +258,10 @@ def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> Non
 
 def _effective_max_length(broker: Broker, queue: str) -> object:
     management = broker.settings.management
-    response = httpx.get(
+    response = urllib3.request(
+        "GET",
         f"{management.scheme}://{management.host}:{management.port}/api/queues/{broker.vhost}/{queue}",
-        auth=(management.username, management.password),
+        headers=urllib3.make_headers(basic_auth=f"{management.username}:{management.password}"),
     )
     return response.json().get("effective_policy_definition", {}).get("max-length")
 

@@ -1,11 +1,21 @@
 """Celery routing topology for RabbitMQ, declared in routing.yaml, applied and checked against the live broker.
 
 Layers: model (pure) -> yaml_source/document/loader/checks (read and validate) -> celery_config (kombu/Celery),
-amqp (pika), management (HTTP API) -> diff (pure) -> apply/inspect -> cli.
+amqp (pika), management (HTTP API) -> plan (pure) -> apply/inspect -> cli.
 """
 
-from topology.errors import InvalidTopology
-from topology.loader import load_topology, parse_topology
-from topology.model import Topology
+from __future__ import annotations
 
-__all__ = ["InvalidTopology", "Topology", "load_topology", "parse_topology"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {"InvalidTopology": "topology.errors", "Topology": "topology.model"}
+_EXPORTS |= dict.fromkeys(("load_topology", "parse_topology"), "topology.loader")
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Exports on first use (PEP 562): `import topology.x` should not pay for the YAML parser and schema."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'topology' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

@@ -49,6 +49,12 @@ def interpolate(data: Any, positions: Positions, environ: Mapping[str, str]) -> 
     return Interpolated(result, problems)
 
 
+def referenced_variables(text: str) -> frozenset[str]:
+    """The environment variables a file's `${...}` tokens read: what its interpolated values depend on."""
+    names = (_EXPRESSION.match(token.group(1) or "") for token in _TOKEN.finditer(text))
+    return frozenset(match.group(1) for match in names if match is not None)
+
+
 def _is_name_value(path: Path) -> bool:
     return any(
         len(pattern) == len(path) and all(p in (WILD, part) for p, part in zip(pattern, path, strict=True))

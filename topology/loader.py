@@ -7,12 +7,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from topology.checks import check_references, check_topology
-from topology.document import parse_document, to_topology
+from topology.cache import cache_directory, cached, entry_key
 from topology.errors import InvalidTopology
-from topology.interpolation import interpolate
+from topology.interpolation import interpolate, referenced_variables
 from topology.model import Origin, Problem, Severity, Topology
-from topology.yaml_source import read_yaml
 
 DEFAULT_FILE = "routing.yaml"
 FILE_ENV = "TOPOLOGY_FILE"
@@ -35,14 +33,20 @@ def load(
     registered: Collection[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Loaded:
-    """Read and check the file; `registered` (the Celery app's task names) adds the task-name checks."""
+    """Read and check the file; `registered` (the Celery app's task names) adds the task-name checks.
+
+    Without them the result depends only on the text, its path and the environment: it is cached."""
     file = topology_path(path)
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise InvalidTopology([Problem(f"cannot read the topology file: {reason}", Origin(str(file), 1, 1))]) from None
-    return check_text(text, str(file), registered=registered, environ=environ)
+    environ = os.environ if environ is None else environ
+    if registered is not None:
+        return check_text(text, str(file), registered=registered, environ=environ)
+    key = entry_key(text, str(file), referenced_variables(text), environ)
+    return cached(cache_directory(os.environ), key, lambda: check_text(text, str(file), environ=environ))
 
 
 def load_topology(path: str | os.PathLike[str] | None = None) -> Topology:
@@ -60,6 +64,11 @@ def check_text(
     registered: Collection[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Loaded:
+    # Imported here: a cached file needs neither the YAML reader nor the schema (0.1 s of imports).
+    from topology.checks import check_references, check_topology
+    from topology.document import parse_document, to_topology
+    from topology.yaml_source import read_yaml
+
     source = read_yaml(text, file)
     if source.data is None and source.problems:
         raise InvalidTopology(source.problems)

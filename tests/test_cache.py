@@ -1,0 +1,117 @@
+"""The cache of checked files: used when nothing the check reads has changed, never otherwise."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from topology import loader
+from topology.errors import InvalidTopology
+from topology.loader import load
+
+FILE = """\
+exchanges:
+  tasks: {type: direct}
+queues:
+  work:
+    message_ttl: ${TTL:-1000ms}
+    bindings: [{exchange: tasks, routing_key: work}]
+default_queue: work
+"""
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.pickle"))
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "own-cache"
+    monkeypatch.setenv("TOPOLOGY_CACHE_DIR", str(directory))
+    monkeypatch.delenv("TTL", raising=False)
+    return directory
+
+
+def _checking_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, a load that checks the file again fails: only a cache hit can succeed."""
+
+    def checked_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the file was checked again instead of read from the cache")
+
+    monkeypatch.setattr(loader, "check_text", checked_again)
+
+
+def test_a_second_load_reads_the_cache_and_gets_the_same_result(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    first = load(path)
+    [entry] = entries(cache)
+    assert stat.S_IMODE(entry.stat().st_mode) == 0o600
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    _checking_fails(monkeypatch)
+    assert load(path) == first
+
+
+def test_changed_text_or_interpolated_variable_is_checked_again(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    assert load(path).topology.queue("work").arguments["x-message-ttl"] == 1000
+    monkeypatch.setenv("TTL", "5s")
+    assert load(path).topology.queue("work").arguments["x-message-ttl"] == 5000
+    path.write_text(FILE.replace("routing_key: work", "routing_key: work.again"))
+    loaded = load(path)
+    assert loaded.topology.queue("work").bindings[0].routing_key == "work.again"
+    assert len(entries(cache)) == 3
+    monkeypatch.setenv("UNRELATED_VARIABLE", "x")  # not read by the file: still a hit
+    _checking_fails(monkeypatch)
+    assert load(path) == loaded
+
+
+def test_an_unreadable_entry_is_ignored(cache: Path, tmp_path: Path) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    first = load(path)
+    [entry] = entries(cache)
+    entry.write_bytes(b"not a pickle")
+    assert load(path) == first
+    assert entry.read_bytes() != b"not a pickle"  # written again
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="giving an entry to another user needs root")
+def test_an_entry_of_another_user_is_never_unpickled(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    first = load(path)
+    [entry] = entries(cache)
+    os.chown(entry, 65534, 65534)
+    calls: list[str] = []
+    check_text = loader.check_text
+    monkeypatch.setattr(loader, "check_text", lambda *a, **k: calls.append("checked") or check_text(*a, **k))
+    assert load(path) == first
+    assert calls == ["checked"]
+
+
+def test_invalid_files_are_never_cached(cache: Path, tmp_path: Path) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE.replace("exchange: tasks", "exchange: taks"))
+    for _ in range(2):
+        with pytest.raises(InvalidTopology, match="taks"):
+            load(path)
+    assert entries(cache) == []
+
+
+def test_turned_off(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOPOLOGY_CACHE", "off")
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    load(path)
+    assert not cache.exists()
