@@ -41,7 +41,7 @@ from topology.synthetic import object_count, synthetic_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_BROKER = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672/")
-console = Console(highlight=False)
+console = Console(highlight=False, width=120)  # the table fits a log file too
 
 
 @dataclass
