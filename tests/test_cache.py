@@ -35,6 +35,13 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+@pytest.fixture
+def routing_file(tmp_path: Path) -> Path:
+    path = tmp_path / "routing.yaml"
+    path.write_text(FILE)
+    return path
+
+
 def _checking_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     """From here on, a load that checks the file again fails: only a cache hit can succeed."""
 
@@ -45,58 +52,50 @@ def _checking_fails(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_second_load_reads_the_cache_and_gets_the_same_result(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "routing.yaml"
-    path.write_text(FILE)
-    first = load(path)
+    first = load(routing_file)
     [entry] = entries(cache)
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
     _checking_fails(monkeypatch)
-    assert load(path) == first
+    assert load(routing_file) == first
 
 
 def test_changed_text_or_interpolated_variable_is_checked_again(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "routing.yaml"
-    path.write_text(FILE)
-    assert load(path).topology.queue("work").arguments["x-message-ttl"] == 1000
+    assert load(routing_file).topology.queue("work").arguments["x-message-ttl"] == 1000
     monkeypatch.setenv("TTL", "5s")
-    assert load(path).topology.queue("work").arguments["x-message-ttl"] == 5000
-    path.write_text(FILE.replace("routing_key: work", "routing_key: work.again"))
-    loaded = load(path)
+    assert load(routing_file).topology.queue("work").arguments["x-message-ttl"] == 5000
+    routing_file.write_text(FILE.replace("routing_key: work", "routing_key: work.again"))
+    loaded = load(routing_file)
     assert loaded.topology.queue("work").bindings[0].routing_key == "work.again"
     assert len(entries(cache)) == 3
     monkeypatch.setenv("UNRELATED_VARIABLE", "x")  # not read by the file: still a hit
     _checking_fails(monkeypatch)
-    assert load(path) == loaded
+    assert load(routing_file) == loaded
 
 
-def test_an_unreadable_entry_is_ignored(cache: Path, tmp_path: Path) -> None:
-    path = tmp_path / "routing.yaml"
-    path.write_text(FILE)
-    first = load(path)
+def test_an_unreadable_entry_is_ignored(cache: Path, routing_file: Path) -> None:
+    first = load(routing_file)
     [entry] = entries(cache)
     entry.write_bytes(b"not a pickle")
-    assert load(path) == first
+    assert load(routing_file) == first
     assert entry.read_bytes() != b"not a pickle"  # written again
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="giving an entry to another user needs root")
 def test_an_entry_of_another_user_is_never_unpickled(
-    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "routing.yaml"
-    path.write_text(FILE)
-    first = load(path)
+    first = load(routing_file)
     [entry] = entries(cache)
     os.chown(entry, 65534, 65534)
     calls: list[str] = []
     check_text = loader.check_text
     monkeypatch.setattr(loader, "check_text", lambda *a, **k: calls.append("checked") or check_text(*a, **k))
-    assert load(path) == first
+    assert load(routing_file) == first
     assert calls == ["checked"]
 
 
@@ -109,9 +108,7 @@ def test_invalid_files_are_never_cached(cache: Path, tmp_path: Path) -> None:
     assert entries(cache) == []
 
 
-def test_turned_off(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_turned_off(cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOPOLOGY_CACHE", "off")
-    path = tmp_path / "routing.yaml"
-    path.write_text(FILE)
-    load(path)
+    load(routing_file)
     assert not cache.exists()
