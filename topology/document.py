@@ -172,10 +172,9 @@ QUEUE_OPTIONS = {
 """Named queue options and the x-argument each one sets."""
 
 
-class QueueDoc(_Strict):
-    type: Literal["classic", "quorum", "stream"] = "classic"
-    durable: bool = True
-    auto_delete: bool = False
+class _ChangeableSettings(_Strict):
+    """Queue settings RabbitMQ takes from an x-argument (fixed at declaration) or from a policy (changeable)."""
+
     message_ttl: Milliseconds | None = None
     expires: Milliseconds | None = None
     max_length: Annotated[int, Field(ge=0)] | None = None
@@ -183,13 +182,19 @@ class QueueDoc(_Strict):
     overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] | None = None
     dead_letter_exchange: str | None = None
     dead_letter_routing_key: str | None = None
+    delivery_limit: Annotated[int, Field(ge=0)] | None = None
+    max_age: Seconds | None = None
+
+
+class QueueDoc(_ChangeableSettings):
+    type: Literal["classic", "quorum", "stream"] = "classic"
+    durable: bool = True
+    auto_delete: bool = False
     dead_letter_strategy: Literal["at-most-once", "at-least-once"] | None = None
     max_priority: Annotated[int, Field(ge=1, le=255)] | None = None
-    delivery_limit: Annotated[int, Field(ge=0)] | None = None
     single_active_consumer: bool | None = None
     queue_mode: Literal["default", "lazy"] | None = None
     queue_version: Literal[1, 2] | None = None
-    max_age: Seconds | None = None
     stream_max_segment_size_bytes: Bytes | None = None
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
@@ -282,22 +287,13 @@ POLICY_OPTIONS = {
 """Named policy settings and RabbitMQ's key for each: the settings that may change on a live queue."""
 
 
-class PolicyDoc(_Strict):
+class PolicyDoc(_ChangeableSettings):
     """Settings RabbitMQ applies to matching queues and can change later, unlike x-arguments."""
 
     pattern: str | None = Field(default=None, description="Regular expression on queue names (RabbitMQ's).")
     queues: list[str] | None = Field(default=None, description="Exact queue names (instead of a pattern).")
     priority: int = Field(default=0, description="When several policies match a queue, the highest wins.")
     apply_to: Literal["queues", "exchanges", "all"] = "queues"
-    message_ttl: Milliseconds | None = None
-    expires: Milliseconds | None = None
-    max_length: Annotated[int, Field(ge=0)] | None = None
-    max_length_bytes: Bytes | None = None
-    overflow: Literal["drop-head", "reject-publish", "reject-publish-dlx"] | None = None
-    dead_letter_exchange: str | None = None
-    dead_letter_routing_key: str | None = None
-    delivery_limit: Annotated[int, Field(ge=0)] | None = None
-    max_age: Seconds | None = None
     definition: dict[str, ArgumentValue] = Field(default={}, description="Other policy keys, as RabbitMQ names them.")
 
     def full_definition(self) -> dict[str, Any]:
