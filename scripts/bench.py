@@ -93,14 +93,13 @@ def run_size(base: Settings, size: int, repeat: int) -> dict[str, Figure]:
 @contextmanager
 def vhost(base: Settings, name: str) -> Iterator[Settings]:
     """A fresh vhost for one measurement, deleted afterwards (with everything in it)."""
-    with ManagementClient(base.management) as management:
-        management.delete_vhost(name)
-        management.create_vhost(name)
+    management = ManagementClient(base.management)
+    management.delete_vhost(name)
+    management.create_vhost(name)
     try:
         yield resolve_settings(base.broker.url(secret=True).rsplit("/", 1)[0] + "/" + quote(name, safe=""))
     finally:
-        with ManagementClient(base.management) as management:
-            management.delete_vhost(name)
+        management.delete_vhost(name)
 
 
 def definitions(topology: Topology, vhost_name: str) -> dict[str, object]:
@@ -149,17 +148,17 @@ def import_definitions(settings: Settings, topology: Topology, work: Path, expec
     work.chmod(0o755)
     file.chmod(0o644)
     rabbitmqctl = shutil.which("rabbitmqctl")
-    with ManagementClient(settings.management) as management:
-        start = time.perf_counter()
-        if rabbitmqctl:
-            done = subprocess.run([rabbitmqctl, "import_definitions", str(file)], capture_output=True, text=True)
-            if done.returncode != 0:
-                raise SystemExit(f"bench: rabbitmqctl import_definitions failed: {done.stdout}{done.stderr}")
-        else:
-            console.print("rabbitmqctl is not on PATH: the baseline is POST /api/definitions instead")
-            management.import_definitions(settings.vhost, data)
-        wait_for(lambda: count(management, settings.vhost) >= expected)
-        return Figure(time.perf_counter() - start)
+    management = ManagementClient(settings.management)
+    start = time.perf_counter()
+    if rabbitmqctl:
+        done = subprocess.run([rabbitmqctl, "import_definitions", str(file)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"bench: rabbitmqctl import_definitions failed: {done.stdout}{done.stderr}")
+    else:
+        console.print("rabbitmqctl is not on PATH: the baseline is POST /api/definitions instead")
+        management.import_definitions(settings.vhost, data)
+    wait_for(lambda: count(management, settings.vhost) >= expected)
+    return Figure(time.perf_counter() - start)
 
 
 def count(management: ManagementClient, vhost_name: str) -> int:
@@ -231,8 +230,7 @@ def in_process(settings: Settings, path: Path, cache: Path) -> dict[str, Figure]
     os.environ["TOPOLOGY_CACHE_DIR"] = str(cache)  # filled by the CLI runs
     topology = load_topology(path)
     loaded = time.perf_counter()
-    with ManagementClient(settings.management) as management:
-        state = management.state(settings.vhost)
+    state = ManagementClient(settings.management).state(settings.vhost)
     read = time.perf_counter()
     plan(topology, state)
     planned = time.perf_counter()
@@ -266,8 +264,8 @@ def print_table(sizes: list[int], results: dict[int, dict[str, Figure]]) -> None
 
 
 def rabbit_version() -> str:
-    with ManagementClient(resolve_settings(BASE_BROKER).management) as management:
-        return str(management.overview().get("rabbitmq_version", "?"))
+    overview = ManagementClient(resolve_settings(BASE_BROKER).management).overview()
+    return str(overview.get("rabbitmq_version", "?"))
 
 
 if __name__ == "__main__":

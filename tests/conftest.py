@@ -17,6 +17,7 @@ import pika
 import pytest
 
 from topology.errors import BrokerUnavailable
+from topology.live import LiveState
 from topology.management import ManagementClient
 from topology.model import DEFAULT_OWNER, OWNER_ARGUMENT
 from topology.settings import Settings, resolve_settings
@@ -38,8 +39,7 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def base_settings() -> Settings:
     settings = resolve_settings(BASE_BROKER)
     try:
-        with ManagementClient(settings.management) as management:
-            management.vhost_exists("/")
+        ManagementClient(settings.management).vhost_exists("/")
     except BrokerUnavailable as error:
         message = f"RabbitMQ with its management API is needed: {error} (scripts/ensure-rabbitmq sets it up)"
         if os.environ.get("CI"):
@@ -92,6 +92,10 @@ class Broker:
 
     def management(self) -> ManagementClient:
         return ManagementClient(self.settings.management)
+
+    def state(self) -> LiveState:
+        """What the vhost holds now, read the way `plan` reads it."""
+        return self.management().state(self.vhost)
 
     def start(self, *args: str, file: Path) -> subprocess.Popen[str]:
         """Start `celery -A tasks ...` for this vhost; stopped (by PID) when the test ends."""
@@ -154,13 +158,12 @@ def wait_until(
 @pytest.fixture
 def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     vhost = f"topology-test-{uuid.uuid4().hex[:12]}"
-    with ManagementClient(base_settings.management) as management:
-        management.create_vhost(vhost)
+    management = ManagementClient(base_settings.management)
+    management.create_vhost(vhost)
     broker_url = BASE_BROKER.rstrip("/") + "/" + quote(vhost, safe="")
     state = Broker(vhost, resolve_settings(broker_url), tmp_path)
     try:
         yield state
     finally:
         state.stop()
-        with ManagementClient(base_settings.management) as management:
-            management.delete_vhost(vhost)
+        management.delete_vhost(vhost)

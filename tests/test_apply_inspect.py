@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import OWNED, SEED, Broker
 
 
@@ -21,8 +23,7 @@ def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
     result = broker.cli("apply", file=broker.write(SEED))
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("created") == 9 + 1  # 3 exchanges, 3 queues, 3 bindings, and the summary
-    with broker.management() as management:
-        state = management.state(broker.vhost)
+    state = broker.state()
     assert {"default", "for_task_A", "for_task_B"} <= set(state.exchanges)
     assert state.exchanges["for_task_A"].type == "direct" and state.exchanges["for_task_A"].durable
     assert all(state.queues[q].durable for q in ("default", "for_task_A", "for_task_B"))
@@ -57,8 +58,7 @@ def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -
     assert "conflict  queue    for_task_B  durable is false on the broker but true in routing.yaml" in result.stdout
     assert f"rabbitmqctl -p {broker.vhost} delete_queue for_task_B" in result.stdout and "--recreate" in result.stdout
     assert "NOT applied" in result.stdout and "nothing was changed" in result.stdout
-    with broker.management() as management:
-        state = management.state(broker.vhost)
+    state = broker.state()
     assert not {"default", "for_task_A", "for_task_B"} & set(state.exchanges)  # checked first, then nothing made
     assert set(state.queues) == {"for_task_B"} and not state.queues["for_task_B"].durable
 
@@ -131,8 +131,7 @@ def test_invalid_file_exits_2_without_traceback_or_broker_change(broker: Broker)
         assert result.returncode == 2, command
         assert result.stderr.startswith(f"{bad}:{line}:") and "unknown key 'colour'" in result.stderr
         assert "Traceback" not in result.stderr and result.stdout == ""
-    with broker.management() as management:
-        assert not {"default", "for_task_A", "for_task_B"} & set(management.state(broker.vhost).exchanges)
+    assert not {"default", "for_task_A", "for_task_B"} & set(broker.state().exchanges)
 
 
 def test_unreachable_broker_exits_3_with_one_line_and_no_password(broker: Broker) -> None:
@@ -150,11 +149,22 @@ def test_wrong_password_exits_3_without_printing_it(broker: Broker) -> None:
     assert "refused user 'guest'" in result.stderr and "WRONGPW" not in result.stderr + result.stdout
 
 
-def test_missing_vhost_exits_3_with_the_fix(broker: Broker) -> None:
+@pytest.mark.parametrize("command", ["plan", "apply", "inspect"])
+def test_missing_vhost_exits_3_with_the_fix(broker: Broker, command: str) -> None:
     url = broker.url.rsplit("/", 1)[0] + "/no-such-vhost-here"
-    result = broker.cli("apply", "--broker", url, file=broker.write(SEED))
-    assert result.returncode == 3
+    result = broker.cli(command, "--broker", url, file=broker.write(SEED))
+    assert result.returncode == 3, result.stdout + result.stderr
     assert "rabbitmqctl add_vhost no-such-vhost-here" in result.stderr
+
+
+def test_inspect_never_asks_another_connection_s_exclusive_queue_for_its_counts(broker: Broker) -> None:
+    """Its owner alone may declare it, even passively: inspect reports it missing instead of failing."""
+    with broker.connection() as connection:
+        connection.channel().queue_declare("for_task_B", exclusive=True)
+        assert "for_task_B" not in broker.management().queue_names(broker.vhost)
+        code, found = findings(broker)
+    assert code == 1
+    assert ("missing_queue", "queue 'for_task_B'") in {(f["code"], f["subject"]) for f in found}
 
 
 def test_unreachable_management_api_exits_3_with_the_fix(broker: Broker) -> None:

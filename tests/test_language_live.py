@@ -30,8 +30,7 @@ def test_the_full_example_applies_is_in_sync_and_reapplies_unchanged(broker: Bro
     assert [f for f in json.loads(inspected.stdout)["findings"] if f["severity"] == "error"] == []
     again = broker.cli("apply", "--format", "json", file=full)
     assert {step["status"] for step in json.loads(again.stdout)["steps"]} == {"unchanged"}
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     assert live.queues["reports"].type == "quorum" and live.queues["audit_log"].type == "stream"
     assert live.exchanges["audit"].internal and live.exchanges["events"].arguments == {"alternate-exchange": "unrouted"}
 
@@ -51,8 +50,7 @@ def test_workers_run_tasks_routed_by_headers_topic_and_regex_and_declare_nothing
     b = client.send_task("tasks.taskB", (1, 2, 3))  # topic exchange into a quorum queue
     c = client.send_task("tasks.add", (2, 2))  # /regex/ route
     assert (a.get(timeout=30), b.get(timeout=30), c.get(timeout=30)) == (42, 6, 4)
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     made_by_celery = [name for name in [*live.exchanges, *live.queues] if name.startswith("celery_delayed")]
     assert made_by_celery == []  # Celery's native delayed delivery would have declared 56 objects
     assert broker.cli("inspect", file=full).returncode == 0
@@ -69,8 +67,7 @@ def test_a_changed_argument_is_a_conflict_and_nothing_is_applied(broker: Broker)
     assert "x-message-ttl is not set on the broker but 30000 in routing.yaml" in applied.stdout
     assert "x-max-priority is 3 on the broker but 10 in routing.yaml" in applied.stdout
     assert "nothing was changed" in applied.stdout
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     assert set(live.queues) == {"urgent"} and "events" not in live.exchanges
 
 
@@ -85,9 +82,8 @@ def test_a_queue_of_the_wrong_type_is_reported_by_inspect(broker: Broker, full: 
 
 
 def test_an_exchange_type_whose_plugin_is_not_enabled_is_refused_before_any_change(broker: Broker) -> None:
-    with broker.management() as management:
-        if "x-delayed-message" in management.exchange_types():
-            pytest.skip("rabbitmq_delayed_message_exchange is enabled on this broker: the refusal cannot be shown")
+    if "x-delayed-message" in broker.management().exchange_types():
+        pytest.skip("rabbitmq_delayed_message_exchange is enabled on this broker: the refusal cannot be shown")
     path = broker.write(
         "exchanges:\n  later: {type: x-delayed-message, delayed_type: direct}\n"
         "queues:\n  q: {bindings: [{exchange: later, routing_key: q}]}\ndefault_queue: q\n"
@@ -96,8 +92,7 @@ def test_an_exchange_type_whose_plugin_is_not_enabled_is_refused_before_any_chan
     assert applied.returncode == 1
     assert "needs the rabbitmq_delayed_message_exchange plugin" in applied.stdout
     assert "`rabbitmq-plugins enable rabbitmq_delayed_message_exchange`" in applied.stdout
-    with broker.management() as management:
-        assert "q" not in management.state(broker.vhost).queues
+    assert "q" not in broker.state().queues
 
 
 def test_routes_shows_each_registered_task_with_its_rule_line_and_queues(broker: Broker, full: Path) -> None:

@@ -91,8 +91,7 @@ def test_rabbitmq_routes_every_message_where_the_validator_predicts(broker: Brok
     rng = random.Random(seed)
     text = yaml.safe_dump(_scenario(rng))
     topology = check_text(text, f"scenario-{seed}.yaml", environ={}).topology
-    with broker.management() as management:
-        assert apply_topology(topology, broker.settings, management).ok
+    assert apply_topology(topology, broker.settings, broker.management()).ok
     messages = _messages(rng, 150)
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}
@@ -111,8 +110,7 @@ def test_topic_edge_cases_empty_keys_and_empty_words_match_as_rabbitmq_does(brok
     queues = {f"p{i}": {"bindings": [{"exchange": "topics", "routing_key": p}]} for i, p in enumerate(EDGE_PATTERNS)}
     text = yaml.safe_dump({"exchanges": {"topics": {"type": "topic"}}, "queues": queues, "default_queue": "p0"})
     topology = check_text(text, "edges.yaml", environ={}).topology
-    with broker.management() as management:
-        assert apply_topology(topology, broker.settings, management).ok
+    assert apply_topology(topology, broker.settings, broker.management()).ok
     messages = [Message(key) for key in EDGE_KEYS]
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}

@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 import pika
 import pytest
-import urllib3
 
 from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
 from topology.apply import ApplyReport, apply_topology, read_plan
@@ -25,13 +24,11 @@ SMALL = synthetic_yaml(100)  # 10 services: 10 exchanges, 30 queues (3 quorum), 
 
 
 def apply_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> ApplyReport:
-    with broker.management() as management:
-        return apply_topology(parse_topology(text), broker.settings, management, options)
+    return apply_topology(parse_topology(text), broker.settings, broker.management(), options)
 
 
 def plan_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> Plan:
-    with broker.management() as management:
-        return read_plan(parse_topology(text), broker.settings, management, options)
+    return read_plan(parse_topology(text), broker.settings, broker.management(), options)
 
 
 def findings(planned: Plan) -> list[tuple[str, str, str]]:
@@ -48,8 +45,7 @@ def test_plan_of_an_applied_generated_topology_is_empty_and_exits_0(broker: Brok
     assert after.returncode == 0, after.stdout
     data = json.loads(after.stdout)
     assert data["counts"] == {"unchanged": 1000} and data["changes"] == [] and data["pending"] == 0
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     assert len(live.exchanges) - sum(name.startswith("amq.") or name == "" for name in live.exchanges) == 100
     assert len(live.queues) == 300 and sum(q.type == "quorum" for q in live.queues.values()) == 30
     assert {q.owner for q in live.queues.values()} == {"topology"}  # the ownership marker is on every object
@@ -137,8 +133,7 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     recreated = broker.cli("apply", "--recreate", file=path)
     assert recreated.returncode == 0, recreated.stdout
     assert "recreated queue    for_task_B" in recreated.stdout
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     assert live.queues["for_task_B"].durable and live.queues["for_task_B"].owner == "topology"
     assert broker.cli("plan", file=path).returncode == 0  # its binding came back with it
 
@@ -164,8 +159,7 @@ def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messag
     forced = broker.cli("apply", "--prune", "--force", file=seed)
     assert forced.returncode == 0, forced.stdout
     assert "deleted   queue    retired" in forced.stdout and "deleted   exchange old_events" in forced.stdout
-    with broker.management() as management:
-        live = management.state(broker.vhost)
+    live = broker.state()
     assert {"not-ours", "team-b"} <= set(live.queues) and "retired" not in live.queues
     assert "old_events" not in live.exchanges
     assert any(b.routing_key == "by-hand" for b in live.bindings)  # a binding we did not make stays too
@@ -190,8 +184,7 @@ def _apply_process(broker: Broker, text: str) -> subprocess.Popen[str]:
 
 
 def _queue_count(broker: Broker) -> int:
-    with broker.management() as management:
-        return len(management.state(broker.vhost).queues)
+    return len(broker.state().queues)
 
 
 def test_an_apply_killed_midway_leaves_part_done_and_the_next_run_converges(broker: Broker) -> None:
@@ -238,8 +231,7 @@ POLICIES = SEED.replace(
 def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> None:
     path = broker.write(POLICIES)
     assert broker.cli("apply", file=path).returncode == 0
-    with broker.management() as management:
-        [policy] = management.state(broker.vhost).policies.values()
+    [policy] = broker.state().policies.values()
     assert policy.pattern == "^(for_task_A|for_task_B)$" and policy.apply_to == "queues"
     assert policy.definition == {"max-length": 1000, "message-ttl": 3_600_000}
     assert broker.cli("plan", file=path).returncode == 0
@@ -257,13 +249,7 @@ def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> Non
 
 
 def _effective_max_length(broker: Broker, queue: str) -> object:
-    management = broker.settings.management
-    response = urllib3.request(
-        "GET",
-        f"{management.scheme}://{management.host}:{management.port}/api/queues/{broker.vhost}/{queue}",
-        headers=urllib3.make_headers(basic_auth=f"{management.username}:{management.password}"),
-    )
-    return response.json().get("effective_policy_definition", {}).get("max-length")
+    return broker.management().queue(broker.vhost, queue).get("effective_policy_definition", {}).get("max-length")
 
 
 def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:

@@ -101,5 +101,4 @@ def test_worker_does_not_declare_a_queue_apply_never_made(broker: Broker) -> Non
     process = broker.start("worker", "-l", "info", "-P", "solo", "-Q", "for_task_A", file=path)
     assert process.wait(timeout=60) != 0
     assert "NOT_FOUND - no queue 'for_task_A'" in (broker.tmp / "celery-0.log").read_text()
-    with broker.management() as management:
-        assert "for_task_A" not in management.state(broker.vhost).queues
+    assert "for_task_A" not in broker.state().queues

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from topology.live import LiveState
 from topology.model import Severity, Topology
 from topology.plan import Action, Plan, plan
-from topology.routing import tasks_by_queue
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
 # Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
@@ -22,8 +21,9 @@ class Finding:
     message: str
 
 
-def diff(topology: Topology, live: LiveState) -> list[Finding]:
-    return [*drift(plan(topology, live)), *_consumers(topology, live)]
+def diff(topology: Topology, live: LiveState, routed: Mapping[str, list[str]]) -> list[Finding]:
+    """`routed`: `tasks_by_queue(topology)`, the queues that must have a consumer."""
+    return [*drift(plan(topology, live)), *_consumers(routed, live)]
 
 
 def drift(planned: Plan) -> Iterator[Finding]:
@@ -54,8 +54,8 @@ def _shown(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _consumers(topology: Topology, live: LiveState) -> Iterator[Finding]:
-    for queue, tasks in tasks_by_queue(topology).items():
+def _consumers(routed: Mapping[str, list[str]], live: LiveState) -> Iterator[Finding]:
+    for queue, tasks in routed.items():
         found = live.queues.get(queue)
         if found is None or found.consumers != 0:
             continue

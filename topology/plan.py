@@ -32,9 +32,10 @@ class Action(str, Enum):
     @property
     def done(self) -> str:
         """The past tense `apply` reports once the change is made."""
-        return {"create": "created", "update": "updated", "recreate": "recreated", "delete": "deleted"}.get(
-            self.value, self.value
-        )
+        return _DONE.get(self.value, self.value)
+
+
+_DONE = {"create": "created", "update": "updated", "recreate": "recreated", "delete": "deleted"}
 
 
 PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.RECREATE, Action.DELETE})
@@ -119,14 +120,38 @@ class Plan:
 NO_OPTIONS = PlanOptions()
 
 
-def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS) -> Plan:
+@dataclass(frozen=True)
+class Wanted:
+    """The file's side of a plan, in the broker's terms: independent of what the broker holds, so it can
+    be worked out while the broker is being read (a third of a plan's time at 10,000 objects)."""
+
+    bindings: dict[LiveBinding, tuple[BindingTarget, str]]  # each binding as the broker lists it: (target, name)
+    exchanges: frozenset[str]
+    queues: frozenset[str]
+
+
+def wanted(topology: Topology) -> Wanted:
+    bindings: dict[LiveBinding, tuple[BindingTarget, str]] = {}
+    for destination, binding in topology.all_bindings():
+        kind = "queue" if isinstance(destination, Queue) else "exchange"
+        key = LiveBinding(
+            binding.exchange, destination.name, kind, binding.routing_key, binding_arguments(binding.arguments)
+        )
+        bindings[key] = (BindingTarget(destination.name, kind, binding), binding_name(key))
+    exchanges = frozenset(e.name for e in topology.exchanges)
+    return Wanted(bindings, exchanges, frozenset(q.name for q in topology.queues))
+
+
+def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS, wants: Wanted | None = None) -> Plan:
+    """`wants`: `wanted(topology)`, if worked out already."""
+    wants = wants or wanted(topology)
     owner = topology.owner
     exchanges = [_exchange(e, live) for e in topology.exchanges]
-    exchanges += _extra_exchanges(topology, live, owner, options)
+    exchanges += _extra_exchanges(wants, live, owner, options)
     queues = [_queue(q, live.queues.get(q.name), live.vhost, options) for q in topology.queues]
-    queues += _extra_queues(topology, live, owner, options)
+    queues += _extra_queues(wants, live, owner, options)
     endpoints = {c.subject: c for c in [*exchanges, *queues]}
-    bindings = list(_bindings(topology, live, endpoints, owner, options))
+    bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]))
 
@@ -196,17 +221,16 @@ def _unknown(found: LiveQueue) -> bool:
     return found.messages_ready is None or found.consumers is None
 
 
-def _extra_exchanges(topology: Topology, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
-    declared = {e.name for e in topology.exchanges}
+def _extra_exchanges(wants: Wanted, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
+    declared = wants.exchanges
     extra = [e for name, e in sorted(live.exchanges.items()) if name not in declared and not _is_broker_own(name)]
     return [_extra("exchange", e.name, e.owner, owner, options, e) for e in extra]
 
 
-def _extra_queues(topology: Topology, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
-    declared = {q.name for q in topology.queues}
+def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
     changes = []
     for name, found in sorted(live.queues.items()):
-        if name in declared or found.exclusive or found.auto_delete:
+        if name in wants.queues or found.exclusive or found.auto_delete:
             continue
         change = _extra("queue", name, found.owner, owner, options, found)
         if change.action is Action.DELETE and not options.force:
@@ -233,17 +257,9 @@ def _is_broker_own(exchange: str) -> bool:
 
 
 def _bindings(
-    topology: Topology, live: LiveState, endpoints: Mapping[str, Change], owner: str, options: PlanOptions
+    wants: Wanted, live: LiveState, endpoints: Mapping[str, Change], owner: str, options: PlanOptions
 ) -> Iterator[Change]:
-    wanted: dict[LiveBinding, BindingTarget] = {}
-    for destination, binding in topology.all_bindings():
-        kind = "queue" if isinstance(destination, Queue) else "exchange"
-        key = LiveBinding(
-            binding.exchange, destination.name, kind, binding.routing_key, binding_arguments(binding.arguments)
-        )
-        wanted[key] = BindingTarget(destination.name, kind, binding)
-    for key, target in wanted.items():
-        name = binding_name(key)
+    for key, (target, name) in wants.bindings.items():
         cause = _endpoint_change(key, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT)
         if cause is not None and cause.action is not Action.CONFLICT:
             yield Change(Action.CREATE, "binding", name, implied_by=cause.subject, target=target)
@@ -254,11 +270,9 @@ def _bindings(
             yield Change(
                 Action.CREATE, "binding", name, detail, implied_by=cause.subject if cause else None, target=target
             )
-    declared_exchanges = {e.name for e in topology.exchanges}
-    declared_queues = {q.name for q in topology.queues}
-    for found in sorted(live.bindings - wanted.keys(), key=_binding_order):
-        declared = declared_queues if found.destination_type == "queue" else declared_exchanges
-        if found.source == "" or not (found.source in declared_exchanges or found.destination in declared):
+    for found in sorted(live.bindings - wants.bindings.keys(), key=_binding_order):
+        declared = wants.queues if found.destination_type == "queue" else wants.exchanges
+        if found.source == "" or not (found.source in wants.exchanges or found.destination in declared):
             continue
         cause = _endpoint_change(found, endpoints, Action.EXTRA, Action.DELETE, Action.CONFLICT)
         change = _extra("binding", binding_name(found), found.owner, owner, options, found)

@@ -1,0 +1,214 @@
+"""What the commands print: one text and one JSON form of each report (JSON for CI, text for people).
+
+Kept out of cli.py so that the CLI can start reading the broker before importing the plan, routing
+and model code this module needs.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from topology.model import Problem, Severity, Topology
+from topology.plan import Action, Change, Plan
+from topology.routing import deliver, route_destination, route_for, task_message
+from topology.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from topology.apply import ApplyReport
+    from topology.celery_app import AppTasks
+    from topology.inspect import InspectReport
+
+
+def print_json(data: dict[str, Any]) -> None:
+    """Indented on a terminal, compact for a program: indenting takes the pure-Python encoder (10,000
+    apply steps: 0.04 s against 0.01 s). Plain json.dumps: rich's highlighted JSON took seconds."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent, default=lambda value: getattr(value, "value", str(value))))
+
+
+def print_table(table: Table) -> None:
+    from rich.console import Console  # only the tables need rich: 20 ms of imports the other commands skip
+
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+def print_problems(problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=True)
+
+
+def tasks_line(tasks: AppTasks | None) -> str:
+    if tasks is None:
+        return "task names not checked: no Celery app given (`app:` in the file, or --app)"
+    if tasks.error is not None:
+        return f"task names not checked: cannot import Celery app {tasks.app!r}: {tasks.error}"
+    return f"task names checked against Celery app {tasks.app!r}: {len(tasks.own)} tasks"
+
+
+def print_routes(topology: Topology, names: list[str], tasks: AppTasks | None, fmt: str) -> None:
+    rows = [_route_row(topology, name) for name in names]
+    if fmt == "json":
+        print_json({"tasks": rows, "note": tasks_line(tasks)})
+        return
+    from rich.table import Table
+
+    table = Table("task", "rule (line)", "exchange", "routing key", "queues")
+    for row in rows:
+        queues = ", ".join(row["queues"]) or "[bold red]DROPPED[/]"
+        table.add_row(
+            row["task"], f"{row['rule']} ({row['line']})", row["exchange"] or "(default)", row["routing_key"], queues
+        )
+    print_table(table)
+    click.echo(tasks_line(tasks))
+
+
+def _route_row(topology: Topology, name: str) -> dict[str, Any]:
+    route = route_for(topology, name)
+    destination = route_destination(topology, route)
+    delivery = deliver(topology, destination.exchange, task_message(destination, name)) if destination else None
+    origin = route.origin if route is not None else topology.default_queue_origin
+    return {
+        "task": name,
+        "rule": route.pattern if route is not None else "default_queue",
+        "line": origin.line if origin else None,
+        "exchange": destination.exchange if destination else None,
+        "routing_key": destination.routing_key if destination else None,
+        "queues": list(delivery.queues) if delivery else [],
+    }
+
+
+def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
+    if fmt == "json":
+        print_json(_plan_data(planned))
+        return
+    implied = Counter(c.implied_by for c in planned.changes if c.implied_by and c.action is not Action.UNCHANGED)
+    for change in planned.findings:
+        more = f" (and {implied[change.subject]} of its bindings)" if implied[change.subject] else ""
+        detail = f"  {change.detail}" if change.detail else ""
+        click.echo(f"{change.action.value:<9} {change.kind:<8} {change.name}{more}{detail}")
+    click.echo(f"plan for vhost {settings.vhost!r} on {settings.broker} (owner {planned.owner!r}):")
+    for action in Action:
+        changes = planned.of(action)
+        if changes:
+            click.echo(f"  {action.value:<9} {len(changes):>6}  {_kinds(changes)}")
+    if planned.conflicts:
+        click.echo(f"{len(planned.conflicts)} conflicts: `apply` changes nothing until they are fixed")
+    elif planned.pending:
+        click.echo(f"{len(planned.pending)} changes pending: run `python -m topology apply`")
+    else:
+        click.echo("nothing to do")
+
+
+def _plan_data(planned: Plan) -> dict[str, Any]:
+    shown = [c for c in planned.changes if c.action is not Action.UNCHANGED]
+    return {
+        "vhost": planned.vhost,
+        "owner": planned.owner,
+        "counts": planned.counts,
+        "pending": len(planned.pending),
+        "conflicts": len(planned.conflicts),
+        "changes": [
+            {
+                "action": c.action.value,
+                "kind": c.kind,
+                "name": c.name,
+                "detail": c.detail,
+                "implied_by": c.implied_by,
+            }
+            for c in shown
+        ],
+    }
+
+
+_PLURALS = {"exchange": "exchanges", "queue": "queues", "binding": "bindings", "policy": "policies"}
+
+
+def _kinds(changes: tuple[Change, ...]) -> str:
+    counted = Counter(c.kind for c in changes)
+    return ", ".join(f"{n} {kind if n == 1 else _PLURALS[kind]}" for kind, n in counted.items())
+
+
+def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
+    if fmt == "json":
+        data = {"vhost": settings.vhost, "ok": report.ok, "note": report.note, "counts": report.plan.counts}
+        print_json(data | {"steps": _data(report.steps)})
+        return
+    for step in report.steps:
+        if step.status != Action.UNCHANGED.value:
+            detail = f"  {step.detail}" if step.detail else ""
+            click.echo(f"{step.status:<9} {step.kind:<8} {step.name}{detail}")
+    counts = Counter(step.status for step in report.steps)
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    verdict = "applied" if report.ok else "NOT applied"
+    click.echo(f"{verdict} to vhost {settings.vhost!r} on {settings.broker}: {summary}")
+    if report.note:
+        click.echo(report.note)
+
+
+def print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool, fmt: str) -> None:
+    from topology.transport import celery_transport
+
+    transport = celery_transport(settings)
+    if fmt == "json":
+        print_json(
+            {
+                "vhost": report.vhost,
+                "broker": str(settings.broker),
+                "transport": asdict(transport),
+                "in_sync": in_sync,
+                "findings": _data(report.findings),
+                "queues": _queue_rows(topology, report),
+            }
+        )
+        return
+    from rich.table import Table
+
+    click.echo(f"vhost {report.vhost!r} on {settings.broker}, management API {settings.management}")
+    click.echo(f"Celery transport: {transport.module} ({transport.reason})")
+    table = Table("queue", "ready", "consumers", "routed tasks")
+    for row in _queue_rows(topology, report):
+        missing = "missing"
+        routed = row["routed"]
+        table.add_row(
+            row["name"],
+            missing if not row["exists"] else str(row["messages_ready"]),
+            missing if not row["exists"] else str(row["consumers"]),
+            "-" if routed is None else (", ".join(routed) or "(tasks without a route)"),
+        )
+    print_table(table)
+    for finding in report.findings:
+        click.echo(f"{finding.severity.value:<7} {finding.code:<17} {finding.message}")
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    warnings = len(report.findings) - errors
+    state = "in sync" if in_sync else "NOT in sync"
+    click.echo(f"{state}: {errors} drift findings, {warnings} warnings")
+
+
+def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any]]:
+    rows = []
+    for queue in topology.queues:
+        live = report.live.queues.get(queue.name)
+        rows.append(
+            {
+                "name": queue.name,
+                "exists": live is not None,
+                "messages_ready": live.messages_ready if live else None,
+                "consumers": live.consumers if live else None,
+                "routed": report.routed.get(queue.name),
+            }
+        )
+    return rows
+
+
+def _data(items: tuple[Any, ...]) -> list[dict[str, Any]]:
+    """Flat records (steps, findings) as dicts: asdict's deep copy is 4 µs a record, 40 ms for 10,000."""
+    names = [f.name for f in fields(items[0])] if items else []
+    return [{name: getattr(item, name) for name in names} for item in items]
