@@ -148,7 +148,7 @@ def _outcome(change: Change, refused: Mapping[str, Refusal | None]) -> Step:
     refusal = refused.get(change.subject) if refused else None
     if refusal is not None:
         return _step(change, FAILED, refusal.explanation)
-    return Step(change.kind, change.name, change.action.done, change.detail)
+    return _step(change, change.action.done)
 
 
 def operations(planned: Plan) -> list[list[Operation]]:
