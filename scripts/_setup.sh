@@ -22,6 +22,10 @@ ensure_venv() {
     fi
     rm -f "$VENV"/.installed-* && touch "$stamp"
   fi
+  # An editable install leaves our modules uncompiled, and with PYTHONDONTWRITEBYTECODE set (as on some
+  # CI machines) nothing ever writes their bytecode: every command would compile them again (~25 ms of
+  # a 0.5 s inspect). pip compiles a regular install; this does the same, and is a no-op when up to date.
+  "$VENV/bin/python" -m compileall -q "$ROOT/topology" "$ROOT/tasks" >/dev/null
   export PATH="$VENV/bin:$PATH"
 }
 
