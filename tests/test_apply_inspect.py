@@ -42,6 +42,23 @@ def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
     assert broker.cli("inspect", "--require-consumers", file=broker.write(SEED)).returncode == 1
 
 
+def test_inspect_shows_each_queue_s_live_counts_in_a_row(broker: Broker) -> None:
+    assert broker.cli("apply", file=broker.write(SEED)).returncode == 0
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()  # each publish returns once the queue holds the message
+        for _ in range(2):
+            channel.basic_publish("for_task_A", "for_task_A", b"{}")
+    inspected = broker.cli("inspect", file=broker.write(SEED))
+    rows = {line.split()[0]: line.split()[1:] for line in inspected.stdout.splitlines()[2:6]}
+    assert rows == {
+        "QUEUE": ["READY", "CONSUMERS", "ROUTED", "TASKS"],
+        "default": ["0", "0", "tasks.add"],
+        "for_task_A": ["2", "0", "tasks.taskA"],
+        "for_task_B": ["0", "0", "tasks.taskB"],
+    }
+
+
 def test_apply_twice_changes_nothing(broker: Broker) -> None:
     apply_seed(broker)
     again = broker.cli("apply", "--format", "json", file=broker.write(SEED))
