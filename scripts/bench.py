@@ -6,8 +6,9 @@ every tenth queue quorum) goes into fresh vhosts, each deleted afterwards:
             (the command returns before the import is done), or POST /api/definitions without rabbitmqctl;
   naive     one kombu Exchange/Queue/binding declare after another (what Celery does on first publish);
   topology  cold apply (empty cache of checked files), warm re-apply (cache filled by the cold apply, and
-            without it), plan and inspect, each a CLI process (wall time, peak RSS); the warm figures
-            are the median of --repeat runs, since the broker's own answer time varies by +-30%.
+            without it), plan and inspect (JSON, and the text table), each a CLI process (wall time,
+            peak RSS); the warm figures are the median of --repeat runs, since the broker's own answer
+            time varies by +-30%.
 Every figure is also printed as a ratio to the baseline.
 """
 
@@ -85,6 +86,7 @@ def run_size(base: Settings, size: int, repeat: int) -> dict[str, Figure]:
         figures["warm re-apply, no cache"] = median(repeat, cli, settings, path, "apply", env=uncached)
         figures["plan"] = median(repeat, cli, settings, path, "plan", env=cache)
         figures["inspect"] = median(repeat, cli, settings, path, "inspect", "--format", "json", env=cache)
+        figures["inspect, text table"] = median(repeat, cli, settings, path, "inspect", env=cache)
         figures |= in_process(settings, path, work / "cache")
     shutil.rmtree(work)
     return figures

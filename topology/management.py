@@ -36,7 +36,7 @@ class ManagementClient:
         """Every exchange, queue, binding and policy of `vhost`, in one read (a 404: the vhost does not exist).
 
         The vhost's definitions are what `rabbitmqctl export_definitions` writes: no statistics, so a
-        10,000-object vhost reads in a few hundred milliseconds where the /queues listing takes seconds.
+        10,000-object vhost reads in ~0.2 s (1.3 MB) where the full /queues listing takes 0.45-1 s (4 MB).
         They omit exclusive queues (which belong to one connection) and RabbitMQ's own amq.* exchanges.
         """
         definitions = self._request("GET", f"/definitions/{_segment(vhost)}", allow_404=True)
