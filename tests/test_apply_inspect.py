@@ -7,6 +7,8 @@ import json
 import pytest
 
 from tests.conftest import OWNED, SEED, Broker
+from topology.apply import queue_counts
+from topology.synthetic import synthetic_yaml
 
 
 def apply_seed(broker: Broker) -> None:
@@ -174,14 +176,40 @@ def test_missing_vhost_exits_3_with_the_fix(broker: Broker, command: str) -> Non
     assert "rabbitmqctl add_vhost no-such-vhost-here" in result.stderr
 
 
-def test_inspect_never_asks_another_connection_s_exclusive_queue_for_its_counts(broker: Broker) -> None:
-    """Its owner alone may declare it, even passively: inspect reports it missing instead of failing."""
+def test_another_connection_s_exclusive_queue_is_reported_missing_without_failing(broker: Broker) -> None:
+    """Its owner alone may declare it, even passively (405): inspect reports it missing instead of failing."""
     with broker.connection() as connection:
         connection.channel().queue_declare("for_task_B", exclusive=True)
-        assert "for_task_B" not in broker.management().queue_names(broker.vhost)
+        assert "for_task_B" not in broker.state().queues  # the definitions leave exclusive queues out
         code, found = findings(broker)
     assert code == 1
     assert ("missing_queue", "queue 'for_task_B'") in {(f["code"], f["subject"]) for f in found}
+
+
+def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Broker) -> None:
+    """The declares go out before the definitions are in: the refused one ends them, the rest are asked after."""
+    path = broker.write(synthetic_yaml(100))  # 30 queues: more than inspect's 16 channels
+    assert broker.cli("apply", file=path).returncode == 0
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.queue_delete("svc0.q0")  # the first one asked
+        channel.confirm_delivery()
+        channel.basic_publish("", "svc9.q2", b"{}")  # the last one
+    inspected = broker.cli("inspect", "--format", "json", file=path)
+    rows = {row["name"]: row for row in json.loads(inspected.stdout)["queues"]}
+    assert len(rows) == 30 and not rows["svc0.q0"]["exists"]
+    assert rows.pop("svc9.q2")["messages_ready"] == 1
+    assert {
+        (row["exists"], row["messages_ready"], row["consumers"]) for name, row in rows.items() if name != "svc0.q0"
+    } == {(True, 0, 0)}
+
+
+def test_counting_queues_that_may_not_exist_stops_at_the_first_refusals(broker: Broker) -> None:
+    """An empty vhost: one refused declare a channel (each is an error in RabbitMQ's log), not one a queue."""
+    names = tuple(f"absent-{n}" for n in range(200))
+    stopped = queue_counts(broker.settings, names, stop_at_refusal=True)
+    assert 1 <= len(stopped) <= 16 and set(stopped.values()) == {None}
+    assert queue_counts(broker.settings, names[:20]) == dict.fromkeys(names[:20])  # without: every one asked
 
 
 def test_unreachable_management_api_exits_3_with_the_fix(broker: Broker) -> None:

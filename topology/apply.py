@@ -72,17 +72,24 @@ def read_plan(
     return plan(topology, with_counts(state, queue_counts(settings, unknown)), options, wants)
 
 
-def queue_counts(settings: Settings, names: tuple[str, ...]) -> dict[str, tuple[int, int] | None]:
-    """(ready messages, consumers) of each queue, live from passive declares; None where it does not exist."""
+def queue_counts(
+    settings: Settings, names: tuple[str, ...], *, stop_at_refusal: bool = False
+) -> dict[str, tuple[int, int] | None]:
+    """(ready messages, consumers) of each queue, live from passive declares; None where it does not exist.
+
+    `stop_at_refusal`, for names that may not all exist: the first refusal (a missing queue, or another
+    connection's exclusive one) ends the asking, and the queues not answered by then are left out."""
     operations = [Operation("queue_declare", {"queue": n, "passive": True}, n, waits=True) for n in names]
-    counts: dict[str, tuple[int, int] | None] = dict.fromkeys(names)
+    counts: dict[str, tuple[int, int] | None] = {}
     # Each declare waits for its reply: 8 channels a connection hide more round-trips than the default 4
     # (3,000 queues: 0.22 s instead of 0.28 s).
-    for outcome in run(settings, [operations], channels=8):
-        if outcome.refusal is not None and outcome.refusal.code != NOT_FOUND:
-            raise ConnectionLost(f"RabbitMQ refused to tell how many messages queue {outcome.operation.label!r} holds")
+    for outcome in run(settings, [operations], channels=8, stop_at_refusal=stop_at_refusal):
         if outcome.reply is not None:
             counts[outcome.operation.label] = (outcome.reply.message_count, outcome.reply.consumer_count)
+        elif stop_at_refusal or (outcome.refusal is not None and outcome.refusal.code == NOT_FOUND):
+            counts[outcome.operation.label] = None
+        else:
+            raise ConnectionLost(f"RabbitMQ refused to tell how many messages queue {outcome.operation.label!r} holds")
     return counts
 
 

@@ -275,11 +275,10 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
 def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> None:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
     topology, settings, management, reading = _prefetched_state(ctx, given)
-    listing = _in_background(lambda: management.queue_names(settings.vhost))  # read while pika imports
     from topology import output
     from topology.inspect import inspect_topology
 
-    report = inspect_topology(topology, settings, management, reading, listing)
+    report = inspect_topology(topology, settings, management, reading)
     in_sync = report.in_sync(require_consumers=require_consumers)
     output.print_inspect(topology, report, settings, in_sync, fmt)
     sys.exit(0 if in_sync else 1)

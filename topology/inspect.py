@@ -4,7 +4,7 @@ Properties, the full object lists and bindings come from one read of the vhost's
 (management API: AMQP cannot list); ready messages and consumers of the declared queues come from
 AMQP passive declares, pipelined, which are live (the API's counters lag by a statistics interval).
 The declares are sent while the definitions are still being read: on a 10,000-object vhost the two
-take about as long, and both wait mostly on the broker. Nothing on the broker changes.
+take about as long, and both keep the broker busy. Nothing on the broker changes.
 """
 
 from __future__ import annotations
@@ -38,13 +38,17 @@ def inspect_topology(
     settings: Settings,
     management: ManagementClient,
     reading: Future[LiveState] | None = None,
-    listing: Future[frozenset[str]] | None = None,
 ) -> InspectReport:
-    """`reading`, `listing`: the reads of the vhost's definitions and queue names, under way (the CLI
-    starts both first thing)."""
-    # The names first: a passive declare of a missing queue would close its channel.
-    existing = listing.result() if listing is not None else management.queue_names(settings.vhost)
-    counts = queue_counts(settings, tuple(q.name for q in topology.queues if q.name in existing))
-    live = with_counts(reading.result() if reading is not None else management.state(settings.vhost), counts)
+    """`reading`: the read of the vhost's definitions, under way (the CLI starts it first thing)."""
+    names = tuple(q.name for q in topology.queues)
+    # Every queue of the file is asked while the definitions are still on their way. A refused declare
+    # (a missing queue, or another connection's exclusive one: each closes its channel, and RabbitMQ logs
+    # it) ends that; the queues not answered by then are asked once the definitions tell which exist.
+    counts = queue_counts(settings, names, stop_at_refusal=True)
+    state = reading.result() if reading is not None else management.state(settings.vhost)
+    unasked = tuple(name for name in names if name not in counts and name in state.queues)
+    if unasked:
+        counts |= queue_counts(settings, unasked)
+    live = with_counts(state, counts)
     routed = tasks_by_queue(topology)
     return InspectReport(live.vhost, tuple(diff(topology, live, routed)), live, routed)

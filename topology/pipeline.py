@@ -6,6 +6,8 @@ channel's methods in order, so its qos-ok means the whole batch was done. When t
 one operation it closes that channel; the batch is then replayed on a fresh channel one reply at a
 time, which tells exactly which operation was refused (every operation here is idempotent).
 Operations that need their reply (passive declares, queue.unbind, which has no nowait) wait for it.
+Waiting operations can also be sent on the chance that none is refused (`stop_at_refusal`): the first
+refusal then ends the run, and what was not answered by then is left for the caller to decide.
 """
 
 from __future__ import annotations
@@ -57,10 +59,15 @@ def run(
     connections: int = 2,
     channels: int = 4,
     progress: Progress | None = None,
+    stop_at_refusal: bool = False,
 ) -> list[Outcome]:
     """Run each phase's operations in parallel, phase after phase; the outcome of every operation that was
-    refused or waited. Raises BrokerUnavailable if no connection opens, ConnectionLost if one drops."""
-    runner = _Runner(settings, [list(p) for p in phases if p], connections, channels, progress or (lambda _: None))
+    refused or waited. Raises BrokerUnavailable if no connection opens, ConnectionLost if one drops.
+
+    `stop_at_refusal` (operations that wait only): end the run at the first refusal instead of replaying;
+    operations not answered by then have no outcome (at most one refusal a channel: those in flight)."""
+    progress = progress or (lambda _: None)
+    runner = _Runner(settings, [list(p) for p in phases if p], connections, channels, progress, stop_at_refusal)
     return runner.run()
 
 
@@ -89,6 +96,8 @@ class _Worker:
         self._next_batch()
 
     def _next_batch(self) -> None:
+        if self.runner.finished:
+            return
         if not self.queue:
             self.runner.idle(self)
             return
@@ -123,9 +132,12 @@ class _Worker:
     def _closed(self, channel: Any, reason: Exception) -> None:
         if not isinstance(reason, pika.exceptions.ChannelClosedByBroker) or not self.batch:
             return  # we closed it, or the connection went (its own callback reports that)
-        if self.careful:
+        if self.careful or self.runner.stop_at_refusal:  # `answered` tells which operation was refused
             refused = self.batch[self.answered]
             self.runner.outcomes[id(refused)] = Outcome(refused, Refusal(reason.reply_code, reason.reply_text))
+            if self.runner.stop_at_refusal:
+                self.runner.stop()
+                return
             self.runner.progress(self.answered + 1)
             self.batch = self.batch[self.answered + 1 :]
         self.careful, self.answered = True, 0
@@ -143,13 +155,20 @@ class _Worker:
 
 class _Runner:
     def __init__(
-        self, settings: Settings, phases: list[list[Operation]], connections: int, channels: int, progress: Progress
+        self,
+        settings: Settings,
+        phases: list[list[Operation]],
+        connections: int,
+        channels: int,
+        progress: Progress,
+        stop_at_refusal: bool,
     ) -> None:
         self.settings = settings
         self.phases = phases
         self.connection_count = connections
         self.channels_per_connection = channels
         self.progress = progress
+        self.stop_at_refusal = stop_at_refusal
         self.outcomes: dict[int, Outcome] = {}  # by id(operation): a replayed operation answers again
         self.error: BrokerUnavailable | None = None
         self.ioloop = IOLoop()
@@ -194,7 +213,7 @@ class _Runner:
 
     def _start_phase(self) -> None:
         if not self.phases:
-            self._stop()
+            self.stop()
             return
         operations = self.phases.pop(0)
         self.waiting = set(range(len(self.workers)))
@@ -208,7 +227,10 @@ class _Runner:
         if not self.waiting:
             self._start_phase()
 
-    def _stop(self) -> None:
+    def stop(self) -> None:
+        """Close the connections (what was sent and not answered is dropped); the run returns once they are."""
+        if self.finished:
+            return  # a second refusal in flight, or a failure already closing them
         self.finished = True
         open_connections = [c for c in self.connections if c.is_open]
         if not open_connections:
