@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import ROOT
 from topology.celery_config import celery_settings
 from topology.loader import load_topology, parse_topology
+from topology.settings import resolve_settings
+from topology.transport import celery_transport
 
 
 def test_seed_settings() -> None:
@@ -61,3 +63,10 @@ def test_result_backend_from_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert celery_settings(topology)["result_backend"] == "rpc://"
     monkeypatch.setenv("CELERY_RESULT_BACKEND", "redis://127.0.0.1:6379/0")
     assert celery_settings(topology)["result_backend"] == "redis://127.0.0.1:6379/0"
+
+
+@pytest.mark.parametrize("url", ["amqp://guest@rabbit//", "amqps://guest@rabbit//", "pyamqp://guest@rabbit//"])
+def test_the_transport_named_is_the_one_kombu_picks_for_the_url(url: str) -> None:
+    """`celery_transport` asks kombu's own rule without building a Connection: it must agree with one."""
+    expected = type(kombu.Connection(url).transport).__module__
+    assert celery_transport(resolve_settings(url)).module == expected
