@@ -1,5 +1,5 @@
 """plan / apply at scale on a real RabbitMQ: generated topologies, single mutations, --recreate, --prune,
-a killed apply, a dropped connection and policies. Each test has a vhost of its own."""
+an apply killed, or its connections closed or cut, mid-way, and policies. Each test has a vhost of its own."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from subprocess import PIPE
 
 import pika
 import pytest
 
 from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
+from tests.relay import Relay
 from topology.apply import ApplyReport, apply_topology, read_plan
 from topology.loader import parse_topology
 from topology.model import OWNER_ARGUMENT
@@ -172,14 +176,16 @@ def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messag
     }
 
 
-def _apply_process(broker: Broker, text: str) -> subprocess.Popen[str]:
+def _apply_process(broker: Broker, text: str, relay: Relay) -> subprocess.Popen[str]:
+    """`topology apply` of `text` as a process whose AMQP connections go through `relay`."""
+    through_relay = replace(broker.settings.broker, host="127.0.0.1", port=relay.port)
+    env = broker.env(
+        broker.write(text, "big.yaml"),
+        CELERY_BROKER_URL=through_relay.url(secret=True),
+        RABBITMQ_MANAGEMENT_URL=broker.settings.management.url(secret=True),
+    )
     return subprocess.Popen(
-        [sys.executable, "-m", "topology", "apply"],
-        cwd=ROOT,
-        env=broker.env(broker.write(text, "big.yaml")),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-m", "topology", "apply"], cwd=ROOT, env=env, stdout=PIPE, stderr=PIPE, text=True
     )
 
 
@@ -187,37 +193,66 @@ def _queue_count(broker: Broker) -> int:
     return len(broker.state().queues)
 
 
+MIDWAY = 40_000
+"""Bytes of AMQP after which the relay holds apply: past the connection set-up and the 300 exchanges'
+declares (about 25 kB), well short of the 900 queues' (about 65 kB more: all of them are sent by 80 kB)."""
+
+
+@contextmanager
+def held_midway(broker: Broker, text: str) -> Iterator[tuple[Relay, subprocess.Popen[str]]]:
+    """An apply of `text` held mid-way: some of its queues exist, not all."""
+    relay = Relay((broker.settings.broker.host, broker.settings.broker.port), hold_after=MIDWAY)
+    try:
+        process = _apply_process(broker, text, relay)
+        wait_until(relay.holding.is_set, "apply to be held mid-way", process)
+        wait_until(lambda: _queue_count(broker) > 0, "the broker to declare what reached it", process)
+        yield relay, process
+    finally:
+        relay.close()
+
+
 def test_an_apply_killed_midway_leaves_part_done_and_the_next_run_converges(broker: Broker) -> None:
-    text = synthetic_yaml(3000)  # 900 queues: a second or more of work, so the kill lands in the middle
-    process = _apply_process(broker, text)
-    wait_until(lambda: _queue_count(broker) >= 50, "apply to have declared some queues", process)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    text = synthetic_yaml(3000)  # 900 queues
+    with held_midway(broker, text) as (_, process):
+        process.send_signal(signal.SIGKILL)
+        process.wait()
     partial = _queue_count(broker)
-    assert 50 <= partial < 900, f"the kill did not land mid-way ({partial} queues)"
+    assert 0 < partial < 900, f"the kill did not land mid-way ({partial} queues)"
     assert apply_text(broker, text).ok
     planned = plan_text(broker, text)
     assert planned.pending == () and planned.counts == {"unchanged": object_count(3000)}
 
 
-def test_a_connection_dropped_during_apply_is_retried_and_the_apply_converges(broker: Broker) -> None:
-    """The broker closes apply's connections mid-way (as a restart or a load balancer would): apply retries."""
+def test_a_connection_closed_by_the_broker_during_apply_is_retried_and_the_apply_converges(broker: Broker) -> None:
+    """RabbitMQ closes apply's connections mid-way (as when it restarts): apply plans again and finishes."""
     rabbitmqctl = shutil.which("rabbitmqctl")
     if rabbitmqctl is None:  # the management API lists connections only after a statistics interval: too late
         pytest.skip("rabbitmqctl is not on PATH: this test closes apply's connections with it")
     text = synthetic_yaml(3000)
-    process = _apply_process(broker, text)
-    wait_until(lambda: _queue_count(broker) >= 50, "apply to be mid-way", process)
-    closed = subprocess.run(
-        [rabbitmqctl, "close_all_connections", "-p", broker.vhost, "test: connection dropped"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert closed.returncode == 0, closed.stderr
-    stdout, stderr = process.communicate(timeout=120)
+    with held_midway(broker, text) as (relay, process):
+        closed = subprocess.run(
+            [rabbitmqctl, "close_all_connections", "-p", broker.vhost, "test: connection dropped"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert closed.returncode == 0, closed.stderr
+        relay.release()
+        stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 0, stdout[-2000:] + stderr
     assert "retried after" in stdout and "test: connection dropped" in stdout
+    assert plan_text(broker, text).pending == ()
+
+
+def test_a_connection_cut_by_the_network_during_apply_is_retried_and_the_apply_converges(broker: Broker) -> None:
+    """The TCP connections drop mid-way without a word from RabbitMQ (a load balancer, a network failure)."""
+    text = synthetic_yaml(3000)
+    with held_midway(broker, text) as (relay, process):
+        relay.cut()
+        relay.release()
+        stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stdout[-2000:] + stderr
+    assert "retried after: lost the connection to RabbitMQ" in stdout
     assert plan_text(broker, text).pending == ()
 
 

@@ -81,9 +81,9 @@ def queue_counts(
     connection's exclusive one) ends the asking, and the queues not answered by then are left out."""
     operations = [Operation("queue_declare", {"queue": n, "passive": True}, n, waits=True) for n in names]
     counts: dict[str, tuple[int, int] | None] = {}
-    # Each declare waits for its reply: 8 channels a connection hide more round-trips than the default 4
-    # (3,000 queues: 0.22 s instead of 0.28 s).
-    for outcome in run(settings, [operations], channels=8, stop_at_refusal=stop_at_refusal):
+    # Each declare waits for its reply, and this process's CPU is the limit (pika parses every reply): 2 x 8
+    # channels hide the round-trips (3,000 queues: 0.22 s, against 0.28 s on 2 x 4).
+    for outcome in run(settings, [operations], fan_out=(2, 8), stop_at_refusal=stop_at_refusal):
         if outcome.reply is not None:
             counts[outcome.operation.label] = (outcome.reply.message_count, outcome.reply.consumer_count)
         elif stop_at_refusal or (outcome.refusal is not None and outcome.refusal.code == NOT_FOUND):

@@ -27,6 +27,14 @@ from topology.settings import Settings
 BATCH = 200
 """Operations per channel between sync points: enough to hide the round-trip, few enough to replay."""
 
+# RabbitMQ runs a channel's declares one after another, so a cold apply goes faster with more channels
+# declaring at once, and takes less of the broker's CPU an object: 10,000 objects on 2 cores took 6.1-6.9 s
+# on 4 x 16 channels against 7.3-7.8 s on 2 x 4 (medians of 5-6 interleaved runs); 1,000, 0.66 s against
+# 0.76 s. A small change opens one channel, not 64.
+MAX_CHANNELS = 64
+CHANNELS_PER_CONNECTION = 16
+OPERATIONS_PER_CHANNEL = 16
+
 Progress = Callable[[int], None]
 """Called with the number of operations just completed."""
 
@@ -56,19 +64,30 @@ def run(
     settings: Settings,
     phases: Sequence[Sequence[Operation]],
     *,
-    connections: int = 2,
-    channels: int = 4,
+    fan_out: tuple[int, int] | None = None,
     progress: Progress | None = None,
     stop_at_refusal: bool = False,
 ) -> list[Outcome]:
     """Run each phase's operations in parallel, phase after phase; the outcome of every operation that was
     refused or waited. Raises BrokerUnavailable if no connection opens, ConnectionLost if one drops.
 
+    `fan_out`: (connections, channels on each), by default as many as the largest phase can use
+    (`fan_out_for`); a connection opens no more channels than the broker allows (channel_max).
+
     `stop_at_refusal` (operations that wait only): end the run at the first refusal instead of replaying;
     operations not answered by then have no outcome (at most one refusal a channel: those in flight)."""
     progress = progress or (lambda _: None)
-    runner = _Runner(settings, [list(p) for p in phases if p], connections, channels, progress, stop_at_refusal)
-    return runner.run()
+    work = [list(p) for p in phases if p]
+    connections, channels = fan_out or fan_out_for(max(map(len, work), default=0))
+    return _Runner(settings, work, connections, channels, progress, stop_at_refusal).run()
+
+
+def fan_out_for(operations: int) -> tuple[int, int]:
+    """(connections, channels on each) for a phase of `operations`: a channel per OPERATIONS_PER_CHANNEL,
+    up to MAX_CHANNELS, CHANNELS_PER_CONNECTION to a connection."""
+    wanted = min(MAX_CHANNELS, max(1, -(-operations // OPERATIONS_PER_CHANNEL)))
+    connections = -(-wanted // CHANNELS_PER_CONNECTION)
+    return connections, -(-wanted // connections)
 
 
 @dataclass
@@ -175,6 +194,7 @@ class _Runner:
         self.connections: list[pika.SelectConnection] = []
         self.workers: list[_Worker] = []
         self.waiting: set[int] = set()
+        self.opened = 0  # connections open, each with its channels opening
         self.finished = False
 
     def run(self) -> list[Outcome]:
@@ -199,16 +219,15 @@ class _Runner:
         if self.finished:
             connection.close()
             return
-        for _ in range(self.channels_per_connection):
+        self.opened += 1
+        for _ in range(min(self.channels_per_connection, connection.params.channel_max)):
             worker = _Worker(self, connection)
             self.workers.append(worker)
             worker.open()
 
     def ready(self, worker: _Worker) -> None:
         """A channel opened; once all have, the first phase starts."""
-        if len(self.workers) == self.connection_count * self.channels_per_connection and all(
-            w.channel is not None for w in self.workers
-        ):
+        if self.opened == self.connection_count and all(w.channel is not None for w in self.workers):
             self._start_phase()
 
     def _start_phase(self) -> None:
