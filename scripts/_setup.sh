@@ -11,11 +11,14 @@ ensure_venv() {
     exit 2
   fi
   [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
-  # Reinstall only when pyproject.toml changed since the last install.
-  local stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+  # Editable, as a plain path entry (.pth): setuptools' default editable finder is imported by every
+  # Python start in the venv and costs each command ~15 ms (measured: python -c pass, 27 -> 12 ms).
+  local install=(-e ".[dev]" --config-settings editable_mode=compat)
+  # Reinstall only when pyproject.toml or the way of installing changed since the last install.
+  local stamp="$VENV/.installed-$( (cat pyproject.toml; echo "${install[*]}") | sha1sum | cut -c1-12)"
   if [ ! -f "$stamp" ]; then
     echo "Installing the project and its dependencies into $VENV ..."
-    if ! "$VENV/bin/python" -m pip install --quiet -e ".[dev]" >"$VENV/pip.log" 2>&1; then
+    if ! "$VENV/bin/python" -m pip install --quiet "${install[@]}" >"$VENV/pip.log" 2>&1; then
       cat "$VENV/pip.log" >&2
       echo "Installing the project failed (log above, also in $VENV/pip.log)." >&2
       exit 1

@@ -15,6 +15,7 @@ Every figure is also printed as a ratio to the baseline.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -87,7 +88,7 @@ def run_size(base: Settings, size: int, repeat: int) -> dict[str, Figure]:
         figures["plan"] = median(repeat, cli, settings, path, "plan", env=cache)
         figures["inspect"] = median(repeat, cli, settings, path, "inspect", "--format", "json", env=cache)
         figures["inspect, text table"] = median(repeat, cli, settings, path, "inspect", env=cache)
-        figures |= in_process(settings, path, work / "cache")
+        figures |= in_process(settings, path, work / "cache", repeat)
     shutil.rmtree(work)
     return figures
 
@@ -219,29 +220,43 @@ def cli(settings: Settings, path: Path, *command: str, env: dict[str, str]) -> F
     elapsed = time.perf_counter() - start
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
-        raise SystemExit(f"bench: `topology {' '.join(command)}` exited {code}: {process.stderr.read().decode()}")
+        said = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"bench: `topology {' '.join(command)}` exited {code}: {said}")
     return Figure(elapsed, usage.ru_maxrss / 1024)
 
 
-def in_process(settings: Settings, path: Path, cache: Path) -> dict[str, Figure]:
+def in_process(settings: Settings, path: Path, cache: Path, repeat: int) -> dict[str, Figure]:
     """Where a warm run's time goes: checking the file (or reading its cached check), reading the vhost,
-    computing the plan. The vhost's definitions are read on a thread while the file loads."""
-    start = time.perf_counter()
-    check_text(path.read_text(), str(path))
-    checked = time.perf_counter()
+    computing the plan; each the median of `repeat` runs, with cyclic GC off as in the CLI. (The CLI reads
+    the vhost on a thread while the file loads: its wall time is not the sum of these.)"""
     os.environ["TOPOLOGY_CACHE_DIR"] = str(cache)  # filled by the CLI runs
-    topology = load_topology(path)
-    loaded = time.perf_counter()
-    state = ManagementClient(settings.management).state(settings.vhost)
-    read = time.perf_counter()
-    plan(topology, state)
-    planned = time.perf_counter()
-    return {
-        "  of which: check routing.yaml (no cache)": Figure(checked - start),
-        "  of which: read the cached check": Figure(loaded - checked),
-        "  of which: read vhost definitions": Figure(read - loaded),
-        "  of which: compute the plan": Figure(planned - read),
+    management = ManagementClient(settings.management)
+    steps: dict[str, Callable[[], object]] = {
+        "  of which: check routing.yaml (no cache)": lambda: check_text(path.read_text(), str(path)),
+        "  of which: read the cached check": lambda: load_topology(path),
+        "  of which: read vhost definitions": lambda: management.state(settings.vhost),
     }
+    topology, state = load_topology(path), management.state(settings.vhost)
+    steps["  of which: compute the plan"] = lambda: plan(topology, state)
+    gc.disable()
+    try:
+        return {label: median(repeat, timed, step) for label, step in steps.items()}
+    finally:
+        gc.enable()
+
+
+def timed(step: Callable[[], object]) -> Figure:
+    start = time.perf_counter()
+    step()
+    return Figure(time.perf_counter() - start)
+
+
+def python_speed() -> float:
+    """Seconds for ten million additions in a Python loop: machines of the same kind differ up to 2x."""
+    start, total = time.perf_counter(), 0
+    for number in range(10_000_000):
+        total += number
+    return time.perf_counter() - start
 
 
 def print_table(sizes: list[int], results: dict[int, dict[str, Figure]]) -> None:
@@ -262,7 +277,10 @@ def print_table(sizes: list[int], results: dict[int, dict[str, Figure]]) -> None
             ]
         table.add_row(*row)
     console.print(table)
-    console.print(f"RabbitMQ {rabbit_version()}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    console.print(
+        f"RabbitMQ {rabbit_version()}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+        f"this machine's Python speed: 10M additions in {python_speed():.2f} s"
+    )
 
 
 def rabbit_version() -> str:

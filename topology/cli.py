@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from topology.errors import TopologyError
-from topology.live import LiveState
 from topology.management import ManagementClient
 from topology.settings import Settings, resolve_settings
 
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
 
     from topology.apply import ProgressFactory
     from topology.celery_app import AppTasks
+    from topology.live import LiveState
     from topology.loader import Loaded
     from topology.model import Topology
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from topology.model import Problem
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from topology.model import Problem
 
 
 class TopologyError(Exception):

@@ -1,10 +1,13 @@
-"""What the broker holds: the observed side of a diff. Pure data, filled in by the AMQP and HTTP edges."""
+"""What the broker holds: the observed side of a diff. Pure data, filled in by the AMQP and HTTP edges
+(`from_definitions` reads the management API's definitions format, what `rabbitmqctl export_definitions` writes)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from topology.model import OWNER_ARGUMENT
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,64 @@ class LiveState:
     bindings: frozenset[LiveBinding]
     policies: dict[str, LivePolicy] = field(default_factory=dict)
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
+
+
+def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
+    """A vhost's state from its definitions: our owner marker is taken out of each object's arguments."""
+    return LiveState(
+        vhost=vhost,
+        exchanges={e.name: e for e in map(_exchange, definitions.get("exchanges", []))},
+        queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
+        bindings=frozenset(map(_binding, definitions.get("bindings", []))),
+        policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
+    )
+
+
+def _exchange(record: dict[str, Any]) -> LiveExchange:
+    arguments = dict(record.get("arguments") or {})
+    return LiveExchange(
+        name=record["name"],
+        type=record["type"],
+        durable=record["durable"],
+        auto_delete=record["auto_delete"],
+        internal=record.get("internal", False),
+        owner=arguments.pop(OWNER_ARGUMENT, None),
+        arguments=arguments,
+    )
+
+
+def _queue(record: dict[str, Any]) -> LiveQueue:
+    # message and consumer counts: the definitions have none, and the API's lag; AMQP gives them live.
+    arguments = dict(record.get("arguments") or {})
+    queue_type = str(arguments.pop("x-queue-type", None) or record.get("type") or "classic")
+    return LiveQueue(
+        name=record["name"],
+        durable=record["durable"],
+        auto_delete=record["auto_delete"],
+        exclusive=bool(record.get("exclusive") or record.get("owner_pid_details")),
+        owner=arguments.pop(OWNER_ARGUMENT, None),
+        arguments=arguments,
+        type=queue_type,
+    )
+
+
+def _binding(record: dict[str, Any]) -> LiveBinding:
+    arguments = dict(record.get("arguments") or {})
+    return LiveBinding(
+        source=record["source"],
+        destination=record["destination"],
+        destination_type=record["destination_type"],
+        routing_key=record["routing_key"],
+        owner=arguments.pop(OWNER_ARGUMENT, None),
+        arguments=binding_arguments(arguments),
+    )
+
+
+def _policy(record: dict[str, Any]) -> LivePolicy:
+    return LivePolicy(
+        name=record["name"],
+        pattern=record["pattern"],
+        apply_to=record.get("apply-to", "all"),
+        priority=int(record.get("priority", 0)),
+        definition=dict(record.get("definition") or {}),
+    )
