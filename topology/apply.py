@@ -43,7 +43,8 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not any(s.status in (Action.CONFLICT.value, FAILED) for s in self.steps)
+        failing = (Action.CONFLICT.value, FAILED)
+        return not any(s.status in failing for s in self.steps)
 
 
 FAILED = "failed"

@@ -154,8 +154,9 @@ def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
         data = {"vhost": settings.vhost, "ok": report.ok, "note": report.note, "counts": report.plan.counts}
         print_json(data | {"steps": _data(report.steps)})
         return
+    unchanged = Action.UNCHANGED.value
     for step in report.steps:
-        if step.status != Action.UNCHANGED.value:
+        if step.status != unchanged:
             detail = f"  {step.detail}" if step.detail else ""
             click.echo(f"{step.status:<9} {step.kind:<8} {step.name}{detail}")
     counts = Counter(step.status for step in report.steps)

@@ -32,7 +32,8 @@ class Action(str, Enum):
     @property
     def done(self) -> str:
         """The past tense `apply` reports once the change is made."""
-        return _DONE.get(self.value, self.value)
+        # _value_, not value: Enum.value is a Python-level descriptor, and apply asks 10,000 times
+        return _DONE.get(self._value_, self._value_)
 
 
 _DONE = {"create": "created", "update": "updated", "recreate": "recreated", "delete": "deleted"}
@@ -150,7 +151,8 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     exchanges += _extra_exchanges(wants, live, owner, options)
     queues = [_queue(q, live.queues.get(q.name), live.vhost, options) for q in topology.queues]
     queues += _extra_queues(wants, live, owner, options)
-    endpoints = {c.subject: c for c in [*exchanges, *queues]}
+    # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
+    endpoints = {c.subject: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]))
@@ -282,6 +284,8 @@ def _bindings(
 
 def _endpoint_change(binding: LiveBinding, endpoints: Mapping[str, Change], *actions: Action) -> Change | None:
     """The change to the binding's source or destination that this binding follows from, if any."""
+    if not endpoints:
+        return None
     for subject in (f"exchange {binding.source!r}", f"{binding.destination_type} {binding.destination!r}"):
         change = endpoints.get(subject)
         if change is not None and change.action in actions:
