@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 
 import pytest
 
 from tests.conftest import OWNED, SEED, Broker
 from topology.apply import queue_counts
+from topology.live import RECOMMENDED_FILE_DESCRIPTORS, BrokerNode
+from topology.management import ManagementClient
+from topology.settings import Settings
 from topology.synthetic import synthetic_yaml
 
 
@@ -223,3 +231,110 @@ def test_doctor_names_the_transport(broker: Broker) -> None:
     assert result.returncode == 0, result.stderr
     assert "Celery transport: kombu.transport.pyamqp" in result.stdout or "librabbitmq" in result.stdout
     assert "librabbitmq" in result.stdout and f"vhost '{broker.vhost}'" in result.stdout
+
+
+def admin_api(broker: Broker, method: str, path: str, body: object = None) -> tuple[int, object]:
+    """The management API as the test's own (administrator) user, outside the code under test."""
+    endpoint = broker.settings.management
+    request = urllib.request.Request(
+        f"{endpoint.scheme}://{endpoint.host}:{endpoint.port}/api{path}",
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={"Content-Type": "application/json", "Authorization": basic_auth(endpoint.username, endpoint.password)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        data = response.read()
+        return response.status, json.loads(data) if data else None
+
+
+def basic_auth(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def test_doctor_shows_each_nodes_file_descriptor_limit(broker: Broker) -> None:
+    _, nodes = admin_api(broker, "GET", "/nodes")
+    assert isinstance(nodes, list) and nodes
+    result = broker.cli("doctor")
+    assert result.returncode == 0, result.stderr
+    for node in nodes:
+        assert f"node {node['name']}: {node['fd_total']} file descriptors" in result.stdout
+    below = [n for n in nodes if n["fd_total"] < RECOMMENDED_FILE_DESCRIPTORS]
+    assert ("ulimit -n" in result.stdout) == bool(below)
+
+
+@contextmanager
+def user_with_tags(broker: Broker, tags: str) -> Iterator[tuple[Settings, list[str]]]:
+    """A user of the test's vhost (full permissions on it) with only `tags`, deleted afterwards: its
+    settings, and the CLI options that make a command run as it."""
+    user, password = f"{broker.vhost}-{tags or 'untagged'}", "user-secret"
+    admin_api(broker, "PUT", f"/users/{user}", {"password": password, "tags": tags})
+    try:
+        everything = {"configure": ".*", "write": ".*", "read": ".*"}
+        admin_api(broker, "PUT", f"/permissions/{broker.vhost}/{user}", everything)
+        settings = broker.settings
+        as_user = Settings(
+            replace(settings.broker, username=user, password=password),
+            settings.vhost,
+            replace(settings.management, username=user, password=password),
+        )
+        options = ["--broker", as_user.broker.url(secret=True), "--management-url", as_user.management.url(secret=True)]
+        yield as_user, options
+    finally:
+        admin_api(broker, "DELETE", f"/users/{user}")
+
+
+def test_doctor_says_when_the_user_may_not_see_node_limits(broker: Broker) -> None:
+    """A user with only the management tag reads its vhosts but not the nodes: doctor says so, exit 0."""
+    with user_with_tags(broker, "management") as (as_user, options):
+        result = broker.cli("doctor", *options)
+    assert result.returncode == 0, result.stderr
+    user = as_user.management.username
+    assert f"file descriptor limits not shown: user {user!r} lacks the monitoring tag" in result.stdout
+    assert "user-secret" not in result.stdout + result.stderr
+
+
+def test_a_user_without_the_administrator_tag_reads_the_vhost_from_its_listings(broker: Broker) -> None:
+    """RabbitMQ lets only administrators read a vhost's definitions: for anyone else the same state comes
+    from the exchange, queue, binding and policy listings, less what definitions leave out (amq.*, the
+    default exchange's bindings, exclusive queues), and plan, apply and inspect work as for an admin."""
+    file = broker.write(SEED)
+    with user_with_tags(broker, "management") as (as_user, options):
+        applied = broker.cli("apply", *options, file=file)
+        assert applied.returncode == 0, applied.stderr
+        policy = {"pattern": "^for_", "definition": {"max-length": 9}}
+        admin_api(broker, "PUT", f"/policies/{broker.vhost}/limit", policy)
+        with broker.connection() as connection:
+            connection.channel().queue_declare("", exclusive=True)  # one connection's own: never in definitions
+            listed = ManagementClient(as_user.management).state(broker.vhost)
+            assert listed == broker.state()  # the administrator's read: the vhost's definitions
+        assert set(listed.exchanges) == {"default", "for_task_A", "for_task_B"}
+        assert set(listed.policies) == {"limit"}
+        planned = broker.cli("plan", *options, file=file)
+        inspected = broker.cli("inspect", *options, file=file)
+    assert "user-secret" not in applied.stdout + planned.stdout + planned.stderr + inspected.stdout
+    assert planned.returncode == 0, planned.stderr  # nothing to do: the policy set behind the file's back is extra
+    assert "unchanged      9" in planned.stdout and "extra          1  1 policy" in planned.stdout
+    assert inspected.returncode == 1, inspected.stderr  # drift: the one policy not in the file
+    drift = [line.split()[1] for line in inspected.stdout.splitlines() if line.startswith("error")]
+    assert drift == ["extra_policy"]
+
+
+def test_a_user_without_the_management_tag_is_told_which_tag_to_add(broker: Broker) -> None:
+    with user_with_tags(broker, "") as (as_user, options):
+        result = broker.cli("plan", *options, file=broker.write(SEED))
+    user = as_user.management.username
+    assert result.returncode == 3
+    assert f"user {user!r}, which lacks the 'management' tag: `rabbitmqctl set_user_tags {user} management`" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr and "user-secret" not in result.stderr
+
+
+RECOMMENDED = RECOMMENDED_FILE_DESCRIPTORS
+
+
+@pytest.mark.parametrize(("limit", "fix_shown"), [(1024, True), (RECOMMENDED - 1, True), (RECOMMENDED, False)])
+def test_node_advice_names_the_fix_only_below_the_recommended_limit(limit: int, fix_shown: bool) -> None:
+    advice = BrokerNode("rabbit@a", limit).advice()
+    assert advice.startswith(f"node rabbit@a: {limit} file descriptors")
+    assert ("ulimit -n" in advice and "LimitNOFILE" in advice) == fix_shown

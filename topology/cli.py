@@ -299,8 +299,15 @@ def doctor(ctx: click.Context, /, **given: str | None) -> None:
     click.echo(f"  {transport.reason}")
     check_connection(settings)
     click.echo(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}")
-    state = ManagementClient(settings.management).state(settings.vhost)
+    management = ManagementClient(settings.management)
+    state = management.state(settings.vhost)
     click.echo(
         f"management API: {settings.management} answers ({len(state.exchanges)} exchanges, "
         f"{len(state.queues)} queues in the vhost)"
     )
+    nodes = management.nodes()
+    if nodes is None:
+        user = settings.management.username
+        click.echo(f"  file descriptor limits not shown: user {user!r} lacks the monitoring tag")
+    for node in nodes or []:
+        click.echo(f"  {node.advice()}")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from topology.live import LiveState
 from topology.model import Severity, Topology
-from topology.plan import Action, Plan, plan
+from topology.plan import Action, Plan, Wanted, plan
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
 # Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
@@ -21,9 +21,12 @@ class Finding:
     message: str
 
 
-def diff(topology: Topology, live: LiveState, routed: Mapping[str, list[str]]) -> list[Finding]:
-    """`routed`: `tasks_by_queue(topology)`, the queues that must have a consumer."""
-    return [*drift(plan(topology, live)), *_consumers(routed, live)]
+def diff(
+    topology: Topology, live: LiveState, routed: Mapping[str, list[str]], wants: Wanted | None = None
+) -> list[Finding]:
+    """`routed`: `tasks_by_queue(topology)`, the queues that must have a consumer; `wants`: `wanted(topology)`,
+    if worked out already."""
+    return [*drift(plan(topology, live, wants=wants)), *_consumers(routed, live)]
 
 
 def drift(planned: Plan) -> Iterator[Finding]:

@@ -32,3 +32,7 @@ class BrokerUnavailable(TopologyError):
     """RabbitMQ (AMQP or its management API) cannot be reached or refused us; the message says the fix."""
 
     exit_code = 3
+
+
+class NotPermitted(BrokerUnavailable):
+    """The management API knows the user but a request needs a tag it lacks (administrator, monitoring...)."""

@@ -17,6 +17,7 @@ from topology.diff import Finding, diff
 from topology.live import LiveState
 from topology.management import ManagementClient
 from topology.model import Severity, Topology
+from topology.plan import wanted
 from topology.routing import tasks_by_queue
 from topology.settings import Settings
 
@@ -41,6 +42,7 @@ def inspect_topology(
 ) -> InspectReport:
     """`reading`: the read of the vhost's definitions, under way (the CLI starts it first thing)."""
     names = tuple(q.name for q in topology.queues)
+    wants, routed = wanted(topology), tasks_by_queue(topology)
     # Every queue of the file is asked while the definitions are still on their way. A refused declare
     # (a missing queue, or another connection's exclusive one: each closes its channel, and RabbitMQ logs
     # it) ends that; the queues not answered by then are asked once the definitions tell which exist.
@@ -50,5 +52,4 @@ def inspect_topology(
     if unasked:
         counts |= queue_counts(settings, unasked)
     live = with_counts(state, counts)
-    routed = tasks_by_queue(topology)
-    return InspectReport(live.vhost, tuple(diff(topology, live, routed)), live, routed)
+    return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed)

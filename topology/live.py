@@ -68,6 +68,31 @@ class LivePolicy:
     definition: dict[str, Any]
 
 
+RECOMMENDED_FILE_DESCRIPTORS = 65536
+"""RabbitMQ's production checklist: at least 65536 open files for the rabbitmq user (4096 for most
+development). Queues and connections share them; with too few, queues wait on RabbitMQ's file handle
+cache, and applying thousands of queues slows to a crawl (measured: README, "At scale")."""
+
+
+@dataclass(frozen=True)
+class BrokerNode:
+    name: str
+    file_descriptors: int | None  # fd_total: how many files the OS lets the node open (None: not reported)
+
+    def advice(self) -> str:
+        """One line on the node's file limit, with the fix when it is below what RabbitMQ recommends."""
+        limit = self.file_descriptors
+        if limit is None:
+            return f"node {self.name}: file descriptor limit not reported"
+        if limit >= RECOMMENDED_FILE_DESCRIPTORS:
+            return f"node {self.name}: {limit} file descriptors"
+        return (
+            f"node {self.name}: {limit} file descriptors, below the {RECOMMENDED_FILE_DESCRIPTORS} RabbitMQ "
+            "recommends for production (with too few, queues wait on file handles): raise `ulimit -n` for the "
+            "rabbitmq user (LimitNOFILE= under systemd, else ulimit in /etc/default/rabbitmq-server) and restart it"
+        )
+
+
 @dataclass(frozen=True)
 class LiveState:
     vhost: str
