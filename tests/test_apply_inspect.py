@@ -263,14 +263,14 @@ def test_doctor_shows_each_nodes_file_descriptor_limit(broker: Broker) -> None:
 
 
 @contextmanager
-def user_with_tags(broker: Broker, tags: str) -> Iterator[tuple[Settings, list[str]]]:
-    """A user of the test's vhost (full permissions on it) with only `tags`, deleted afterwards: its
-    settings, and the CLI options that make a command run as it."""
+def user_with_tags(broker: Broker, tags: str, rights: str = ".*") -> Iterator[tuple[Settings, list[str]]]:
+    """A user of the test's vhost with only `tags`, and `rights` as its configure, write and read permissions
+    there, deleted afterwards: its settings, and the CLI options that make a command run as it."""
     user, password = f"{broker.vhost}-{tags or 'untagged'}", "user-secret"
     admin_api(broker, "PUT", f"/users/{user}", {"password": password, "tags": tags})
     try:
-        everything = {"configure": ".*", "write": ".*", "read": ".*"}
-        admin_api(broker, "PUT", f"/permissions/{broker.vhost}/{user}", everything)
+        permissions = {"configure": rights, "write": rights, "read": rights}
+        admin_api(broker, "PUT", f"/permissions/{broker.vhost}/{user}", permissions)
         settings = broker.settings
         as_user = Settings(
             replace(settings.broker, username=user, password=password),
@@ -317,6 +317,28 @@ def test_a_user_without_the_administrator_tag_reads_the_vhost_from_its_listings(
     assert inspected.returncode == 1, inspected.stderr  # drift: the one policy not in the file
     drift = [line.split()[1] for line in inspected.stdout.splitlines() if line.startswith("error")]
     assert drift == ["extra_policy"]
+
+
+def test_a_user_without_rights_on_the_vhost_plans_and_inspects_but_apply_says_what_to_grant(broker: Broker) -> None:
+    """Reading needs no configure, write or read right (passive declares are not checked): CI can plan and
+    inspect as a user with an empty permissions entry. apply is refused object by object, with the grant."""
+    apply_seed(broker)
+    extra_queue = "  for_task_C: {bindings: [{exchange: for_task_B, routing_key: for_task_C}]}\nroutes:"
+    changed = broker.write(SEED.replace("routes:", extra_queue, 1), "changed.yaml")
+    with user_with_tags(broker, "management", rights="") as (as_user, options):
+        inspected = broker.cli("inspect", *options, file=broker.write(SEED))
+        planned = broker.cli("plan", *options, file=changed)
+        applied = broker.cli("apply", *options, file=changed)
+    assert inspected.returncode == 0 and "in sync: 0 drift findings" in inspected.stdout, inspected.stderr
+    assert planned.returncode == 1, planned.stderr
+    assert applied.returncode == 1
+    user = as_user.broker.username
+    grant = f"`rabbitmqctl set_permissions -p {broker.vhost} {user} '.*' '.*' '.*'`"
+    failed = [line for line in applied.stdout.splitlines() if line.startswith("failed")]
+    assert failed and all(
+        line.endswith(f"apply needs configure, write and read permissions on the vhost ({grant})") for line in failed
+    ), applied.stdout
+    assert "for_task_C" not in broker.state().queues
 
 
 def test_a_user_without_the_management_tag_is_told_which_tag_to_add(broker: Broker) -> None:

@@ -20,6 +20,7 @@ from topology.settings import Settings
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
+ACCESS_REFUSED = 403
 PLUGIN_HINT = "enable the plugin that provides it (`rabbitmq-plugins enable <plugin>`) and apply again"
 T = TypeVar("T")
 
@@ -38,7 +39,13 @@ class Refusal:
         if found:
             arg, wanted, current = found.groups()
             return f"{arg} is {_value(current)} on the broker but {_value(wanted)} in routing.yaml"
-        return self.text.split(" - ", 1)[-1]
+        reason = self.text.split(" - ", 1)[-1]
+        refused = re.search(r"in vhost '([^']*)' refused for user '([^']*)'", reason)
+        if self.code == ACCESS_REFUSED and refused:
+            vhost, user = refused.groups()
+            grant = f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
+            return f"{reason}: apply needs configure, write and read permissions on the vhost (`{grant}`)"
+        return reason
 
 
 def check_connection(settings: Settings) -> None:
