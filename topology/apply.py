@@ -9,17 +9,19 @@ A lost connection is retried from a fresh read: every step is idempotent, so a r
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import Any
 
 from topology.amqp import NOT_FOUND, Refusal
-from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState
+from topology.errors import ManagementUnreachable
+from topology.live import LiveState
 from topology.management import ManagementClient
-from topology.model import OWNER_ARGUMENT, Exchange, Policy, Queue, Topology
+from topology.model import Policy, Topology
+from topology.operations import operations
 from topology.pipeline import ConnectionLost, Operation, Progress, run
-from topology.plan import NO_OPTIONS, Action, BindingTarget, Change, Plan, PlanOptions, plan, wanted
+from topology.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions, plan, wanted
+from topology.probe import probe_state
 from topology.settings import Settings
 
 ATTEMPTS = 3
@@ -63,7 +65,10 @@ def read_plan(
     of the plan is worked out meanwhile); queues that may be deleted are asked over AMQP whether they are
     empty and consumed (the management API's counts lag)."""
     wants = wanted(topology)
-    state = reading.result() if reading is not None else management.state(settings.vhost)
+    try:
+        state = reading.result() if reading is not None else management.state(settings.vhost)
+    except ManagementUnreachable as unreachable:
+        return plan(topology, probe_state(topology, settings, options, unreachable), options, wants)
     if any(e.type.plugin for e in topology.exchanges):
         state = replace(state, exchange_types=management.exchange_types())
     planned = plan(topology, state, options, wants)
@@ -136,7 +141,7 @@ def apply_plan(
 ) -> ApplyReport:
     if planned.conflicts:
         steps = tuple(_step(c, c.action.value) for c in planned.conflicts)
-        return ApplyReport(planned, steps, "nothing was changed")
+        return ApplyReport(planned, steps, "; ".join(filter(None, ["nothing was changed", planned.note])))
     for change in planned.of(Action.CREATE, Action.UPDATE):
         if isinstance(change.target, Policy):
             management.put_policy(planned.vhost, change.target)
@@ -145,7 +150,7 @@ def apply_plan(
     outcomes = run(settings, phases, progress=progress(total) if progress and total else None)
     refused = {o.operation.label: o.refusal for o in outcomes if o.refusal is not None}
     steps = tuple(_outcome(change, refused) for change in planned.changes)
-    return ApplyReport(planned, steps)
+    return ApplyReport(planned, steps, planned.note)
 
 
 def _step(change: Change, status: str, detail: str | None = None) -> Step:
@@ -157,91 +162,3 @@ def _outcome(change: Change, refused: Mapping[str, Refusal | None]) -> Step:
     if refusal is not None:
         return _step(change, FAILED, refusal.explanation)
     return _step(change, change.action.done)
-
-
-def operations(planned: Plan) -> list[list[Operation]]:
-    """The plan's AMQP operations in dependency order: unbind, delete, declare, bind."""
-    owner = planned.owner
-    unbind = [op for c in planned.of(Action.DELETE) if c.kind == "binding" for op in _unbind(c)]
-    delete = [op for c in planned.of(Action.DELETE, Action.RECREATE) if c.kind != "binding" for op in _delete(c)]
-    declare = [op for c in planned.of(Action.CREATE, Action.RECREATE) for op in _declare(c, owner)]
-    bind = [op for c in planned.of(Action.CREATE) if c.kind == "binding" for op in _bind(c, owner)]
-    return [unbind, delete, declare, bind]
-
-
-def _owned(arguments: Mapping[str, Any], owner: str) -> dict[str, Any]:
-    return {**arguments, OWNER_ARGUMENT: owner}
-
-
-def _declare(change: Change, owner: str) -> Iterator[Operation]:
-    target = change.target
-    if isinstance(target, Exchange):
-        arguments = {
-            "exchange": target.name,
-            "exchange_type": target.type.value,
-            "durable": target.durable,
-            "auto_delete": target.auto_delete,
-            "internal": target.internal,
-            "arguments": _owned(target.arguments, owner),
-        }
-        yield Operation("exchange_declare", arguments, change.subject)
-    elif isinstance(target, Queue):
-        arguments = {
-            "queue": target.name,
-            "durable": target.durable,
-            "auto_delete": target.auto_delete,
-            "arguments": _owned(target.declare_arguments(), owner),
-        }
-        yield Operation("queue_declare", arguments, change.subject)
-
-
-def _bind(change: Change, owner: str) -> Iterator[Operation]:
-    target = change.target
-    if not isinstance(target, BindingTarget):
-        return
-    binding = target.binding
-    arguments = {"routing_key": binding.routing_key, "arguments": _owned(binding.arguments, owner)}
-    if target.destination_type == "queue":
-        yield Operation(
-            "queue_bind", {"queue": target.destination, "exchange": binding.exchange, **arguments}, change.subject
-        )
-    else:
-        yield Operation(
-            "exchange_bind",
-            {"destination": target.destination, "source": binding.exchange, **arguments},
-            change.subject,
-        )
-
-
-def _unbind(change: Change) -> Iterator[Operation]:
-    found = change.target
-    if not isinstance(found, LiveBinding):
-        return
-    arguments = {"routing_key": found.routing_key, "arguments": _wire_arguments(found)}
-    if found.destination_type == "queue":
-        # queue.unbind has no nowait form in AMQP 0-9-1: this one waits for its reply
-        yield Operation(
-            "queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, change.subject, True
-        )
-    else:
-        yield Operation(
-            "exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, change.subject
-        )
-
-
-def _wire_arguments(found: LiveBinding) -> dict[str, Any]:
-    arguments = dict(found.arguments)
-    return arguments if found.owner is None else _owned(arguments, found.owner)
-
-
-def _delete(change: Change) -> Iterator[Operation]:
-    """Deletes are guarded on the broker too: a queue that got a message or a consumer since the plan stays."""
-    target = change.target
-    if isinstance(target, LiveExchange):
-        yield Operation("exchange_delete", {"exchange": target.name}, change.subject)
-    elif isinstance(target, LiveQueue | Queue):
-        # planned as empty and unused (always so for --recreate; for --prune unless --force said otherwise)
-        guarded = not isinstance(target, LiveQueue) or not target.in_use
-        yield Operation(
-            "queue_delete", {"queue": target.name, "if_unused": guarded, "if_empty": guarded}, change.subject
-        )

@@ -34,5 +34,9 @@ class BrokerUnavailable(TopologyError):
     exit_code = 3
 
 
+class ManagementUnreachable(BrokerUnavailable):
+    """No answer from the management API at all (plugin disabled, port closed): AMQP may still work."""
+
+
 class NotPermitted(BrokerUnavailable):
     """The management API knows the user but a request needs a tag it lacks (administrator, monitoring...)."""

@@ -101,6 +101,7 @@ class LiveState:
     bindings: frozenset[LiveBinding]
     policies: dict[str, LivePolicy] = field(default_factory=dict)
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
+    unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
 
 
 def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:

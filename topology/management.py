@@ -15,7 +15,7 @@ from base64 import b64encode
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from topology.errors import BrokerUnavailable, NotPermitted
+from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitted
 from topology.settings import Endpoint
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class ManagementClient:
             response = connection.getresponse()
             status, data = response.status, response.read()
         except (OSError, http.client.HTTPException) as error:
-            raise BrokerUnavailable(
+            raise ManagementUnreachable(
                 f"cannot reach the RabbitMQ management API at {self.endpoint} ({_reason(error)}): {ENABLE_HINT}"
             ) from None
         finally:

@@ -112,6 +112,8 @@ def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
         changes = planned.of(action)
         if changes:
             click.echo(f"  {action.value:<9} {len(changes):>6}  {_kinds(changes)}")
+    if planned.note:
+        click.echo(planned.note)
     if planned.conflicts:
         click.echo(f"{len(planned.conflicts)} conflicts: `apply` changes nothing until they are fixed")
     elif planned.pending:
@@ -128,6 +130,7 @@ def _plan_data(planned: Plan) -> dict[str, Any]:
         "counts": planned.counts,
         "pending": len(planned.pending),
         "conflicts": len(planned.conflicts),
+        "note": planned.note,
         "changes": [
             {
                 "action": c.action.value,

@@ -23,6 +23,7 @@ CELERY_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"
 class Action(str, Enum):
     CREATE = "create"
     UPDATE = "update"  # policies: RabbitMQ changes them in place
+    ENSURE = "ensure"  # a binding that cannot be seen (no management API): bound again, a no-op if it exists
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"  # RabbitMQ cannot make the broker match the file in place: apply refuses
     RECREATE = "recreate"  # --recreate: an empty, unconsumed conflicting queue is deleted and declared again
@@ -36,10 +37,12 @@ class Action(str, Enum):
         return _DONE.get(self._value_, self._value_)
 
 
-_DONE = {"create": "created", "update": "updated", "recreate": "recreated", "delete": "deleted"}
+_DONE = {"create": "created", "update": "updated", "ensure": "ensured", "recreate": "recreated", "delete": "deleted"}
 
 
-PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.RECREATE, Action.DELETE})
+UNSEEN_BINDING = "not visible without the management API: bound again, which changes nothing where it exists"
+
+PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.ENSURE, Action.RECREATE, Action.DELETE})
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class Plan:
     vhost: str
     owner: str
     changes: tuple[Change, ...]
+    note: str = ""  # what the plan could not see (`LiveState.unseen`)
 
     def of(self, *actions: Action) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action in actions)
@@ -155,7 +159,7 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     endpoints = {c.subject: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
-    return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]))
+    return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]), live.unseen)
 
 
 def _exchange(exchange: Exchange, live: LiveState) -> Change:
@@ -267,6 +271,8 @@ def _bindings(
             yield Change(Action.CREATE, "binding", name, implied_by=cause.subject, target=target)
         elif key in live.bindings:
             yield Change(Action.UNCHANGED, "binding", name, target=target)
+        elif live.unseen:
+            yield Change(Action.ENSURE, "binding", name, UNSEEN_BINDING, target=target)
         else:
             detail = "missing: messages sent this way are dropped"
             yield Change(

@@ -1,0 +1,113 @@
+"""plan and apply when the management API does not answer: the vhost is read over AMQP alone (passive
+declares, then declares of what exists, which RabbitMQ refuses where a property differs). Real RabbitMQ,
+a vhost per test; the API is made unreachable by pointing --management-url at a closed port."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import OWNED, SEED, Broker
+from topology.live import LiveState
+
+UNREACHABLE = ("--management-url", "http://127.0.0.1:1")  # nothing listens on port 1
+
+
+def objects(state: LiveState) -> tuple[object, ...]:
+    """Everything the vhost holds, as the management API shows it to the test: arguments and owner markers
+    included (a live object's equality leaves them out)."""
+    exchanges = {e.name: (e, e.arguments, e.owner) for e in state.exchanges.values()}
+    queues = {q.name: (q, q.arguments, q.owner) for q in state.queues.values()}
+    bindings = {(b, b.owner) for b in state.bindings}
+    return exchanges, queues, bindings, state.policies
+
+
+def test_apply_without_the_management_api_creates_the_topology_and_converges(broker: Broker) -> None:
+    file = broker.write(SEED)
+    cold = broker.cli("apply", *UNREACHABLE, file=file)
+    assert cold.returncode == 0, cold.stdout + cold.stderr
+    assert "Read over AMQP instead" in cold.stdout and "9 created" in cold.stdout
+    applied = broker.state()
+    assert {"default", "for_task_A", "for_task_B"} <= set(applied.exchanges)
+    assert all(applied.queues[q].owner == OWNED["x-topology-owner"] for q in ("default", "for_task_A", "for_task_B"))
+    assert {(b.source, b.destination, b.routing_key) for b in applied.bindings} == {
+        ("default", "default", "default"),
+        ("for_task_A", "for_task_A", "for_task_A"),
+        ("for_task_B", "for_task_B", "for_task_B"),
+    }
+    with_api = broker.cli("plan", file=file)
+    assert with_api.returncode == 0 and "nothing to do" in with_api.stdout, with_api.stdout
+
+    warm = broker.cli("apply", *UNREACHABLE, file=file)
+    assert warm.returncode == 0, warm.stdout + warm.stderr
+    assert "6 unchanged, 3 ensured" in warm.stdout
+    assert objects(broker.state()) == objects(applied)
+
+    planned = broker.cli("plan", *UNREACHABLE, "--format", "json", file=file)
+    data = json.loads(planned.stdout)
+    assert planned.returncode == 1  # bindings cannot be seen: they stay pending
+    assert data["counts"] == {"unchanged": 6, "ensure": 3} and data["conflicts"] == 0
+    assert "cannot reach the RabbitMQ management API" in data["note"]
+
+
+def test_without_the_management_api_every_conflict_is_found_before_any_change(broker: Broker) -> None:
+    with broker.connection() as made_by_hand:
+        channel = made_by_hand.channel()
+        channel.exchange_declare("default", "topic", durable=True)
+        channel.queue_declare("for_task_B", durable=True, arguments={"x-max-length": 3})
+        channel.queue_declare("default", durable=False)
+    before = objects(broker.state())
+    with broker.connection() as holder:
+        holder.channel().queue_declare("for_task_A", exclusive=True)  # another connection's queue
+        result = broker.cli("apply", *UNREACHABLE, file=broker.write(SEED))
+        after = objects(broker.state())
+    assert result.returncode == 1, result.stderr
+    conflicts = sorted(line for line in result.stdout.splitlines() if line.startswith("conflict"))
+    expected = [
+        "conflict  exchange default  type is topic on the broker but direct in routing.yaml",
+        "conflict  queue    default  durable is false on the broker but true in routing.yaml",
+        "conflict  queue    for_task_A  exclusive is true on the broker but false in routing.yaml",
+        "conflict  queue    for_task_B  x-max-length is 3 on the broker but not set in routing.yaml",
+    ]
+    assert len(conflicts) == len(expected) and all(c.startswith(e) for c, e in zip(conflicts, expected, strict=True))
+    assert "nothing was changed" in result.stdout
+    assert after == before  # nothing made (the holder's exclusive queue is never in definitions)
+
+
+def test_without_the_management_api_recreate_asks_the_queue_itself_whether_it_is_empty(broker: Broker) -> None:
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.queue_declare("for_task_A", durable=False)
+        channel.basic_publish("", "for_task_A", b"work")
+        channel.queue_declare("for_task_B", durable=False)
+    file = broker.write(SEED)
+    refused = broker.cli("apply", "--recreate", *UNREACHABLE, file=file)
+    assert refused.returncode == 1, refused.stderr
+    assert "holds 1 ready messages and has 0 consumers" in refused.stdout
+    assert not broker.state().queues["for_task_B"].durable  # conflicts anywhere: nothing changed
+    with broker.connection() as connection:
+        connection.channel().queue_purge("for_task_A")
+    recreated = broker.cli("apply", "--recreate", *UNREACHABLE, file=file)
+    assert recreated.returncode == 0, recreated.stdout + recreated.stderr
+    queues = broker.state().queues
+    assert queues["for_task_A"].durable and queues["for_task_B"].durable
+
+
+def test_without_the_management_api_policies_and_prune_are_refused_with_nothing_changed(broker: Broker) -> None:
+    with_policy = SEED.replace(
+        "default_queue: default", "default_queue: default\npolicies:\n  limits: {queues: [for_task_A], max_length: 10}"
+    )
+    policy = broker.cli("apply", *UNREACHABLE, file=broker.write(with_policy, "policy.yaml"))
+    prune = broker.cli("apply", "--prune", *UNREACHABLE, file=broker.write(SEED))
+    assert policy.returncode == 3 and prune.returncode == 3
+    assert "routing.yaml declares policies, which only the management API can do" in policy.stderr
+    assert "--prune lists the vhost, which only the management API can do" in prune.stderr
+    assert "Traceback" not in policy.stderr + prune.stderr
+    assert not broker.state().queues and not broker.state().exchanges
+
+
+def test_a_closed_management_port_does_not_hide_a_refused_password(broker: Broker) -> None:
+    """The AMQP read is a fallback for an API that does not answer, not for credentials that are wrong."""
+    wrong = broker.settings.broker.url(secret=True).replace(":guest@", ":wrong-password@")
+    result = broker.cli("apply", "--broker", wrong, *UNREACHABLE, file=broker.write(SEED))
+    assert result.returncode == 3
+    assert "wrong user or password" in result.stderr and "wrong-password" not in result.stderr

@@ -1,0 +1,140 @@
+"""The vhost's state over AMQP alone, for `plan` and `apply` when the management API does not answer.
+
+AMQP 0-9-1 cannot list, so only routing.yaml's own exchanges and queues are looked at. A passive declare
+of each tells whether it exists (and a queue's ready messages and consumers). Each that exists is then
+declared as the file has it: RabbitMQ accepts that without any change when the object is equivalent, and
+refuses it (406 PRECONDITION_FAILED, or 405 RESOURCE_LOCKED for another connection's exclusive queue)
+naming the first property that differs, which becomes the found side of a conflict. Nothing missing is
+declared here, so every conflict is still found before anything changes. Bindings, policies and objects
+not in the file stay unseen: the plan binds every binding again (idempotent), and policies and `--prune`,
+which need the API, are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any, TypeVar
+
+from topology.amqp import ACCESS_REFUSED, NOT_FOUND, Refusal
+from topology.errors import BrokerUnavailable, ManagementUnreachable
+from topology.live import LiveExchange, LiveQueue, LiveState
+from topology.model import Exchange, Queue, Topology
+from topology.operations import declaration
+from topology.pipeline import Operation, Outcome, run
+from topology.plan import PlanOptions
+from topology.settings import Settings
+
+RESOURCE_LOCKED = 405
+INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)' for \w+ '.*' in vhost '.*': received .+ but current is (.+)$")
+Found = TypeVar("Found", LiveExchange, LiveQueue)
+INTEGER_TYPES = {"byte", "short", "signedint", "long", "unsignedbyte", "unsignedshort", "unsignedint"}
+
+
+def probe_state(
+    topology: Topology, settings: Settings, options: PlanOptions, unreachable: ManagementUnreachable
+) -> LiveState:
+    if topology.policies or options.prune:
+        needs = "routing.yaml declares policies, which" if topology.policies else "--prune lists the vhost, which"
+        raise BrokerUnavailable(f"{unreachable}; {needs} only the management API can do")
+    targets: dict[str, Exchange | Queue] = {f"exchange {e.name!r}": e for e in topology.exchanges}
+    targets |= {f"queue {q.name!r}": q for q in topology.queues}
+    passive = [_passive(label, target) for label, target in targets.items()]
+    found = {o.operation.label: o for o in _run(settings, passive, unreachable)}
+    existing = {label: target for label, target in targets.items() if _exists(found[label])}
+    probes = [declaration(target, topology.owner, label) for label, target in existing.items()]
+    refused = {o.operation.label: o.refusal for o in _run(settings, probes, unreachable) if o.refusal is not None}
+    exchanges: dict[str, LiveExchange] = {}
+    queues: dict[str, LiveQueue] = {}
+    for label, target in existing.items():
+        refusal = refused.get(label) or found[label].refusal
+        if isinstance(target, Exchange):
+            exchanges[target.name] = _differing(_as_declared_exchange(target), refusal, unreachable)
+        elif refusal is not None and refusal.code == RESOURCE_LOCKED:  # another connection's exclusive queue
+            queues[target.name] = replace(_as_declared_queue(target, found[label]), exclusive=True)
+        else:
+            queues[target.name] = _differing(_as_declared_queue(target, found[label]), refusal, unreachable)
+    unseen = (
+        f"{unreachable}. Read over AMQP instead: only routing.yaml's exchanges and queues can be seen, every "
+        "binding is bound again (no change where it exists), and objects not in the file are not looked at"
+    )
+    return LiveState(settings.vhost, exchanges, queues, frozenset(), unseen=unseen)
+
+
+def _run(settings: Settings, operations: list[Operation], unreachable: ManagementUnreachable) -> list[Outcome]:
+    try:
+        return run(settings, [operations])
+    except BrokerUnavailable as error:  # one line that tells of both
+        raise BrokerUnavailable(f"{error} (and the management API did not answer either: {unreachable})") from None
+
+
+def _passive(label: str, target: Exchange | Queue) -> Operation:
+    if isinstance(target, Exchange):
+        return Operation("exchange_declare", {"exchange": target.name, "passive": True}, label, waits=True)
+    return Operation("queue_declare", {"queue": target.name, "passive": True}, label, waits=True)
+
+
+def _exists(outcome: Outcome) -> bool:
+    """Answered, or refused as another connection's exclusive queue (which exists, but is not ours to see)."""
+    return outcome.reply is not None or (outcome.refusal is not None and outcome.refusal.code != NOT_FOUND)
+
+
+def _as_declared_exchange(exchange: Exchange) -> LiveExchange:
+    return LiveExchange(
+        exchange.name,
+        exchange.type.value,
+        exchange.durable,
+        exchange.auto_delete,
+        exchange.internal,
+        dict(exchange.arguments),
+    )
+
+
+def _as_declared_queue(queue: Queue, passive: Outcome) -> LiveQueue:
+    reply = passive.reply
+    return LiveQueue(
+        queue.name,
+        queue.durable,
+        queue.auto_delete,
+        arguments=dict(queue.arguments),
+        type=queue.type.value,
+        messages_ready=reply.message_count if reply is not None else None,
+        consumers=reply.consumer_count if reply is not None else None,
+    )
+
+
+def _differing(found: Found, refusal: Refusal | None, unreachable: BrokerUnavailable) -> Found:
+    """`found` (what the file declares, which RabbitMQ found equivalent) with the property it refused."""
+    if refusal is None:
+        return found
+    inequivalent = INEQUIVALENT.search(refusal.text)
+    if inequivalent is None:
+        why = "RabbitMQ refused the declare that checks it"
+        if refusal.code == ACCESS_REFUSED:
+            why += " (this user may not configure it)"
+        raise BrokerUnavailable(f"{unreachable}; {why}: {refusal.explanation}")
+    prop, current = inequivalent.groups()
+    value = _found_value(current)
+    if prop in ("durable", "auto_delete", "internal") or (prop == "type" and isinstance(found, LiveExchange)):
+        flag: dict[str, Any] = {prop: value}
+        return replace(found, **flag)
+    if prop == "x-queue-type" and isinstance(found, LiveQueue):
+        return replace(found, type=str(value or "classic"))
+    arguments = {k: v for k, v in found.arguments.items() if k != prop}
+    if value is not None:
+        arguments[prop] = value if value != found.arguments.get(prop) else current  # differs, as RabbitMQ says
+    return replace(found, arguments=arguments)
+
+
+def _found_value(text: str) -> object:
+    """RabbitMQ's rendering of a property in a 406 as routing.yaml would write it: 'true' is True,
+    "the value '5' of type 'signedint'" is 5, none is None (not set)."""
+    if text == "none":
+        return None
+    typed = re.fullmatch(r"the value '(.*)' of type '(\w+)'", text)
+    raw, kind = typed.groups() if typed else (text.strip("'"), "")
+    if raw in ("true", "false") and kind in ("", "bool"):
+        return raw == "true"
+    if kind in INTEGER_TYPES or (not kind and re.fullmatch(r"-?\d+", raw)):
+        return int(raw)
+    return raw
