@@ -221,7 +221,8 @@ def test_counting_queues_that_may_not_exist_stops_at_the_first_refusals(broker: 
 
 
 def test_unreachable_management_api_exits_3_with_the_fix(broker: Broker) -> None:
-    result = broker.cli("inspect", "--management-url", "http://127.0.0.1:1", file=broker.write(SEED))
+    """doctor reports it; plan, apply and inspect fall back to AMQP and say so (tests/test_probe_live.py)."""
+    result = broker.cli("doctor", "--management-url", "http://127.0.0.1:1")
     assert result.returncode == 3
     assert "rabbitmq-plugins enable rabbitmq_management" in result.stderr and "guest:guest" not in result.stderr
 

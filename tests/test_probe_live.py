@@ -111,3 +111,24 @@ def test_a_closed_management_port_does_not_hide_a_refused_password(broker: Broke
     result = broker.cli("apply", "--broker", wrong, *UNREACHABLE, file=broker.write(SEED))
     assert result.returncode == 3
     assert "wrong user or password" in result.stderr and "wrong-password" not in result.stderr
+
+
+def test_inspect_without_the_management_api_checks_existence_and_live_counts(broker: Broker) -> None:
+    file = broker.write(SEED)
+    applied = broker.cli("apply", file=file)
+    assert applied.returncode == 0, applied.stderr
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.basic_publish("for_task_A", "for_task_A", b"work")
+        channel.queue_delete("for_task_B")
+    before = objects(broker.state())
+    result = broker.cli("inspect", "--format", "json", *UNREACHABLE, file=file)
+    data = json.loads(result.stdout)
+    assert result.returncode == 1, result.stderr
+    assert "their properties, the bindings and objects not in the file are not checked" in data["note"]
+    assert "rabbitmq-plugins enable rabbitmq_management" in data["note"] and "guest:guest" not in result.stdout
+    assert [f["code"] for f in data["findings"] if f["severity"] == "error"] == ["missing_queue"]
+    rows = {row["name"]: row for row in data["queues"]}
+    assert rows["for_task_A"]["messages_ready"] == 1 and rows["for_task_A"]["consumers"] == 0
+    assert not rows["for_task_B"]["exists"]
+    assert objects(broker.state()) == before  # nothing made: the missing queue stays missing

@@ -14,7 +14,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
 from topology.amqp import NOT_FOUND, Refusal
-from topology.errors import ManagementUnreachable
+from topology.errors import BrokerUnavailable, ManagementUnreachable
 from topology.live import LiveState
 from topology.management import ManagementClient
 from topology.model import Policy, Topology
@@ -68,7 +68,10 @@ def read_plan(
     try:
         state = reading.result() if reading is not None else management.state(settings.vhost)
     except ManagementUnreachable as unreachable:
-        return plan(topology, probe_state(topology, settings, options, unreachable), options, wants)
+        if topology.policies or options.prune:
+            needs = "routing.yaml declares policies, which" if topology.policies else "--prune lists the vhost, which"
+            raise BrokerUnavailable(f"{unreachable}; {needs} only the management API can do") from None
+        return plan(topology, probe_state(topology, settings, unreachable), options, wants)
     if any(e.type.plugin for e in topology.exchanges):
         state = replace(state, exchange_types=management.exchange_types())
     planned = plan(topology, state, options, wants)

@@ -181,6 +181,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
                 "broker": str(settings.broker),
                 "transport": asdict(transport),
                 "in_sync": in_sync,
+                "note": report.note,
                 "findings": _data(report.findings),
                 "queues": _queue_rows(topology, report),
             }
@@ -193,6 +194,8 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
     )
     if report.findings:
         click.echo("\n".join(f"{f.severity.value:<7} {f.code:<17} {f.message}" for f in report.findings))
+    if report.note:
+        click.echo(report.note)
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     warnings = len(report.findings) - errors
     state = "in sync" if in_sync else "NOT in sync"

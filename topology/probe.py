@@ -1,4 +1,4 @@
-"""The vhost's state over AMQP alone, for `plan` and `apply` when the management API does not answer.
+"""The vhost's state over AMQP alone, for when the management API does not answer.
 
 AMQP 0-9-1 cannot list, so only routing.yaml's own exchanges and queues are looked at. A passive declare
 of each tells whether it exists (and a queue's ready messages and consumers). Each that exists is then
@@ -6,8 +6,8 @@ declared as the file has it: RabbitMQ accepts that without any change when the o
 refuses it (406 PRECONDITION_FAILED, or 405 RESOURCE_LOCKED for another connection's exclusive queue)
 naming the first property that differs, which becomes the found side of a conflict. Nothing missing is
 declared here, so every conflict is still found before anything changes. Bindings, policies and objects
-not in the file stay unseen: the plan binds every binding again (idempotent), and policies and `--prune`,
-which need the API, are refused.
+not in the file stay unseen: the plan binds every binding again (idempotent). `inspect`, which changes
+nothing, makes only the passive declares: existence and live counts, not properties.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from topology.live import LiveExchange, LiveQueue, LiveState
 from topology.model import Exchange, Queue, Topology
 from topology.operations import declaration
 from topology.pipeline import Operation, Outcome, run
-from topology.plan import PlanOptions
 from topology.settings import Settings
 
 RESOURCE_LOCKED = 405
@@ -32,18 +31,17 @@ INTEGER_TYPES = {"byte", "short", "signedint", "long", "unsignedbyte", "unsigned
 
 
 def probe_state(
-    topology: Topology, settings: Settings, options: PlanOptions, unreachable: ManagementUnreachable
+    topology: Topology, settings: Settings, unreachable: ManagementUnreachable, *, check_properties: bool = True
 ) -> LiveState:
-    if topology.policies or options.prune:
-        needs = "routing.yaml declares policies, which" if topology.policies else "--prune lists the vhost, which"
-        raise BrokerUnavailable(f"{unreachable}; {needs} only the management API can do")
+    """`check_properties`: declare each existing object as the file has it, to learn what differs."""
     targets: dict[str, Exchange | Queue] = {f"exchange {e.name!r}": e for e in topology.exchanges}
     targets |= {f"queue {q.name!r}": q for q in topology.queues}
     passive = [_passive(label, target) for label, target in targets.items()]
     found = {o.operation.label: o for o in _run(settings, passive, unreachable)}
     existing = {label: target for label, target in targets.items() if _exists(found[label])}
     probes = [declaration(target, topology.owner, label) for label, target in existing.items()]
-    refused = {o.operation.label: o.refusal for o in _run(settings, probes, unreachable) if o.refusal is not None}
+    outcomes = _run(settings, probes, unreachable) if check_properties else []
+    refused = {o.operation.label: o.refusal for o in outcomes if o.refusal is not None}
     exchanges: dict[str, LiveExchange] = {}
     queues: dict[str, LiveQueue] = {}
     for label, target in existing.items():
@@ -54,10 +52,14 @@ def probe_state(
             queues[target.name] = replace(_as_declared_queue(target, found[label]), exclusive=True)
         else:
             queues[target.name] = _differing(_as_declared_queue(target, found[label]), refusal, unreachable)
-    unseen = (
-        f"{unreachable}. Read over AMQP instead: only routing.yaml's exchanges and queues can be seen, every "
-        "binding is bound again (no change where it exists), and objects not in the file are not looked at"
+    seen = (
+        "only routing.yaml's exchanges and queues can be seen, every binding is bound again (no change where it "
+        "exists), and objects not in the file are not looked at"
+        if check_properties
+        else "routing.yaml's exchanges and queues were found (or not) with live counts; their properties, the "
+        "bindings and objects not in the file are not checked"
     )
+    unseen = f"{unreachable}. Read over AMQP instead: {seen}"
     return LiveState(settings.vhost, exchanges, queues, frozenset(), unseen=unseen)
 
 
