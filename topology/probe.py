@@ -39,8 +39,10 @@ def probe_state(
     passive = [_passive(label, target) for label, target in targets.items()]
     found = {o.operation.label: o for o in _run(settings, passive, unreachable)}
     existing = {label: target for label, target in targets.items() if _exists(found[label])}
-    probes = [declaration(target, topology.owner, label) for label, target in existing.items()]
-    outcomes = _run(settings, probes, unreachable) if check_properties else []
+    outcomes = []
+    if check_properties:
+        probes = [declaration(target, topology.owner, label) for label, target in existing.items()]
+        outcomes = _run(settings, probes, unreachable)
     refused = {o.operation.label: o.refusal for o in outcomes if o.refusal is not None}
     exchanges: dict[str, LiveExchange] = {}
     queues: dict[str, LiveQueue] = {}
