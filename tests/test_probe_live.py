@@ -55,10 +55,12 @@ def test_without_the_management_api_every_conflict_is_found_before_any_change(br
         channel.exchange_declare("default", "topic", durable=True)
         channel.queue_declare("for_task_B", durable=True, arguments={"x-max-length": 3})
         channel.queue_declare("default", durable=False)
+        channel.queue_declare("jobs", durable=True, arguments={"x-queue-type": "quorum"})
     before = objects(broker.state())
+    with_jobs = SEED.replace("routes:", "  jobs: {bindings: [{exchange: default, routing_key: jobs}]}\nroutes:", 1)
     with broker.connection() as holder:
         holder.channel().queue_declare("for_task_A", exclusive=True)  # another connection's queue
-        result = broker.cli("apply", *UNREACHABLE, file=broker.write(SEED))
+        result = broker.cli("apply", *UNREACHABLE, file=broker.write(with_jobs))
         after = objects(broker.state())
     assert result.returncode == 1, result.stderr
     conflicts = sorted(line for line in result.stdout.splitlines() if line.startswith("conflict"))
@@ -67,6 +69,7 @@ def test_without_the_management_api_every_conflict_is_found_before_any_change(br
         "conflict  queue    default  durable is false on the broker but true in routing.yaml",
         "conflict  queue    for_task_A  exclusive is true on the broker but false in routing.yaml",
         "conflict  queue    for_task_B  x-max-length is 3 on the broker but not set in routing.yaml",
+        "conflict  queue    jobs  type is quorum on the broker but classic in routing.yaml",
     ]
     assert len(conflicts) == len(expected) and all(c.startswith(e) for c, e in zip(conflicts, expected, strict=True))
     assert "nothing was changed" in result.stdout
