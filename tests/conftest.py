@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -117,11 +118,14 @@ class Broker:
             "worker", "-l", "info", "-P", "solo", "-n", f"{name or queue}-{self.vhost}@%h", "-Q", queue, file=file
         )
         for each in queue.split(","):
-            wait_until(lambda each=each: self.consumers(each) > 0, f"a worker consuming {each!r}", process)
+            wait_until(partial(self.consumed, each), f"a worker consuming {each!r}", process)
         return process
 
     def consumers(self, queue: str) -> int:
         return self._counts(queue)[1]
+
+    def consumed(self, queue: str) -> bool:
+        return self.consumers(queue) > 0
 
     def ready(self, queue: str) -> int:
         return self._counts(queue)[0]

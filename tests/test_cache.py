@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from topology import loader
 from topology.errors import InvalidTopology
 from topology.loader import load
+from topology.model import Queue, Topology
 
 FILE = """\
 exchanges:
@@ -51,6 +53,12 @@ def _checking_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(loader, "check_text", checked_again)
 
 
+def work_queue(topology: Topology) -> Queue:
+    queue = topology.queue("work")
+    assert queue is not None
+    return queue
+
+
 def test_a_second_load_reads_the_cache_and_gets_the_same_result(
     cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,12 +73,12 @@ def test_a_second_load_reads_the_cache_and_gets_the_same_result(
 def test_changed_text_or_interpolated_variable_is_checked_again(
     cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert load(routing_file).topology.queue("work").arguments["x-message-ttl"] == 1000
+    assert work_queue(load(routing_file).topology).arguments["x-message-ttl"] == 1000
     monkeypatch.setenv("TTL", "5s")
-    assert load(routing_file).topology.queue("work").arguments["x-message-ttl"] == 5000
+    assert work_queue(load(routing_file).topology).arguments["x-message-ttl"] == 5000
     routing_file.write_text(FILE.replace("routing_key: work", "routing_key: work.again"))
     loaded = load(routing_file)
-    assert loaded.topology.queue("work").bindings[0].routing_key == "work.again"
+    assert work_queue(loaded.topology).bindings[0].routing_key == "work.again"
     assert len(entries(cache)) == 3
     monkeypatch.setenv("UNRELATED_VARIABLE", "x")  # not read by the file: still a hit
     _checking_fails(monkeypatch)
@@ -94,7 +102,12 @@ def test_an_entry_of_another_user_is_never_unpickled(
     os.chown(entry, 65534, 65534)
     calls: list[str] = []
     check_text = loader.check_text
-    monkeypatch.setattr(loader, "check_text", lambda *a, **k: calls.append("checked") or check_text(*a, **k))
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("checked")
+        return check_text(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "check_text", counted)
     assert load(routing_file) == first
     assert calls == ["checked"]
 

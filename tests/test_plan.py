@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from topology.live import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.loader import parse_topology
@@ -22,7 +23,7 @@ TOPOLOGY = parse_topology(FILE)
 LIMITS = {"max-length": 100, "message-ttl": 3_600_000}
 
 
-def applied(**changes: object) -> LiveState:
+def applied(**changes: Any) -> LiveState:
     """The vhost as `apply` leaves it for FILE, with `changes` replacing whole fields."""
     state = LiveState(
         vhost="v",

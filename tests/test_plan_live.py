@@ -56,7 +56,7 @@ def test_plan_of_an_applied_generated_topology_is_empty_and_exits_0(broker: Brok
     assert {b.owner for b in live.bindings if b.source} == {"topology"}
 
 
-Mutation = Callable[[pika.adapters.blocking_connection.BlockingChannel], None]
+Mutation = Callable[[pika.adapters.blocking_connection.BlockingChannel], object]
 MUTATIONS: dict[str, tuple[Mutation, tuple[str, str, str]]] = {
     "queue deleted": (lambda ch: ch.queue_delete("svc3.q1"), ("create", "queue", "svc3.q1")),
     "exchange deleted": (lambda ch: ch.exchange_delete("svc4"), ("create", "exchange", "svc4")),
