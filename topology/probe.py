@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from topology.amqp import ACCESS_REFUSED, NOT_FOUND, Refusal
+from topology.amqp import NOT_FOUND, Refusal
 from topology.errors import BrokerUnavailable, ManagementUnreachable
 from topology.live import LiveExchange, LiveQueue, LiveState
 from topology.model import Exchange, Queue, Topology
@@ -107,16 +107,13 @@ def _as_declared_queue(queue: Queue, passive: Outcome) -> LiveQueue:
     )
 
 
-def _differing(found: Found, refusal: Refusal | None, unreachable: BrokerUnavailable) -> Found:
+def _differing(found: Found, refusal: Refusal | None, unreachable: ManagementUnreachable) -> Found:
     """`found` (what the file declares, which RabbitMQ found equivalent) with the property it refused."""
     if refusal is None:
         return found
     inequivalent = INEQUIVALENT.search(refusal.text)
-    if inequivalent is None:
-        why = "RabbitMQ refused the declare that checks it"
-        if refusal.code == ACCESS_REFUSED:
-            why += " (this user may not configure it)"
-        raise BrokerUnavailable(f"{unreachable}; {why}: {refusal.explanation}")
+    if inequivalent is None:  # e.g. 403: the explanation names the grant
+        raise BrokerUnavailable(f"{unreachable}; RabbitMQ refused the declare that checks it: {refusal.explanation}")
     prop, current = inequivalent.groups()
     value = _found_value(current)
     if prop in ("durable", "auto_delete", "internal") or (prop == "type" and isinstance(found, LiveExchange)):
