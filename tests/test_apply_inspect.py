@@ -12,10 +12,9 @@ from dataclasses import replace
 import pytest
 
 from tests.conftest import OWNED, SEED, Broker
-from topology.apply import queue_counts
+from topology.apply import COUNTING_FAN_OUT, queue_counts
 from topology.live import RECOMMENDED_FILE_DESCRIPTORS, BrokerNode
 from topology.management import ManagementClient
-from topology.pipeline import fan_out_for
 from topology.settings import Settings
 from topology.synthetic import synthetic_yaml
 
@@ -197,7 +196,7 @@ def test_another_connection_s_exclusive_queue_is_reported_missing_without_failin
 
 def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Broker) -> None:
     """The declares go out before the definitions are in: the refused one ends them, the rest are asked after."""
-    path = broker.write(synthetic_yaml(100))  # 30 queues: more than inspect's 16 channels
+    path = broker.write(synthetic_yaml(100))  # 30 queues: several on each of the counting channels
     assert broker.cli("apply", file=path).returncode == 0
     with broker.connection() as connection:
         channel = connection.channel()
@@ -217,7 +216,7 @@ def test_counting_queues_that_may_not_exist_stops_at_the_first_refusals(broker: 
     """An empty vhost: one refused declare a channel (each is an error in RabbitMQ's log), not one a queue."""
     names = tuple(f"absent-{n}" for n in range(200))
     stopped = queue_counts(broker.settings, names, stop_at_refusal=True)
-    connections, channels = fan_out_for(len(names))
+    connections, channels = COUNTING_FAN_OUT
     assert 1 <= len(stopped) <= connections * channels and set(stopped.values()) == {None}
     assert queue_counts(broker.settings, names[:20]) == dict.fromkeys(names[:20])  # without: every one asked
 

@@ -1,5 +1,5 @@
 """How many connections and channels an apply uses: as many as its largest phase can keep busy, no more
-than the broker lets a connection open."""
+than the broker lets a connection open; and how replies to pipelined operations find their operation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import pytest
 
 from tests.conftest import Broker
 from tests.test_plan_live import apply_text, plan_text
-from topology.pipeline import CHANNELS_PER_CONNECTION, MAX_CHANNELS, OPERATIONS_PER_CHANNEL, fan_out_for
+from topology.pipeline import (
+    BATCH,
+    CHANNELS_PER_CONNECTION,
+    MAX_CHANNELS,
+    OPERATIONS_PER_CHANNEL,
+    Operation,
+    fan_out_for,
+    run,
+)
 from topology.synthetic import synthetic_yaml
 
 
@@ -43,3 +51,33 @@ def test_apply_opens_no_more_channels_than_the_broker_allows_a_connection(
     report = apply_text(broker, text)
     assert report.ok and len(report.steps) == 300
     assert plan_text(broker, text).pending == ()
+
+
+@pytest.mark.parametrize("refused_at", [None, BATCH + 7], ids=["all-answered", "a-bind-refused-mid-batch"])
+def test_pipelined_replies_go_to_their_own_operation_across_batches_and_beside_nowait_ones(
+    broker: Broker, refused_at: int | None
+) -> None:
+    """Passive declares are sent without waiting for the previous reply; each queue must still get its own
+    count, with nowait declares between them (no reply) and after a refusal has the batch replayed."""
+    names = [f"counted-{n}" for n in range(BATCH + 50)]  # more than a batch, on one channel
+    with broker.connection() as connection:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        for number, name in enumerate(names):
+            channel.queue_declare(name)
+            for _ in range(number % 7):  # neighbours differ: a reply matched one off would show
+                channel.basic_publish("", name, b"{}")
+    operations = []
+    for number, name in enumerate(names):
+        operations.append(Operation("queue_declare", {"queue": name, "passive": True}, name, waits=True))
+        operations.append(Operation("exchange_declare", {"exchange": f"x-{number}", "exchange_type": "direct"}, "x"))
+    if refused_at is not None:  # no such exchange: the broker closes the channel (404)
+        operations.insert(refused_at, Operation("queue_bind", {"queue": names[0], "exchange": "absent"}, "bind"))
+
+    outcomes = run(broker.settings, [operations], fan_out=(1, 1))
+
+    counts = {o.operation.label: o.reply.message_count for o in outcomes if o.reply is not None}
+    assert counts == {name: number % 7 for number, name in enumerate(names)}
+    refusals = [(o.operation.label, o.refusal.code) for o in outcomes if o.refusal is not None]
+    assert refusals == ([] if refused_at is None else [("bind", 404)])
+    assert len(broker.state().exchanges) == len(names)  # every nowait declare was made, replayed or not

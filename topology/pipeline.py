@@ -5,19 +5,25 @@ with nowait (no reply expected) and then one synchronous method (basic.qos): Rab
 channel's methods in order, so its qos-ok means the whole batch was done. When the broker refuses
 one operation it closes that channel; the batch is then replayed on a fresh channel one reply at a
 time, which tells exactly which operation was refused (every operation here is idempotent).
-Operations that need their reply (passive declares, queue.unbind, which has no nowait) wait for it.
+Operations that need their reply (passive declares, queue.unbind, which has no nowait) are pipelined
+too: pika's channel methods would send a channel's next synchronous method only once the previous one is
+answered (a round-trip and a wake-up each: 3,000 passive declares took 0.17 s and 0.12 s of CPU on 64
+channels), so their frames are sent as they come and RabbitMQ's replies, which come in the order of the
+requests, are matched to them first in, first out (0.05 s and 0.03 s of CPU on one channel).
 Waiting operations can also be sent on the chance that none is refused (`stop_at_refusal`): the first
 refusal then ends the run, and what was not answered by then is left for the caller to decide.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pika
 import pika.exceptions
+from pika import amqp_object, spec
 from pika.adapters.select_connection import IOLoop
 
 from topology.amqp import PLUGIN_HINT, Refusal, connect_error, connection_parameters
@@ -34,6 +40,14 @@ BATCH = 200
 MAX_CHANNELS = 64
 CHANNELS_PER_CONNECTION = 16
 OPERATIONS_PER_CHANNEL = 16
+
+# The AMQP method each waiting operation is sent as, and the reply it gets. Their fields have the names of
+# pika's channel-method keywords, so an operation's arguments build the frame as they are.
+SYNCHRONOUS: dict[str, tuple[type[amqp_object.Method], type[amqp_object.Method]]] = {
+    "queue_declare": (spec.Queue.Declare, spec.Queue.DeclareOk),
+    "exchange_declare": (spec.Exchange.Declare, spec.Exchange.DeclareOk),
+    "queue_unbind": (spec.Queue.Unbind, spec.Queue.UnbindOk),
+}
 
 Progress = Callable[[int], None]
 """Called with the number of operations just completed."""
@@ -100,15 +114,21 @@ class _Worker:
     queue: list[Operation] = field(default_factory=list)
     batch: list[Operation] = field(default_factory=list)
     careful: bool = False  # replaying a refused batch one reply at a time
-    answered: int = 0  # operations of the careful batch the broker confirmed
+    answered: int = 0  # operations of the batch the broker confirmed (careful, or waiting ones only)
+    expected: deque[tuple[Operation, int]] = field(default_factory=deque)  # sent waiting operations, in order
 
     def open(self) -> None:
         self.connection.channel(on_open_callback=self._opened)
 
     def _opened(self, channel: Any) -> None:
-        self.channel = channel
-        channel.add_on_close_callback(self._closed)
+        self._attach(channel)
         self.runner.ready(self)
+
+    def _attach(self, channel: Any) -> None:
+        self.channel, self.expected = channel, deque()
+        channel.add_on_close_callback(self._closed)
+        for _, reply in SYNCHRONOUS.values():  # pika drops a channel's callbacks when it closes
+            channel.callbacks.add(channel.channel_number, reply, self._replied, one_shot=False)
 
     def start(self, operations: list[Operation]) -> None:
         self.queue = operations
@@ -126,9 +146,13 @@ class _Worker:
     def _send(self) -> None:
         batch = self.batch
         for index, operation in enumerate(batch):
-            if self.careful or operation.waits:
+            if self.careful:
                 callback = self._answer(operation, index)
                 getattr(self.channel, operation.method)(**operation.arguments, callback=callback)
+            elif operation.waits:
+                method, _ = SYNCHRONOUS[operation.method]
+                self.expected.append((operation, index))
+                self.channel._send_method(method(**operation.arguments))  # pipelined: see the module's doc
             else:
                 getattr(self.channel, operation.method)(**operation.arguments)
         self.channel.basic_qos(prefetch_count=0, callback=lambda _frame: self._batch_done(batch))
@@ -140,6 +164,14 @@ class _Worker:
                 self.runner.outcomes[id(operation)] = Outcome(operation, reply=frame.method)
 
         return answered
+
+    def _replied(self, frame: Any) -> None:
+        """A reply to a pipelined waiting operation: the oldest one not answered yet."""
+        if not self.expected:
+            return  # the reply to a careful replay's call, which its own callback (`_answer`) takes
+        operation, index = self.expected.popleft()
+        self.answered = index + 1
+        self.runner.outcomes[id(operation)] = Outcome(operation, reply=frame.method)
 
     def _batch_done(self, batch: list[Operation]) -> None:
         if batch is not self.batch:
@@ -163,8 +195,7 @@ class _Worker:
         self.connection.channel(on_open_callback=self._reopened)
 
     def _reopened(self, channel: Any) -> None:
-        self.channel = channel
-        channel.add_on_close_callback(self._closed)
+        self._attach(channel)
         if self.batch:
             self._send()
         else:
