@@ -9,7 +9,9 @@ Operations that need their reply (passive declares, queue.unbind, which has no n
 too: pika's channel methods would send a channel's next synchronous method only once the previous one is
 answered (a round-trip and a wake-up each: 3,000 passive declares took 0.17 s and 0.12 s of CPU on 64
 channels), so their frames are sent as they come and RabbitMQ's replies, which come in the order of the
-requests, are matched to them first in, first out (0.05 s and 0.03 s of CPU on one channel).
+requests, are matched to them first in, first out (0.05 s and 0.03 s of CPU on one channel). AMQP 0-9-1
+allows it (section 3.2.1: the sender of a synchronous request "SHOULD wait for the specific reply method,
+but MAY implement this asynchronously"); pika has no public way, hence its Channel._send_method.
 Waiting operations can also be sent on the chance that none is refused (`stop_at_refusal`): the first
 refusal then ends the run, and what was not answered by then is left for the caller to decide.
 """
