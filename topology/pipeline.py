@@ -43,8 +43,9 @@ MAX_CHANNELS = 64
 CHANNELS_PER_CONNECTION = 16
 OPERATIONS_PER_CHANNEL = 16
 
-# The AMQP method each waiting operation is sent as, and the reply it gets. Their fields have the names of
-# pika's channel-method keywords, so an operation's arguments build the frame as they are.
+# The AMQP method each waiting operation is sent as, and the reply it gets. A waiting operation's arguments
+# build the frame as they are: those made here (passive declares by name, queue.unbind) use only keywords
+# that pika's channel methods and the frames share (pika's `exchange_type` is the frame's `type`).
 SYNCHRONOUS: dict[str, tuple[type[amqp_object.Method], type[amqp_object.Method]]] = {
     "queue_declare": (spec.Queue.Declare, spec.Queue.DeclareOk),
     "exchange_declare": (spec.Exchange.Declare, spec.Exchange.DeclareOk),
