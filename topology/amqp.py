@@ -23,6 +23,7 @@ NOT_FOUND = 404
 ACCESS_REFUSED = 403
 PLUGIN_HINT = "enable the plugin that provides it (`rabbitmq-plugins enable <plugin>`) and apply again"
 T = TypeVar("T")
+INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$")
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,17 @@ class Refusal:
     text: str
 
     @property
+    def inequivalent(self) -> tuple[str, str, str] | None:
+        """For a declare RabbitMQ found inequivalent (406): the property, the value sent and the broker's
+        value, as RabbitMQ words them ("the value '5' of type 'signedint'", 'true', none); else None."""
+        found = INEQUIVALENT.search(self.text)
+        return (found[1], found[2], found[3]) if found else None
+
+    @property
     def explanation(self) -> str:
         """The broker's reason in words a user reads: `durable` is false on the broker, true in the file."""
-        found = re.search(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$", self.text)
-        if found:
-            arg, wanted, current = found.groups()
+        if self.inequivalent:
+            arg, wanted, current = self.inequivalent
             return f"{arg} is {_value(current)} on the broker but {_value(wanted)} in routing.yaml"
         reason = self.text.split(" - ", 1)[-1]
         refused = re.search(r"in vhost '([^']*)' refused for user '([^']*)'", reason)

@@ -25,7 +25,6 @@ from topology.pipeline import Operation, Outcome, run
 from topology.settings import Settings
 
 RESOURCE_LOCKED = 405
-INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)' for \w+ '.*' in vhost '.*': received .+ but current is (.+)$")
 Found = TypeVar("Found", LiveExchange, LiveQueue)
 INTEGER_TYPES = {"byte", "short", "signedint", "long", "unsignedbyte", "unsignedshort", "unsignedint"}
 
@@ -111,10 +110,10 @@ def _differing(found: Found, refusal: Refusal | None, unreachable: ManagementUnr
     """`found` (what the file declares, which RabbitMQ found equivalent) with the property it refused."""
     if refusal is None:
         return found
-    inequivalent = INEQUIVALENT.search(refusal.text)
+    inequivalent = refusal.inequivalent
     if inequivalent is None:  # e.g. 403: the explanation names the grant
         raise BrokerUnavailable(f"{unreachable}; RabbitMQ refused the declare that checks it: {refusal.explanation}")
-    prop, current = inequivalent.groups()
+    prop, _, current = inequivalent
     value = _found_value(current)
     if prop in ("durable", "auto_delete", "internal") or (prop == "type" and isinstance(found, LiveExchange)):
         flag: dict[str, Any] = {prop: value}
