@@ -35,12 +35,12 @@ import kombu
 from rich.console import Console
 from rich.table import Table
 
-from topology.loader import check_text, load_topology, parse_topology
-from topology.management import ManagementClient
+from topology.broker.management import ManagementClient
+from topology.broker.settings import Settings, resolve_settings
+from topology.language.loader import check_text, load_topology, parse_topology
 from topology.model import Queue, Topology
-from topology.plan import plan
-from topology.settings import Settings, resolve_settings
-from topology.synthetic import object_count, synthetic_yaml
+from topology.planning.plan import plan
+from topology.testing.synthetic import object_count, synthetic_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_BROKER = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672/")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from celery import Celery
 
-from topology.celery_config import configure
-from topology.loader import load_topology
+from topology.celery_adapter.config import configure
+from topology.language.loader import load_topology
 
 app = configure(Celery("tasks"), load_topology())
 

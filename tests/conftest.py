@@ -17,11 +17,11 @@ from urllib.parse import quote
 import pika
 import pytest
 
+from topology.broker.management import ManagementClient
+from topology.broker.settings import Settings, resolve_settings
 from topology.errors import BrokerUnavailable
-from topology.live import LiveState
-from topology.management import ManagementClient
 from topology.model import DEFAULT_OWNER, OWNER_ARGUMENT
-from topology.settings import Settings, resolve_settings
+from topology.planning.observed import LiveState
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "routing.yaml").read_text()

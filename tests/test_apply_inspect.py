@@ -12,11 +12,11 @@ from dataclasses import replace
 import pytest
 
 from tests.conftest import OWNED, SEED, Broker
-from topology.apply import COUNTING_FAN_OUT, queue_counts
-from topology.live import RECOMMENDED_FILE_DESCRIPTORS, BrokerNode
-from topology.management import ManagementClient
-from topology.settings import Settings
-from topology.synthetic import synthetic_yaml
+from topology.broker.management import ManagementClient
+from topology.broker.settings import Settings
+from topology.commands.apply import COUNTING_FAN_OUT, queue_counts
+from topology.planning.observed import RECOMMENDED_FILE_DESCRIPTORS, BrokerNode
+from topology.testing.synthetic import synthetic_yaml
 
 
 def apply_seed(broker: Broker) -> None:

@@ -9,7 +9,7 @@ import pika.exceptions
 import pytest
 
 from tests.conftest import Broker
-from topology.broker_rules import QUEUE_ARGUMENTS
+from topology.checks.broker_rules import QUEUE_ARGUMENTS
 from topology.model import QueueType
 
 VALID_VALUES: dict[str, Any] = {

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from topology import loader
 from topology.errors import InvalidTopology
-from topology.loader import load
+from topology.language import loader
+from topology.language.loader import load
 from topology.model import Queue, Topology
 
 FILE = """\

@@ -8,10 +8,10 @@ import kombu
 import pytest
 
 from tests.conftest import ROOT
-from topology.celery_config import celery_settings
-from topology.loader import load_topology, parse_topology
-from topology.settings import resolve_settings
-from topology.transport import celery_transport
+from topology.broker.settings import resolve_settings
+from topology.celery_adapter.config import celery_settings
+from topology.celery_adapter.transport import celery_transport
+from topology.language.loader import load_topology, parse_topology
 
 
 def test_seed_settings() -> None:

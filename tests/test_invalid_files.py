@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from topology.errors import InvalidTopology
-from topology.loader import check_text
+from topology.language.loader import check_text
 
 CASES: dict[str, tuple[str, list[str]]] = {
     "unknown_exchange_key": (

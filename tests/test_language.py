@@ -14,11 +14,11 @@ from celery import Celery
 from celery.schedules import crontab
 
 from tests.conftest import ROOT
-from topology.celery_config import celery_settings, configure
-from topology.document import json_schema
-from topology.loader import check_text, load
+from topology.celery_adapter.config import celery_settings, configure
+from topology.language.document import json_schema
+from topology.language.loader import check_text, load
+from topology.language.units import parse_duration, parse_size
 from topology.model import ExchangeType, QueueType
-from topology.units import parse_duration, parse_size
 
 FULL = ROOT / "examples" / "full.yaml"
 
@@ -94,7 +94,7 @@ def test_celery_gets_regex_routes_priorities_cron_and_quorum_arguments() -> None
     assert settings["beat_schedule"]["tick"]["schedule"] == timedelta(seconds=30)
     queues = {q.name: q for q in settings["task_queues"]}
     assert queues["reports"].queue_arguments["x-queue-type"] == "quorum"
-    assert settings["worker_consumer"] == "topology.celery_worker:TopologyConsumer"
+    assert settings["worker_consumer"] == "topology.celery_adapter.worker:TopologyConsumer"
 
 
 @pytest.mark.parametrize("name", ["tasks.add", "tasks.sum", "tasks.sum.more", "tasks.taskA", "other.add"])

@@ -10,8 +10,8 @@ import pytest
 from celery import Celery
 
 from tests.conftest import ROOT, Broker
-from topology.celery_config import configure
-from topology.loader import load
+from topology.celery_adapter.config import configure
+from topology.language.loader import load
 
 FULL = (ROOT / "examples" / "full.yaml").read_text()
 

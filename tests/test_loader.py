@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import ROOT
 from topology.errors import InvalidTopology
-from topology.loader import load_topology, parse_topology, topology_path
+from topology.language.loader import load_topology, parse_topology, topology_path
 from topology.model import ExchangeType
 
 

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from tests.conftest import Broker
-from topology.apply import apply_topology
-from topology.loader import check_text
+from topology.commands.apply import apply_topology
+from topology.language.loader import check_text
 from topology.model import Topology
 from topology.routing import Message, deliver
 

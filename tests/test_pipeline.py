@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import Broker
 from tests.test_plan_live import apply_text, plan_text
-from topology.pipeline import (
+from topology.broker.pipeline import (
     BATCH,
     CHANNELS_PER_CONNECTION,
     MAX_CHANNELS,
@@ -17,7 +17,7 @@ from topology.pipeline import (
     fan_out_for,
     run,
 )
-from topology.synthetic import synthetic_yaml
+from topology.testing.synthetic import synthetic_yaml
 
 
 @pytest.mark.parametrize(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from topology.live import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
-from topology.loader import parse_topology
-from topology.plan import NO_OPTIONS, Action, PlanOptions, plan
+from topology.language.loader import parse_topology
+from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
+from topology.planning.plan import NO_OPTIONS, Action, PlanOptions, plan
 
 FILE = """
 owner: team-a

@@ -18,11 +18,11 @@ import pytest
 
 from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
 from tests.relay import Relay
-from topology.apply import ApplyReport, apply_topology, read_plan
-from topology.loader import parse_topology
+from topology.commands.apply import ApplyReport, apply_topology, read_plan
+from topology.language.loader import parse_topology
 from topology.model import OWNER_ARGUMENT
-from topology.plan import NO_OPTIONS, Plan, PlanOptions
-from topology.synthetic import object_count, synthetic_yaml
+from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions
+from topology.testing.synthetic import object_count, synthetic_yaml
 
 SMALL = synthetic_yaml(100)  # 10 services: 10 exchanges, 30 queues (3 quorum), 60 bindings
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from topology.errors import InvalidTopology
-from topology.loader import check_text
+from topology.language.loader import check_text
 from topology.model import Problem
 
 SHIPPED = [(ROOT / "routing.yaml").read_text(), (ROOT / "examples" / "full.yaml").read_text()]

@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from topology.errors import InvalidTopology
-from topology.loader import check_text
+from topology.language.loader import check_text
 from topology.model import Severity
 from topology.routing import Message, deliver, headers_match
 

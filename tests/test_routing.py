@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from celery import Celery
 
-from topology.celery_config import configure
-from topology.loader import parse_topology
+from topology.celery_adapter.config import configure
+from topology.language.loader import parse_topology
 from topology.routing import Message, deliver, route_destination, route_for, tasks_by_queue, topic_matches
 
 TOPOLOGY = parse_topology(

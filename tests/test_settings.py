@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from topology.broker.settings import resolve_settings
 from topology.errors import InvalidSettings
-from topology.settings import resolve_settings
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import pytest
 from celery import Celery
 
 from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
-from topology.celery_config import configure
-from topology.loader import load_topology
+from topology.celery_adapter.config import configure
+from topology.language.loader import load_topology
 
 
 @pytest.fixture

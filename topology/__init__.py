@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {"InvalidTopology": "topology.errors", "Topology": "topology.model"}
-_EXPORTS |= dict.fromkeys(("load_topology", "parse_topology"), "topology.loader")
+_EXPORTS |= dict.fromkeys(("load_topology", "parse_topology"), "topology.language.loader")
 __all__ = sorted(_EXPORTS)
 
 

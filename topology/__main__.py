@@ -1,3 +1,3 @@
-from topology.cli import main
+from topology.cli.main import main
 
 main(prog_name="python -m topology")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from topology.model import Problem
 
 if TYPE_CHECKING:
-    from topology.yaml_source import Path, Positions
+    from topology.language.yaml_source import Path, Positions
 
 _TOKEN = re.compile(r"\$\$|\$\{([^}]*)\}?")
 _EXPRESSION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$", re.DOTALL)

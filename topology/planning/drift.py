@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from topology.live import LiveState
 from topology.model import Severity, Topology
-from topology.plan import Action, Plan, Wanted, plan
+from topology.planning.observed import LiveState
+from topology.planning.plan import Action, Plan, Wanted, plan
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
 # Severity.WARNING: the topology is right but tasks will not get processed (no consumer).

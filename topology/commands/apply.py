@@ -13,16 +13,16 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 
-from topology.amqp import NOT_FOUND, Refusal
+from topology.broker.amqp import NOT_FOUND, Refusal
+from topology.broker.management import ManagementClient
+from topology.broker.pipeline import ConnectionLost, Operation, Progress, run
+from topology.broker.probe import probe_state
+from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable, ManagementUnreachable
-from topology.live import LiveState
-from topology.management import ManagementClient
 from topology.model import Policy, Topology
-from topology.operations import operations
-from topology.pipeline import ConnectionLost, Operation, Progress, run
-from topology.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions, plan, wanted
-from topology.probe import probe_state
-from topology.settings import Settings
+from topology.planning.observed import LiveState
+from topology.planning.operations import operations
+from topology.planning.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions, plan, wanted
 
 ATTEMPTS = 3
 COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `queue_counts`

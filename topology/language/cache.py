@@ -62,9 +62,10 @@ def cached(directory: Path | None, key: str, compute: Callable[[], T]) -> T:
 
 
 def _code_fingerprint() -> bytes:
-    """Names, sizes and modification times of this package's modules and of the parsers' packages."""
-    package = Path(__file__).parent
-    origins = [*package.glob("*.py")]
+    """Names, sizes and modification times of this package's modules (every sub-package's too) and of the
+    parsers' packages."""
+    package = Path(__file__).resolve().parents[1]
+    origins = [*package.rglob("*.py")]
     for name in _PARSERS:
         spec = importlib.util.find_spec(name)
         if spec is not None and spec.origin:

@@ -15,12 +15,12 @@ from base64 import b64encode
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from topology.broker.settings import Endpoint
 from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitted
-from topology.settings import Endpoint
 
 if TYPE_CHECKING:
-    from topology.live import BrokerNode, LiveState
     from topology.model import Policy
+    from topology.planning.observed import BrokerNode, LiveState
 
 TIMEOUT_SECONDS = 10.0
 EXCHANGE_COLUMNS = "name,type,durable,auto_delete,internal,arguments"
@@ -64,7 +64,7 @@ class ManagementClient:
                 f"{self.endpoint.username} '.*' '.*' '.*'`"
             )
         # the pure model is imported once the request is out: sending it needs none of it (~10 ms)
-        from topology.live import from_definitions
+        from topology.planning.observed import from_definitions
 
         return from_definitions(vhost, definitions)
 
@@ -106,7 +106,7 @@ class ManagementClient:
     def nodes(self) -> list[BrokerNode] | None:
         """The cluster's nodes and how many files each may open; None if the user may not see them (that
         takes the 'monitoring' or 'administrator' tag)."""
-        from topology.live import BrokerNode
+        from topology.planning.observed import BrokerNode
 
         try:
             nodes = self._request("GET", "/nodes?columns=name,fd_total")

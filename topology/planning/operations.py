@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from topology.live import LiveBinding, LiveExchange, LiveQueue
+from topology.broker.pipeline import Operation
 from topology.model import OWNER_ARGUMENT, Exchange, Queue
-from topology.pipeline import Operation
-from topology.plan import Action, BindingTarget, Change, Plan
+from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue
+from topology.planning.plan import Action, BindingTarget, Change, Plan
 
 
 def operations(planned: Plan) -> list[list[Operation]]:

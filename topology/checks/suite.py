@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator
 
-from topology.broker_rules import check_broker_rules
+from topology.checks.broker_rules import check_broker_rules
+from topology.checks.routes import check_routes, check_task_names
 from topology.model import ALTERNATE_EXCHANGE, DEAD_LETTER_EXCHANGE, Origin, Problem, Queue, Topology
-from topology.route_checks import check_routes, check_task_names
 
 MAX_NAME_BYTES = 255
 

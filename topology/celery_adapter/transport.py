@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kombu.transport import TRANSPORT_ALIASES, supports_librabbitmq
 
-from topology.settings import Settings
+from topology.broker.settings import Settings
 
 
 @dataclass(frozen=True)

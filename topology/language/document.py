@@ -24,6 +24,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from topology.language.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
+from topology.language.yaml_source import Path, Positions
 from topology.model import (
     ALTERNATE_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
@@ -43,8 +45,6 @@ from topology.model import (
     ScheduleEntry,
     Topology,
 )
-from topology.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
-from topology.yaml_source import Path, Positions
 
 
 def _duration(value: Any) -> Any:
@@ -265,7 +265,7 @@ class ScheduleDoc(_Strict):
     @classmethod
     def _cron_line(cls, value: str | None) -> str | None:
         if value is not None:
-            from topology.celery_config import crontab_for  # Celery is imported only when a file uses cron
+            from topology.celery_adapter.config import crontab_for  # Celery is imported only when a file uses cron
 
             crontab_for(value)
         return value

@@ -12,8 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from topology.live import LiveBinding, LiveExchange, LiveQueue, LiveState, binding_arguments
 from topology.model import OWNER_ARGUMENT, Binding, Exchange, Policy, Queue, Topology
+from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue, LiveState, binding_arguments
 
 # Objects RabbitMQ and Celery make for themselves: never drift. Celery's worker control (pidbox),
 # events and rpc:// replies use these exchanges plus exclusive or auto-delete queues per connection.

@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from topology.broker.management import ManagementClient
+from topology.broker.settings import Settings, resolve_settings
 from topology.errors import TopologyError
-from topology.management import ManagementClient
-from topology.settings import Settings, resolve_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from topology.apply import ProgressFactory
-    from topology.celery_app import AppTasks
-    from topology.live import LiveState
-    from topology.loader import Loaded
+    from topology.celery_adapter.app import AppTasks
+    from topology.commands.apply import ProgressFactory
+    from topology.language.loader import Loaded
     from topology.model import Topology
+    from topology.planning.observed import LiveState
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -87,7 +87,7 @@ def _options(ctx: click.Context, /, **given: str | None) -> dict[str, str | None
 
 
 def _topology(ctx: click.Context, /, **given: str | None) -> Topology:
-    from topology.loader import load_topology
+    from topology.language.loader import load_topology
 
     return load_topology(_options(ctx, **given)["file"])
 
@@ -108,8 +108,8 @@ APP = click.option(
 def _checked(ctx: click.Context, app: str | None, **given: str | None) -> tuple[Path, Loaded, AppTasks | None]:
     """The file's path, the file checked, then checked again with the Celery app's task names when the
     app imports (the path first: importing the app sets $TOPOLOGY_FILE)."""
-    from topology.celery_app import app_tasks
-    from topology.loader import load, topology_path
+    from topology.celery_adapter.app import app_tasks
+    from topology.language.loader import load, topology_path
 
     path = topology_path(_options(ctx, **given)["file"])
     loaded = load(path)
@@ -130,7 +130,7 @@ def _checked(ctx: click.Context, app: str | None, **given: str | None) -> tuple[
 @reports_errors
 def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str | None) -> None:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
-    from topology import output
+    from topology.cli import output
 
     path, loaded, tasks = _checked(ctx, app, **given)
     output.print_problems(loaded.warnings)
@@ -153,7 +153,7 @@ def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str 
 @reports_errors
 def routes(ctx: click.Context, /, app: str | None, fmt: str, **given: str | None) -> None:
     """Show where each task goes: the rule that picks it, the exchange and key, the queues it lands in."""
-    from topology import output
+    from topology.cli import output
     from topology.routing import known_task_names
 
     _, loaded, tasks = _checked(ctx, app, **given)
@@ -167,7 +167,7 @@ def schema() -> None:
     """Print the JSON Schema of routing.yaml (for yaml-language-server and other editors)."""
     import json
 
-    from topology.document import json_schema
+    from topology.language.document import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
 
@@ -219,9 +219,9 @@ def _in_background(work: Callable[[], T]) -> Future[T]:
 def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> None:
     """Show what `apply` would do; exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
     topology, settings, management, reading = _prefetched_state(ctx, given)
-    from topology import output
-    from topology.apply import read_plan
-    from topology.plan import PlanOptions
+    from topology.cli import output
+    from topology.commands.apply import read_plan
+    from topology.planning.plan import PlanOptions
 
     planned = read_plan(topology, settings, management, PlanOptions(recreate, prune, force), reading)
     output.print_plan(planned, settings, fmt)
@@ -237,9 +237,9 @@ def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bo
 def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> None:
     """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
     topology, settings, management, reading = _prefetched_state(ctx, given)
-    from topology import output
-    from topology.apply import apply_topology
-    from topology.plan import PlanOptions
+    from topology.cli import output
+    from topology.commands.apply import apply_topology
+    from topology.planning.plan import PlanOptions
 
     with _progress_bar() as progress:
         options = PlanOptions(recreate, prune, force)
@@ -275,8 +275,8 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
 def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> None:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
     topology, settings, management, reading = _prefetched_state(ctx, given)
-    from topology import output
-    from topology.inspect import inspect_topology
+    from topology.cli import output
+    from topology.commands.inspect import inspect_topology
 
     report = inspect_topology(topology, settings, management, reading)
     in_sync = report.in_sync(require_consumers=require_consumers)
@@ -290,8 +290,8 @@ def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: s
 @reports_errors
 def doctor(ctx: click.Context, /, **given: str | None) -> None:
     """Say which AMQP client Celery will use and whether the broker and management API answer."""
-    from topology.amqp import check_connection
-    from topology.transport import celery_transport
+    from topology.broker.amqp import check_connection
+    from topology.celery_adapter.transport import celery_transport
 
     settings = _settings(ctx, **given)
     transport = celery_transport(settings)

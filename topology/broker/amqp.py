@@ -15,8 +15,8 @@ from typing import TypeVar
 import pika
 import pika.exceptions
 
+from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
-from topology.settings import Settings
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404

@@ -22,10 +22,10 @@ import kombu
 from celery import Celery
 from celery.schedules import crontab
 
-from topology.celery_worker import WORKER_CONSUMER
+from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
+from topology.celery_adapter.worker import WORKER_CONSUMER
 from topology.model import Destination, PatternKind, Queue, Topology
 from topology.routing import queue_destination
-from topology.settings import BROKER_ENV, DEFAULT_BROKER_URL
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
 DEFAULT_RESULT_BACKEND = "rpc://"

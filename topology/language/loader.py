@@ -7,9 +7,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from topology.cache import cache_directory, cached, entry_key
 from topology.errors import InvalidTopology
-from topology.interpolation import interpolate, referenced_variables
+from topology.language.cache import cache_directory, cached, entry_key
+from topology.language.interpolation import interpolate, referenced_variables
 from topology.model import Origin, Problem, Severity, Topology
 
 DEFAULT_FILE = "routing.yaml"
@@ -65,9 +65,9 @@ def check_text(
     environ: Mapping[str, str] | None = None,
 ) -> Loaded:
     # Imported here: a cached file needs neither the YAML reader nor the schema (0.1 s of imports).
-    from topology.checks import check_references, check_topology
-    from topology.document import parse_document, to_topology
-    from topology.yaml_source import read_yaml
+    from topology.checks.suite import check_references, check_topology
+    from topology.language.document import parse_document, to_topology
+    from topology.language.yaml_source import read_yaml
 
     source = read_yaml(text, file)
     if source.data is None and source.problems:

@@ -28,9 +28,9 @@ import pika.exceptions
 from pika import amqp_object, spec
 from pika.adapters.select_connection import IOLoop
 
-from topology.amqp import PLUGIN_HINT, Refusal, connect_error, connection_parameters
+from topology.broker.amqp import PLUGIN_HINT, Refusal, connect_error, connection_parameters
+from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
-from topology.settings import Settings
 
 BATCH = 200
 """Operations per channel between sync points: enough to hide the round-trip, few enough to replay."""

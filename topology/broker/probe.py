@@ -16,13 +16,13 @@ import re
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from topology.amqp import NOT_FOUND, Refusal
+from topology.broker.amqp import NOT_FOUND, Refusal
+from topology.broker.pipeline import Operation, Outcome, run
+from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable, ManagementUnreachable
-from topology.live import LiveExchange, LiveQueue, LiveState
 from topology.model import Exchange, Queue, Topology
-from topology.operations import declaration
-from topology.pipeline import Operation, Outcome, run
-from topology.settings import Settings
+from topology.planning.observed import LiveExchange, LiveQueue, LiveState
+from topology.planning.operations import declaration
 
 RESOURCE_LOCKED = 405
 Found = TypeVar("Found", LiveExchange, LiveQueue)

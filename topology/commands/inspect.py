@@ -13,16 +13,16 @@ from __future__ import annotations
 from concurrent.futures import Future
 from dataclasses import dataclass
 
-from topology.apply import queue_counts, with_counts
-from topology.diff import Finding, diff
+from topology.broker.management import ManagementClient
+from topology.broker.probe import probe_state
+from topology.broker.settings import Settings
+from topology.commands.apply import queue_counts, with_counts
 from topology.errors import ManagementUnreachable
-from topology.live import LiveState
-from topology.management import ManagementClient
 from topology.model import Severity, Topology
-from topology.plan import wanted
-from topology.probe import probe_state
+from topology.planning.drift import Finding, diff
+from topology.planning.observed import LiveState
+from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
-from topology.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from topology.loader import FILE_ENV
+from topology.language.loader import FILE_ENV
 
 BUILTIN_PREFIX = "celery."
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from topology.broker.settings import Settings
 from topology.model import Problem, Severity, Topology
-from topology.plan import Action, Change, Plan
+from topology.planning.plan import Action, Change, Plan
 from topology.routing import deliver, route_destination, route_for, task_message
-from topology.settings import Settings
 
 if TYPE_CHECKING:
-    from topology.apply import ApplyReport
-    from topology.celery_app import AppTasks
-    from topology.inspect import InspectReport
+    from topology.celery_adapter.app import AppTasks
+    from topology.commands.apply import ApplyReport
+    from topology.commands.inspect import InspectReport
 
 
 def print_json(data: dict[str, Any]) -> None:
@@ -171,7 +171,7 @@ def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
 
 
 def print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool, fmt: str) -> None:
-    from topology.transport import celery_transport
+    from topology.celery_adapter.transport import celery_transport
 
     transport = celery_transport(settings)
     if fmt == "json":
