@@ -8,7 +8,7 @@ import pika
 import pika.exceptions
 import pytest
 
-from tests.conftest import Broker
+from tests.live.conftest import Broker
 from topology.checks.broker_rules import QUEUE_ARGUMENTS
 from topology.model import QueueType
 

@@ -6,39 +6,14 @@ from __future__ import annotations
 import pika.connection
 import pytest
 
-from tests.conftest import Broker
-from tests.test_plan_live import apply_text, plan_text
+from tests.live.conftest import Broker
+from tests.live.test_plan import apply_text, plan_text
 from topology.broker.pipeline import (
     BATCH,
-    CHANNELS_PER_CONNECTION,
-    MAX_CHANNELS,
-    OPERATIONS_PER_CHANNEL,
     Operation,
-    fan_out_for,
     run,
 )
 from topology.testing.synthetic import synthetic_yaml
-
-
-@pytest.mark.parametrize(
-    ("operations", "expected"),
-    [
-        (0, (1, 1)),
-        (1, (1, 1)),
-        (OPERATIONS_PER_CHANNEL, (1, 1)),
-        (OPERATIONS_PER_CHANNEL + 1, (1, 2)),
-        (16 * OPERATIONS_PER_CHANNEL, (1, 16)),
-        (16 * OPERATIONS_PER_CHANNEL + 1, (2, 9)),  # 17 channels, on 2 connections
-        (6000, (MAX_CHANNELS // CHANNELS_PER_CONNECTION, CHANNELS_PER_CONNECTION)),
-        (10**6, (MAX_CHANNELS // CHANNELS_PER_CONNECTION, CHANNELS_PER_CONNECTION)),
-    ],
-)
-def test_a_phase_gets_a_channel_per_few_operations_up_to_the_maximum(
-    operations: int, expected: tuple[int, int]
-) -> None:
-    connections, channels = fan_out_for(operations)
-    assert (connections, channels) == expected
-    assert channels <= CHANNELS_PER_CONNECTION and connections * channels <= MAX_CHANNELS
 
 
 def test_apply_opens_no_more_channels_than_the_broker_allows_a_connection(

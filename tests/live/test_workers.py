@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
+from tests.conftest import OWNED, ROOT, SEED
+from tests.live.conftest import Broker, wait_until
 from topology.celery_adapter.config import configure
 from topology.language.loader import load_topology
 

@@ -11,7 +11,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import OWNED, SEED, Broker
+from tests.conftest import OWNED, SEED
+from tests.live.conftest import Broker
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
 from topology.commands.apply import COUNTING_FAN_OUT, queue_counts

@@ -16,7 +16,7 @@ import pika.exceptions
 import pytest
 import yaml
 
-from tests.conftest import Broker
+from tests.live.conftest import Broker
 from topology.commands.apply import apply_topology
 from topology.language.loader import check_text
 from topology.model import Topology

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import OWNED, SEED, Broker
+from tests.conftest import OWNED, SEED
+from tests.live.conftest import Broker
 from topology.planning.observed import LiveState
 
 UNREACHABLE = ("--management-url", "http://127.0.0.1:1")  # nothing listens on port 1

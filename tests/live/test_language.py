@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from celery import Celery
 
-from tests.conftest import ROOT, Broker
+from tests.conftest import ROOT
+from tests.live.conftest import Broker
 from topology.celery_adapter.config import configure
 from topology.language.loader import load
 

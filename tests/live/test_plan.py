@@ -16,8 +16,9 @@ from subprocess import PIPE
 import pika
 import pytest
 
-from tests.conftest import OWNED, ROOT, SEED, Broker, wait_until
-from tests.relay import Relay
+from tests.conftest import OWNED, ROOT, SEED
+from tests.live.conftest import Broker, wait_until
+from tests.live.relay import Relay
 from topology.commands.apply import ApplyReport, apply_topology, read_plan
 from topology.language.loader import parse_topology
 from topology.model import OWNER_ARGUMENT
