@@ -35,6 +35,7 @@ import kombu
 from rich.console import Console
 from rich.table import Table
 
+from topology import hints
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings, resolve_settings
 from topology.language.loader import check_text, load_topology, parse_topology
@@ -65,7 +66,8 @@ def main() -> None:
     queues = max(sizes) * 3 // 10
     for node in ManagementClient(base.management).nodes() or []:
         if (node.file_descriptors or 0) < queues:  # measured: 927 usable handles made 3,000 queues crawl
-            console.print(f"[yellow]warning:[/] {node.advice()}: {queues} queues will wait on file handles")
+            limit = hints.file_limit(node.name, node.file_descriptors)
+            console.print(f"[yellow]warning:[/] {limit}: {queues} queues will wait on file handles")
     results = {size: run_size(base, size, arguments.repeat) for size in sizes}
     print_table(sizes, results)
 
@@ -138,7 +140,7 @@ def definitions(topology: Topology, vhost_name: str) -> dict[str, object]:
                 "vhost": vhost_name,
                 "durable": q.durable,
                 "auto_delete": q.auto_delete,
-                "arguments": q.declare_arguments(),
+                "arguments": q.declared().wire_arguments(),
             }
             for q in topology.queues
         ],
@@ -204,7 +206,10 @@ def naive_kombu(settings: Settings, topology: Topology) -> Figure:
         for queue in topology.queues:
             bindings = [kombu.binding(exchanges[b.exchange], routing_key=b.routing_key) for b in queue.bindings]
             declared = kombu.Queue(
-                queue.name, bindings=bindings, durable=queue.durable, queue_arguments=queue.declare_arguments() or None
+                queue.name,
+                bindings=bindings,
+                durable=queue.durable,
+                queue_arguments=queue.declared().wire_arguments() or None,
             )
             declared(channel).declare()
     return Figure(time.perf_counter() - start)

@@ -38,5 +38,9 @@ class ManagementUnreachable(BrokerUnavailable):
     """No answer from the management API at all (plugin disabled, port closed): AMQP may still work."""
 
 
+class ConnectionLost(BrokerUnavailable):
+    """The connection went away mid-run: some operations may have been made, the rest not."""
+
+
 class NotPermitted(BrokerUnavailable):
     """The management API knows the user but a request needs a tag it lacks (administrator, monitoring...)."""

@@ -47,6 +47,64 @@ class Problem:
         return f"{self.origin}: {label}{self.message}" if self.origin else f"{label}{self.message}"
 
 
+class Kind(str, Enum):
+    """The kinds of object a vhost holds that routing.yaml declares."""
+
+    EXCHANGE = "exchange"
+    QUEUE = "queue"
+    BINDING = "binding"
+    POLICY = "policy"
+
+    @property
+    def plural(self) -> str:
+        return "policies" if self is Kind.POLICY else f"{self._value_}s"
+
+
+BindingArguments = tuple[tuple[str, Any], ...]
+"""A binding's header arguments in a hashable, order-free form: part of a binding's identity."""
+
+
+def binding_arguments(arguments: Mapping[str, Any]) -> BindingArguments:
+    return tuple(sorted(arguments.items()))
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Which object a change, a finding, an operation or a step is about, as RabbitMQ identifies it: an
+    exchange, queue or policy by its name; a binding by its source exchange, its destination (`name`, of
+    `destination_kind`), its routing key and its header arguments. Printed, it reads as in every report."""
+
+    kind: Kind
+    name: str
+    source: str = ""
+    destination_kind: Kind | None = None
+    routing_key: str = ""
+    arguments: BindingArguments = ()
+
+    @classmethod
+    def binding(cls, source: str, destination: Ref, routing_key: str, arguments: BindingArguments = ()) -> Ref:
+        return cls(Kind.BINDING, destination.name, source, destination.kind, routing_key, arguments)
+
+    @property
+    def endpoints(self) -> tuple[Ref, Ref]:
+        """A binding's source exchange and its destination."""
+        return Ref(Kind.EXCHANGE, self.source), Ref(self.destination_kind or Kind.QUEUE, self.name)
+
+    @property
+    def shown(self) -> str:
+        """The name as reports print it after the kind: an object's name, a binding's whole path."""
+        if self.kind is not Kind.BINDING:
+            return self.name
+        headers = f", headers {dict(self.arguments)}" if self.arguments else ""
+        destination = self.destination_kind._value_ if self.destination_kind else "queue"
+        return f"{self.source!r} -> {destination} {self.name!r} (routing key {self.routing_key!r}{headers})"
+
+    def __str__(self) -> str:
+        if self.kind is Kind.BINDING:
+            return f"binding {self.shown}"
+        return f"{self.kind._value_} {self.name!r}"
+
+
 class ExchangeType(str, Enum):
     DIRECT = "direct"
     TOPIC = "topic"
@@ -84,6 +142,55 @@ class QueueType(str, Enum):
 
 
 @dataclass(frozen=True)
+class ExchangeDeclaration:
+    """An exchange as it is declared and as RabbitMQ reports it: the one form that plan, probe, the AMQP
+    operations and the kombu adapter all read."""
+
+    name: str
+    type: str
+    durable: bool
+    auto_delete: bool
+    internal: bool = False
+    arguments: Arguments = field(default_factory=dict, compare=False)
+
+    def properties(self) -> tuple[tuple[str, object], ...]:
+        """The properties RabbitMQ compares on a redeclare, besides the x-arguments."""
+        return (
+            ("type", self.type),
+            ("durable", self.durable),
+            ("auto_delete", self.auto_delete),
+            ("internal", self.internal),
+        )
+
+
+@dataclass(frozen=True)
+class QueueDeclaration:
+    """A queue as it is declared and as RabbitMQ reports it; `arguments` leaves x-queue-type out (that is
+    `type`), as the management API lists queues."""
+
+    name: str
+    durable: bool
+    auto_delete: bool = False
+    exclusive: bool = False
+    arguments: Arguments = field(default_factory=dict, compare=False)
+    type: str = "classic"
+
+    def properties(self) -> tuple[tuple[str, object], ...]:
+        """The properties RabbitMQ compares on a redeclare, besides the x-arguments."""
+        return (
+            ("type", self.type),
+            ("durable", self.durable),
+            ("auto_delete", self.auto_delete),
+            ("exclusive", self.exclusive),
+        )
+
+    def wire_arguments(self) -> dict[str, Any]:
+        """What goes on the wire: classic is RabbitMQ's default, so it is not spelled out."""
+        typed = {} if self.type == "classic" else {"x-queue-type": self.type}
+        return {**self.arguments, **typed}
+
+
+@dataclass(frozen=True)
 class Binding:
     """Messages published to `exchange` that match `routing_key` (or, on headers exchanges, the header
     `arguments`) pass to the queue or exchange holding this binding."""
@@ -108,6 +215,11 @@ class Exchange:
     bindings: tuple[Binding, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+
+    def declared(self) -> ExchangeDeclaration:
+        return ExchangeDeclaration(
+            self.name, self.type._value_, self.durable, self.auto_delete, self.internal, self.arguments
+        )
 
     @property
     def alternate_exchange(self) -> str | None:
@@ -137,10 +249,8 @@ class Queue:
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
-    def declare_arguments(self) -> dict[str, Any]:
-        """What goes on the wire: classic is RabbitMQ's default, so it is not spelled out."""
-        typed = {} if self.type is QueueType.CLASSIC else {"x-queue-type": self.type.value}
-        return {**self.arguments, **typed}
+    def declared(self) -> QueueDeclaration:
+        return QueueDeclaration(self.name, self.durable, self.auto_delete, False, self.arguments, self.type._value_)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import OWNED, SEED
 from tests.live.conftest import Broker
 from topology.broker.management import ManagementClient
+from topology.broker.session import COUNTING_FAN_OUT, VhostSession
 from topology.broker.settings import Settings
-from topology.commands.apply import COUNTING_FAN_OUT, queue_counts
-from topology.planning.observed import RECOMMENDED_FILE_DESCRIPTORS, BrokerNode
+from topology.hints import RECOMMENDED_FILE_DESCRIPTORS
 from topology.testing.synthetic import synthetic_yaml
 
 
@@ -216,10 +216,10 @@ def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Brok
 def test_counting_queues_that_may_not_exist_stops_at_the_first_refusals(broker: Broker) -> None:
     """An empty vhost: one refused declare a channel (each is an error in RabbitMQ's log), not one a queue."""
     names = tuple(f"absent-{n}" for n in range(200))
-    stopped = queue_counts(broker.settings, names, stop_at_refusal=True)
+    stopped = VhostSession(broker.settings).counts(names, stop_at_refusal=True)
     connections, channels = COUNTING_FAN_OUT
     assert 1 <= len(stopped) <= connections * channels and set(stopped.values()) == {None}
-    assert queue_counts(broker.settings, names[:20]) == dict.fromkeys(names[:20])  # without: every one asked
+    assert VhostSession(broker.settings).counts(names[:20]) == dict.fromkeys(names[:20])  # without: every one asked
 
 
 def test_unreachable_management_api_exits_3_with_the_fix(broker: Broker) -> None:
@@ -360,13 +360,3 @@ def test_a_user_without_the_management_tag_is_told_which_tag_to_add(broker: Brok
         result.stderr
     )
     assert "Traceback" not in result.stderr and "user-secret" not in result.stderr
-
-
-RECOMMENDED = RECOMMENDED_FILE_DESCRIPTORS
-
-
-@pytest.mark.parametrize(("limit", "fix_shown"), [(1024, True), (RECOMMENDED - 1, True), (RECOMMENDED, False)])
-def test_node_advice_names_the_fix_only_below_the_recommended_limit(limit: int, fix_shown: bool) -> None:
-    advice = BrokerNode("rabbit@a", limit).advice()
-    assert advice.startswith(f"node rabbit@a: {limit} file descriptors")
-    assert ("ulimit -n" in advice and "LimitNOFILE" in advice) == fix_shown

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.live.conftest import Broker
+from topology.broker.session import VhostSession
 from topology.commands.apply import apply_topology
 from topology.language.loader import check_text
 from topology.model import Topology
@@ -91,7 +92,7 @@ def test_rabbitmq_routes_every_message_where_the_validator_predicts(broker: Brok
     rng = random.Random(seed)
     text = yaml.safe_dump(_scenario(rng))
     topology = check_text(text, f"scenario-{seed}.yaml", environ={}).topology
-    assert apply_topology(topology, broker.settings, broker.management()).ok
+    assert apply_topology(topology, VhostSession(broker.settings)).ok
     messages = _messages(rng, 150)
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}
@@ -110,7 +111,7 @@ def test_topic_edge_cases_empty_keys_and_empty_words_match_as_rabbitmq_does(brok
     queues = {f"p{i}": {"bindings": [{"exchange": "topics", "routing_key": p}]} for i, p in enumerate(EDGE_PATTERNS)}
     text = yaml.safe_dump({"exchanges": {"topics": {"type": "topic"}}, "queues": queues, "default_queue": "p0"})
     topology = check_text(text, "edges.yaml", environ={}).topology
-    assert apply_topology(topology, broker.settings, broker.management()).ok
+    assert apply_topology(topology, VhostSession(broker.settings)).ok
     messages = [Message(key) for key in EDGE_KEYS]
     landed = _published(broker, topology, messages)
     predicted = {i: set(deliver(topology, "topics", m).queues) for i, m in enumerate(messages)}

@@ -10,10 +10,14 @@ from tests.live.conftest import Broker
 from tests.live.test_plan import apply_text, plan_text
 from topology.broker.pipeline import (
     BATCH,
-    Operation,
     run,
 )
+from topology.model import Kind, Ref
+from topology.planning.operations import Operation, passive
 from topology.testing.synthetic import synthetic_yaml
+
+EXCHANGE = Ref(Kind.EXCHANGE, "x")
+BIND = Ref.binding("absent", Ref(Kind.QUEUE, "bind"), "")
 
 
 def test_apply_opens_no_more_channels_than_the_broker_allows_a_connection(
@@ -44,15 +48,16 @@ def test_pipelined_replies_go_to_their_own_operation_across_batches_and_beside_n
                 channel.basic_publish("", name, b"{}")
     operations = []
     for number, name in enumerate(names):
-        operations.append(Operation("queue_declare", {"queue": name, "passive": True}, name, waits=True))
-        operations.append(Operation("exchange_declare", {"exchange": f"x-{number}", "exchange_type": "direct"}, "x"))
+        operations.append(passive(Ref(Kind.QUEUE, name)))
+        declare = {"exchange": f"x-{number}", "exchange_type": "direct"}
+        operations.append(Operation("exchange_declare", declare, EXCHANGE))
     if refused_at is not None:  # no such exchange: the broker closes the channel (404)
-        operations.insert(refused_at, Operation("queue_bind", {"queue": names[0], "exchange": "absent"}, "bind"))
+        operations.insert(refused_at, Operation("queue_bind", {"queue": names[0], "exchange": "absent"}, BIND))
 
     outcomes = run(broker.settings, [operations], fan_out=(1, 1))
 
-    counts = {o.operation.label: o.reply.message_count for o in outcomes if o.reply is not None}
+    counts = {o.operation.ref.name: o.reply.message_count for o in outcomes if o.reply is not None}
     assert counts == {name: number % 7 for number, name in enumerate(names)}
-    refusals = [(o.operation.label, o.refusal.code) for o in outcomes if o.refusal is not None]
-    assert refusals == ([] if refused_at is None else [("bind", 404)])
+    refusals = [(o.operation.ref, o.refusal.code) for o in outcomes if o.refusal is not None]
+    assert refusals == ([] if refused_at is None else [(BIND, 404)])
     assert len(broker.state().exchanges) == len(names)  # every nowait declare was made, replayed or not

@@ -19,7 +19,9 @@ import pytest
 from tests.conftest import OWNED, ROOT, SEED
 from tests.live.conftest import Broker, wait_until
 from tests.live.relay import Relay
-from topology.commands.apply import ApplyReport, apply_topology, read_plan
+from topology.broker.session import VhostSession
+from topology.commands.apply import ApplyReport, apply_topology
+from topology.commands.plan import read_plan
 from topology.language.loader import parse_topology
 from topology.model import OWNER_ARGUMENT
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions
@@ -29,15 +31,15 @@ SMALL = synthetic_yaml(100)  # 10 services: 10 exchanges, 30 queues (3 quorum), 
 
 
 def apply_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> ApplyReport:
-    return apply_topology(parse_topology(text), broker.settings, broker.management(), options)
+    return apply_topology(parse_topology(text), VhostSession(broker.settings), options)
 
 
 def plan_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> Plan:
-    return read_plan(parse_topology(text), broker.settings, broker.management(), options)
+    return read_plan(parse_topology(text), VhostSession(broker.settings), options)
 
 
 def findings(planned: Plan) -> list[tuple[str, str, str]]:
-    return [(c.action.value, c.kind, c.name) for c in planned.findings]
+    return [(c.action.value, c.kind.value, c.ref.shown) for c in planned.findings]
 
 
 def test_plan_of_an_applied_generated_topology_is_empty_and_exits_0(broker: Broker) -> None:
@@ -107,7 +109,7 @@ def test_apply_repairs_a_deleted_queue_with_its_bindings_and_sends_only_the_diff
     with broker.connection() as connection:
         connection.channel().queue_delete("svc3.q1")
     report = apply_text(broker, SMALL)
-    changed = [(s.status, s.kind, s.name) for s in report.steps if s.status != "unchanged"]
+    changed = [(s.status.value, s.ref.kind.value, s.ref.shown) for s in report.steps if s.status != "unchanged"]
     assert changed == [
         ("created", "queue", "svc3.q1"),
         ("created", "binding", "'svc3' -> queue 'svc3.q1' (routing key 'svc3.q1.#')"),

@@ -33,7 +33,7 @@ def test_the_full_example_becomes_the_model_with_wire_arguments() -> None:
         "x-dead-letter-routing-key": "reports",
         "x-overflow": "reject-publish",
     }
-    assert reports.declare_arguments()["x-queue-type"] == "quorum"
+    assert reports.declared().wire_arguments()["x-queue-type"] == "quorum"
     assert [b.routing_key for b in reports.bindings] == ["report.*", "report.#.urgent"]
     urgent = topology.queue("urgent")
     assert urgent is not None

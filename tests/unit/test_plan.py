@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from topology.language.loader import parse_topology
+from topology.model import Kind, Ref
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.planning.plan import NO_OPTIONS, Action, PlanOptions, plan
 
@@ -29,7 +30,7 @@ def applied(**changes: Any) -> LiveState:
         vhost="v",
         exchanges={"jobs": LiveExchange("jobs", "direct", True, False, owner="team-a")},
         queues={"work": LiveQueue("work", True, owner="team-a", messages_ready=0, consumers=0)},
-        bindings=frozenset({LiveBinding("jobs", "work", "queue", "work", owner="team-a")}),
+        bindings=frozenset({LiveBinding("jobs", "work", Kind.QUEUE, "work", owner="team-a")}),
         policies={"limits": LivePolicy("limits", "^(work)$", "queues", 0, LIMITS)},
     )
     return replace(state, **changes)
@@ -37,7 +38,7 @@ def applied(**changes: Any) -> LiveState:
 
 def actions(state: LiveState, options: PlanOptions = NO_OPTIONS) -> list[tuple[str, str, str]]:
     """(action, kind, name) of every change that is not 'unchanged'."""
-    return [(c.action.value, c.kind, c.name) for c in plan(TOPOLOGY, state, options).findings]
+    return [(c.action.value, c.kind.value, c.ref.shown) for c in plan(TOPOLOGY, state, options).findings]
 
 
 def test_an_applied_vhost_plans_nothing_and_the_owner_marker_is_not_a_difference() -> None:
@@ -50,7 +51,7 @@ def test_an_empty_vhost_plans_every_object_and_bindings_follow_their_exchange() 
     planned = plan(TOPOLOGY, LiveState("v", {}, {}, frozenset()))
     assert planned.counts == {"create": 4}
     binding = next(c for c in planned.changes if c.kind == "binding")
-    assert binding.implied_by == "exchange 'jobs'"
+    assert binding.implied_by == Ref(Kind.EXCHANGE, "jobs") and str(binding.implied_by) == "exchange 'jobs'"
     assert len(planned.findings) == 3  # the binding is part of its exchange's creation
 
 
@@ -97,8 +98,8 @@ def test_prune_deletes_only_extras_with_our_owner_and_never_a_queue_holding_mess
 
 
 def test_extra_bindings_are_pruned_only_when_ours_and_a_missing_binding_is_one_finding() -> None:
-    ours = LiveBinding("jobs", "work", "queue", "other-key", owner="team-a")
-    manual = LiveBinding("jobs", "work", "queue", "manual-key")
+    ours = LiveBinding("jobs", "work", Kind.QUEUE, "other-key", owner="team-a")
+    manual = LiveBinding("jobs", "work", Kind.QUEUE, "manual-key")
     state = applied(bindings=frozenset({ours, manual}))
     assert actions(state, PlanOptions(prune=True)) == [
         ("create", "binding", "'jobs' -> queue 'work' (routing key 'work')"),

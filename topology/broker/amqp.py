@@ -15,13 +15,15 @@ from typing import TypeVar
 import pika
 import pika.exceptions
 
+from topology import hints
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
+from topology.values import parse_rabbitmq_value, show
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
 ACCESS_REFUSED = 403
-PLUGIN_HINT = "enable the plugin that provides it (`rabbitmq-plugins enable <plugin>`) and apply again"
+PLUGIN_HINT = f"enable the plugin that provides it ({hints.enable_plugin('<plugin>')})"
 T = TypeVar("T")
 INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$")
 
@@ -45,12 +47,13 @@ class Refusal:
         """The broker's reason in words a user reads: `durable` is false on the broker, true in the file."""
         if self.inequivalent:
             arg, wanted, current = self.inequivalent
-            return f"{arg} is {_value(current)} on the broker but {_value(wanted)} in routing.yaml"
+            found, declared = parse_rabbitmq_value(current), parse_rabbitmq_value(wanted)
+            return f"{arg} is {show(found)} on the broker but {show(declared)} in routing.yaml"
         reason = self.text.split(" - ", 1)[-1]
         refused = re.search(r"in vhost '([^']*)' refused for user '([^']*)'", reason)
         if self.code == ACCESS_REFUSED and refused:
             vhost, user = refused.groups()
-            grant = f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
+            grant = hints.grant_permissions(vhost, user)
             return f"{reason}: apply needs configure, write and read permissions on the vhost (`{grant}`)"
         return reason
 
@@ -58,12 +61,6 @@ class Refusal:
 def check_connection(settings: Settings) -> None:
     """Open and close one connection: raises BrokerUnavailable with the reason and the fix."""
     _connect(settings).close()
-
-
-def _value(text: str) -> str:
-    """RabbitMQ's "the value '3' of type 'signedint'" as 3, and "none" as "not set"."""
-    typed = re.fullmatch(r"the value '(.*)' of type '\w+'", text)
-    return typed.group(1) if typed else "not set" if text == "none" else text
 
 
 def connection_parameters(settings: Settings, name: str = "topology") -> pika.ConnectionParameters:
@@ -94,19 +91,14 @@ def connect_error(settings: Settings, error: BaseException) -> BrokerUnavailable
     where = f"RabbitMQ at {broker} (vhost {settings.vhost!r})"
     if isinstance(error, pika.exceptions.ProbableAuthenticationError):
         return BrokerUnavailable(
-            f"{where} refused user {broker.username!r}: wrong user or password; fix the broker URL "
-            f"(--broker or $CELERY_BROKER_URL)"
+            f"{where} refused user {broker.username!r}: wrong user or password; {hints.FIX_BROKER_URL}"
         )
     if isinstance(error, pika.exceptions.ProbableAccessDeniedError):
         return BrokerUnavailable(
             f"{where}: the vhost does not exist or {broker.username!r} may not use it: "
-            f"`rabbitmqctl add_vhost {settings.vhost}` and "
-            f"`rabbitmqctl set_permissions -p {settings.vhost} {broker.username} '.*' '.*' '.*'`"
+            f"{hints.add_vhost(settings.vhost, broker.username)}"
         )
-    return BrokerUnavailable(
-        f"cannot connect to {where}: {_reason(error)}; start RabbitMQ (scripts/ensure-rabbitmq does it) "
-        f"or point --broker / $CELERY_BROKER_URL at a running one"
-    )
+    return BrokerUnavailable(f"cannot connect to {where}: {_reason(error)}; {hints.START_BROKER}")
 
 
 def _reason(error: BaseException) -> str:

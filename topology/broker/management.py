@@ -2,8 +2,8 @@
 
 Thin edge: turns JSON into `live` dataclasses and HTTP failures into one-line BrokerUnavailable errors.
 The standard library's http.client, one connection per request (a handful per command, on a LAN):
-the commands start the vhost's read first thing, and urllib3 or httpx would cost 35-100 ms of
-imports before it could begin (measured; README, "At scale").
+the commands start the vhost's read first thing, and urllib3 or httpx would cost more in imports
+before it could begin than the read itself of a small vhost (measured: docs/performance.md).
 """
 
 from __future__ import annotations
@@ -12,15 +12,17 @@ import http.client
 import json as jsonlib
 import ssl
 from base64 import b64encode
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from topology import hints
 from topology.broker.settings import Endpoint
 from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitted
 
 if TYPE_CHECKING:
     from topology.model import Policy
-    from topology.planning.observed import BrokerNode, LiveState
+    from topology.planning.observed import LiveState
 
 TIMEOUT_SECONDS = 10.0
 EXCHANGE_COLUMNS = "name,type,durable,auto_delete,internal,arguments"
@@ -33,7 +35,12 @@ TAG_REFUSALS = {
     "Not management user": "management",
 }
 """RabbitMQ's 401 reasons for a user it knows but whose tags do not allow the request, and the tag needed."""
-ENABLE_HINT = "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url at it"
+
+
+@dataclass(frozen=True)
+class BrokerNode:
+    name: str
+    file_descriptors: int | None  # fd_total: how many files the OS lets the node open (None: not reported)
 
 
 class ManagementClient:
@@ -47,11 +54,10 @@ class ManagementClient:
     def state(self, vhost: str) -> LiveState:
         """Every exchange, queue, binding and policy of `vhost`, in one read (a 404: the vhost does not exist).
 
-        The vhost's definitions are what `rabbitmqctl export_definitions` writes: no statistics, so a
-        10,000-object vhost reads in 0.2-0.45 s (1.3 MB) where the full /queues listing takes 0.45-1 s (4 MB).
-        They omit exclusive queues (which belong to one connection) and RabbitMQ's own amq.* exchanges.
-        RabbitMQ lets only administrators read definitions (rabbitmq-server#2189); for any other user the
-        same objects are read from the vhost's four listings instead (~0.4 s at 10,000 objects).
+        The vhost's definitions are what `rabbitmqctl export_definitions` writes: no statistics, so they read
+        several times faster than the full /queues listing. They omit exclusive queues (which belong to one
+        connection) and RabbitMQ's own amq.* exchanges. RabbitMQ lets only administrators read definitions
+        (rabbitmq-server#2189); for any other user the same objects are read from the vhost's four listings.
         """
         try:
             definitions = self._request("GET", f"/definitions/{_segment(vhost)}", allow_404=True)
@@ -59,9 +65,7 @@ class ManagementClient:
             definitions = self._listed_definitions(vhost)
         if definitions is None:
             raise BrokerUnavailable(
-                f"vhost {vhost!r} does not exist on {self.endpoint}: create it with "
-                f"`rabbitmqctl add_vhost {vhost}` and grant access with `rabbitmqctl set_permissions -p {vhost} "
-                f"{self.endpoint.username} '.*' '.*' '.*'`"
+                f"vhost {vhost!r} does not exist on {self.endpoint}: {hints.add_vhost(vhost, self.endpoint.username)}"
             )
         # the pure model is imported once the request is out: sending it needs none of it (~10 ms)
         from topology.planning.observed import from_definitions
@@ -106,8 +110,6 @@ class ManagementClient:
     def nodes(self) -> list[BrokerNode] | None:
         """The cluster's nodes and how many files each may open; None if the user may not see them (that
         takes the 'monitoring' or 'administrator' tag)."""
-        from topology.planning.observed import BrokerNode
-
         try:
             nodes = self._request("GET", "/nodes?columns=name,fd_total")
         except NotPermitted:
@@ -148,7 +150,8 @@ class ManagementClient:
             status, data = response.status, response.read()
         except (OSError, http.client.HTTPException) as error:
             raise ManagementUnreachable(
-                f"cannot reach the RabbitMQ management API at {self.endpoint} ({_reason(error)}): {ENABLE_HINT}"
+                f"cannot reach the RabbitMQ management API at {self.endpoint} ({_reason(error)}): "
+                f"{hints.ENABLE_MANAGEMENT}"
             ) from None
         finally:
             connection.close()
@@ -159,7 +162,7 @@ class ManagementClient:
             user = self.endpoint.username
             raise NotPermitted(
                 f"the management API at {self.endpoint} refused {method} {path.split('?')[0]} to user {user!r}, "
-                f"which lacks the '{tag}' tag: `rabbitmqctl set_user_tags {user} {tag}` (keeping its other tags)"
+                f"which lacks the '{tag}' tag: {hints.set_user_tag(user, tag)}"
             )
         if status == 401:
             raise BrokerUnavailable(

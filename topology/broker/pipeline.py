@@ -7,9 +7,8 @@ one operation it closes that channel; the batch is then replayed on a fresh chan
 time, which tells exactly which operation was refused (every operation here is idempotent).
 Operations that need their reply (passive declares, queue.unbind, which has no nowait) are pipelined
 too: pika's channel methods would send a channel's next synchronous method only once the previous one is
-answered (a round-trip and a wake-up each: 3,000 passive declares took 0.17 s and 0.12 s of CPU on 64
-channels), so their frames are sent as they come and RabbitMQ's replies, which come in the order of the
-requests, are matched to them first in, first out (0.05 s and 0.03 s of CPU on one channel). AMQP 0-9-1
+answered (a round-trip and a wake-up of this process each), so their frames are sent as they come and
+RabbitMQ's replies, which come in the order of the requests, are matched to them first in, first out. AMQP 0-9-1
 allows it (section 3.2.1: the sender of a synchronous request "SHOULD wait for the specific reply method,
 but MAY implement this asynchronously"); pika has no public way, hence its Channel._send_method.
 Waiting operations can also be sent on the chance that none is refused (`stop_at_refusal`): the first
@@ -19,7 +18,7 @@ refusal then ends the run, and what was not answered by then is left for the cal
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,15 +29,15 @@ from pika.adapters.select_connection import IOLoop
 
 from topology.broker.amqp import PLUGIN_HINT, Refusal, connect_error, connection_parameters
 from topology.broker.settings import Settings
-from topology.errors import BrokerUnavailable
+from topology.errors import BrokerUnavailable, ConnectionLost
+from topology.planning.operations import Operation
 
 BATCH = 200
 """Operations per channel between sync points: enough to hide the round-trip, few enough to replay."""
 
 # RabbitMQ runs a channel's declares one after another, so a cold apply goes faster with more channels
-# declaring at once, and takes less of the broker's CPU an object: 10,000 objects on 2 cores took 6.1-6.9 s
-# on 4 x 16 channels against 7.3-7.8 s on 2 x 4 (medians of 5-6 interleaved runs); 1,000, 0.66 s against
-# 0.76 s. A small change opens one channel, not 64.
+# declaring at once, and takes less of the broker's CPU an object (measured: docs/performance.md).
+# A small change opens one channel, not 64.
 MAX_CHANNELS = 64
 CHANNELS_PER_CONNECTION = 16
 OPERATIONS_PER_CHANNEL = 16
@@ -54,20 +53,6 @@ SYNCHRONOUS: dict[str, tuple[type[amqp_object.Method], type[amqp_object.Method]]
 
 Progress = Callable[[int], None]
 """Called with the number of operations just completed."""
-
-
-class ConnectionLost(BrokerUnavailable):
-    """The connection went away mid-run: some operations may have been made, the rest not."""
-
-
-@dataclass(frozen=True)
-class Operation:
-    """One call of a pika channel method (`method`, with `arguments`), named `label` in reports."""
-
-    method: str
-    arguments: Mapping[str, Any]
-    label: str
-    waits: bool = False  # needs the broker's reply (passive declare), or has no nowait form (queue.unbind)
 
 
 @dataclass(frozen=True)

@@ -12,47 +12,45 @@ nothing, makes only the passive declares: existence and live counts, not propert
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any, TypeVar
 
 from topology.broker.amqp import NOT_FOUND, Refusal
-from topology.broker.pipeline import Operation, Outcome, run
+from topology.broker.pipeline import Outcome, run
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable, ManagementUnreachable
-from topology.model import Exchange, Queue, Topology
+from topology.model import Exchange, ExchangeDeclaration, Kind, Queue, QueueDeclaration, Ref, Topology
 from topology.planning.observed import LiveExchange, LiveQueue, LiveState
-from topology.planning.operations import declaration
+from topology.planning.operations import Operation, declaration, passive
+from topology.values import NOT_SET, parse_rabbitmq_value
 
 RESOURCE_LOCKED = 405
 Found = TypeVar("Found", LiveExchange, LiveQueue)
-INTEGER_TYPES = {"byte", "short", "signedint", "long", "unsignedbyte", "unsignedshort", "unsignedint"}
 
 
 def probe_state(
     topology: Topology, settings: Settings, unreachable: ManagementUnreachable, *, check_properties: bool = True
 ) -> LiveState:
     """`check_properties`: declare each existing object as the file has it, to learn what differs."""
-    targets: dict[str, Exchange | Queue] = {f"exchange {e.name!r}": e for e in topology.exchanges}
-    targets |= {f"queue {q.name!r}": q for q in topology.queues}
-    passive = [_passive(label, target) for label, target in targets.items()]
-    found = {o.operation.label: o for o in _run(settings, passive, unreachable)}
-    existing = {label: target for label, target in targets.items() if _exists(found[label])}
+    targets: dict[Ref, Exchange | Queue] = {Ref(Kind.EXCHANGE, e.name): e for e in topology.exchanges}
+    targets |= {Ref(Kind.QUEUE, q.name): q for q in topology.queues}
+    found = {o.operation.ref: o for o in _run(settings, [passive(ref) for ref in targets], unreachable)}
+    existing = {ref: target for ref, target in targets.items() if _exists(found[ref])}
     outcomes = []
     if check_properties:
-        probes = [declaration(target, topology.owner, label) for label, target in existing.items()]
+        probes = [declaration(target.declared(), topology.owner) for target in existing.values()]
         outcomes = _run(settings, probes, unreachable)
-    refused = {o.operation.label: o.refusal for o in outcomes if o.refusal is not None}
+    refused = {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
     exchanges: dict[str, LiveExchange] = {}
     queues: dict[str, LiveQueue] = {}
-    for label, target in existing.items():
-        refusal = refused.get(label) or found[label].refusal
+    for ref, target in existing.items():
+        refusal = refused.get(ref) or found[ref].refusal
         if isinstance(target, Exchange):
-            exchanges[target.name] = _differing(_as_declared_exchange(target), refusal, unreachable)
+            exchanges[target.name] = _differing(_observed_exchange(target.declared()), refusal, unreachable)
         elif refusal is not None and refusal.code == RESOURCE_LOCKED:  # another connection's exclusive queue
-            queues[target.name] = replace(_as_declared_queue(target, found[label]), exclusive=True)
+            queues[target.name] = replace(_observed_queue(target.declared(), found[ref]), exclusive=True)
         else:
-            queues[target.name] = _differing(_as_declared_queue(target, found[label]), refusal, unreachable)
+            queues[target.name] = _differing(_observed_queue(target.declared(), found[ref]), refusal, unreachable)
     seen = (
         "only routing.yaml's exchanges and queues can be seen, every binding is bound again (no change where it "
         "exists), and objects not in the file are not looked at"
@@ -71,36 +69,19 @@ def _run(settings: Settings, operations: list[Operation], unreachable: Managemen
         raise BrokerUnavailable(f"{error} (and the management API did not answer either: {unreachable})") from None
 
 
-def _passive(label: str, target: Exchange | Queue) -> Operation:
-    if isinstance(target, Exchange):
-        return Operation("exchange_declare", {"exchange": target.name, "passive": True}, label, waits=True)
-    return Operation("queue_declare", {"queue": target.name, "passive": True}, label, waits=True)
-
-
 def _exists(outcome: Outcome) -> bool:
     """Answered, or refused as another connection's exclusive queue (which exists, but is not ours to see)."""
     return outcome.reply is not None or (outcome.refusal is not None and outcome.refusal.code != NOT_FOUND)
 
 
-def _as_declared_exchange(exchange: Exchange) -> LiveExchange:
-    return LiveExchange(
-        exchange.name,
-        exchange.type.value,
-        exchange.durable,
-        exchange.auto_delete,
-        exchange.internal,
-        dict(exchange.arguments),
-    )
+def _observed_exchange(declared: ExchangeDeclaration) -> LiveExchange:
+    return LiveExchange(**{f.name: getattr(declared, f.name) for f in fields(ExchangeDeclaration)})
 
 
-def _as_declared_queue(queue: Queue, passive: Outcome) -> LiveQueue:
+def _observed_queue(declared: QueueDeclaration, passive: Outcome) -> LiveQueue:
     reply = passive.reply
     return LiveQueue(
-        queue.name,
-        queue.durable,
-        queue.auto_delete,
-        arguments=dict(queue.arguments),
-        type=queue.type.value,
+        **{f.name: getattr(declared, f.name) for f in fields(QueueDeclaration)},
         messages_ready=reply.message_count if reply is not None else None,
         consumers=reply.consumer_count if reply is not None else None,
     )
@@ -114,27 +95,13 @@ def _differing(found: Found, refusal: Refusal | None, unreachable: ManagementUnr
     if inequivalent is None:  # e.g. 403: the explanation names the grant
         raise BrokerUnavailable(f"{unreachable}; RabbitMQ refused the declare that checks it: {refusal.explanation}")
     prop, _, current = inequivalent
-    value = _found_value(current)
+    value = parse_rabbitmq_value(current)
     if prop in ("durable", "auto_delete", "internal") or (prop == "type" and isinstance(found, LiveExchange)):
         flag: dict[str, Any] = {prop: value}
         return replace(found, **flag)
     if prop == "x-queue-type" and isinstance(found, LiveQueue):
-        return replace(found, type=str(value or "classic"))
+        return replace(found, type=str(value) if value is not NOT_SET else "classic")
     arguments = {k: v for k, v in found.arguments.items() if k != prop}
-    if value is not None:
+    if value is not NOT_SET:
         arguments[prop] = value if value != found.arguments.get(prop) else current  # differs, as RabbitMQ says
     return replace(found, arguments=arguments)
-
-
-def _found_value(text: str) -> object:
-    """RabbitMQ's rendering of a property in a 406 as routing.yaml would write it: 'true' is True,
-    "the value '5' of type 'signedint'" is 5, none is None (not set)."""
-    if text == "none":
-        return None
-    typed = re.fullmatch(r"the value '(.*)' of type '(\w+)'", text)
-    raw, kind = typed.groups() if typed else (text.strip("'"), "")
-    if raw in ("true", "false") and kind in ("", "bool"):
-        return raw == "true"
-    if kind in INTEGER_TYPES or (not kind and re.fullmatch(r"-?\d+", raw)):
-        return int(raw)
-    return raw

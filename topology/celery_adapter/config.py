@@ -24,7 +24,8 @@ from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.worker import WORKER_CONSUMER
-from topology.model import Destination, PatternKind, Queue, Topology
+from topology.language.cron import cron_fields
+from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, Topology
 from topology.routing import queue_destination
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
@@ -33,18 +34,19 @@ CATCH_ALL = "*"
 
 
 def kombu_exchanges(topology: Topology) -> dict[str, kombu.Exchange]:
-    return {
-        e.name: kombu.Exchange(
-            e.name,
-            type=e.type.value,
-            durable=e.durable,
-            auto_delete=e.auto_delete,
-            arguments=dict(e.arguments) or None,
-            delivery_mode="persistent",
-            no_declare=True,
-        )
-        for e in topology.exchanges
-    }
+    return {e.name: _kombu_exchange(e.declared()) for e in topology.exchanges}
+
+
+def _kombu_exchange(declared: ExchangeDeclaration) -> kombu.Exchange:
+    return kombu.Exchange(
+        declared.name,
+        type=declared.type,
+        durable=declared.durable,
+        auto_delete=declared.auto_delete,
+        arguments=dict(declared.arguments) or None,
+        delivery_mode="persistent",
+        no_declare=True,
+    )
 
 
 def kombu_queues(topology: Topology) -> list[kombu.Queue]:
@@ -55,10 +57,11 @@ def kombu_queues(topology: Topology) -> list[kombu.Queue]:
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
     """The queue as Celery sees it; x-queue-type in its arguments is how Celery detects quorum queues
     (and then avoids global QoS, which quorum queues refuse)."""
+    declared = queue.declared()
     options: dict[str, Any] = {
-        "durable": queue.durable,
-        "auto_delete": queue.auto_delete,
-        "queue_arguments": queue.declare_arguments() or None,
+        "durable": declared.durable,
+        "auto_delete": declared.auto_delete,
+        "queue_arguments": declared.wire_arguments() or None,
         "no_declare": True,
     }
     if len(queue.bindings) == 1:
@@ -108,25 +111,11 @@ def _via(topology: Topology, destination: Destination) -> dict[str, Any]:
     return {"exchange": destination.exchange, "exchange_type": kind, "routing_key": destination.routing_key}
 
 
-CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
-
-
-def crontab_for(expression: str) -> crontab:
-    """A five-field cron line ("0 3 * * *") as Celery's crontab; ValueError says what is wrong."""
-    fields = expression.split()
-    if len(fields) != len(CRON_FIELDS):
-        raise ValueError(f"a cron line has five fields ({' '.join(CRON_FIELDS)}), got {len(fields)}: {expression!r}")
-    try:
-        return crontab(**dict(zip(CRON_FIELDS, fields, strict=True)))
-    except Exception as error:
-        raise ValueError(f"{expression!r} is not a valid cron line: {error}") from None
-
-
 def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
     return {
         entry.name: {
             "task": entry.task,
-            "schedule": crontab_for(entry.cron) if entry.cron else timedelta(seconds=entry.every or 0),
+            "schedule": crontab(**cron_fields(entry.cron)) if entry.cron else timedelta(seconds=entry.every or 0),
             "args": entry.args,
             "kwargs": dict(entry.kwargs),
             "options": {**(_to_queue(topology, entry.queue) if entry.queue else {}), **dict(entry.options)},

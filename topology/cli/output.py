@@ -1,7 +1,7 @@
 """What the commands print: one text and one JSON form of each report (JSON for CI, text for people).
 
-Kept out of cli.py so that the CLI can start reading the broker before importing the plan, routing
-and model code this module needs.
+Rendering only: every figure printed is in the report it is given. Kept out of main.py so that the CLI
+can start reading the broker before importing the plan, routing and model code this module needs.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import json
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from topology import hints
 from topology.broker.settings import Settings
 from topology.model import Problem, Severity, Topology
 from topology.planning.plan import Action, Change, Plan
@@ -23,19 +24,21 @@ from topology.routing import deliver, route_destination, route_for, task_message
 if TYPE_CHECKING:
     from topology.celery_adapter.app import AppTasks
     from topology.commands.apply import ApplyReport
+    from topology.commands.doctor import DoctorReport
     from topology.commands.inspect import InspectReport
+    from topology.commands.validate import Checked
 
 
 def print_json(data: dict[str, Any]) -> None:
-    """Indented on a terminal, compact for a program: indenting takes the pure-Python encoder (10,000
-    apply steps: 0.04 s against 0.01 s). Plain json.dumps: rich's highlighted JSON took seconds."""
+    """Indented on a terminal, compact for a program: indenting takes the pure-Python encoder, several times
+    slower on a large apply. Plain json.dumps: rich's highlighted JSON took seconds."""
     indent = 2 if sys.stdout.isatty() else None
     click.echo(json.dumps(data, indent=indent, default=lambda value: getattr(value, "value", str(value))))
 
 
 def print_columns(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    """Aligned columns under a header, as `kubectl get` prints them, in one write: a few milliseconds
-    for the 3,000 queues of a large vhost, where rich's tables take 0.2 ms a row (0.55 s)."""
+    """Aligned columns under a header, as `kubectl get` prints them, in one write: rich's tables cost
+    a large vhost's inspect more than all the rest of it (docs/performance.md)."""
     from rich.cells import cell_len  # a wide character (CJK) takes two columns
 
     lines = [header, *rows]
@@ -104,9 +107,9 @@ def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
         return
     implied = Counter(c.implied_by for c in planned.changes if c.implied_by and c.action is not Action.UNCHANGED)
     for change in planned.findings:
-        more = f" (and {implied[change.subject]} of its bindings)" if implied[change.subject] else ""
+        more = f" (and {implied[change.ref]} of its bindings)" if implied[change.ref] else ""
         detail = f"  {change.detail}" if change.detail else ""
-        click.echo(f"{change.action.value:<9} {change.kind:<8} {change.name}{more}{detail}")
+        click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}{more}{detail}")
     click.echo(f"plan for vhost {settings.vhost!r} on {settings.broker} (owner {planned.owner!r}):")
     for action in Action:
         changes = planned.of(action)
@@ -117,7 +120,7 @@ def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
     if planned.conflicts:
         click.echo(f"{len(planned.conflicts)} conflicts: `apply` changes nothing until they are fixed")
     elif planned.pending:
-        click.echo(f"{len(planned.pending)} changes pending: run `python -m topology apply`")
+        click.echo(f"{len(planned.pending)} changes pending: run `{hints.APPLY}`")
     else:
         click.echo("nothing to do")
 
@@ -134,35 +137,35 @@ def _plan_data(planned: Plan) -> dict[str, Any]:
         "changes": [
             {
                 "action": c.action.value,
-                "kind": c.kind,
-                "name": c.name,
+                "kind": c.kind.value,
+                "name": c.ref.shown,
                 "detail": c.detail,
-                "implied_by": c.implied_by,
+                "implied_by": str(c.implied_by) if c.implied_by else None,
             }
             for c in shown
         ],
     }
 
 
-_PLURALS = {"exchange": "exchanges", "queue": "queues", "binding": "bindings", "policy": "policies"}
-
-
 def _kinds(changes: tuple[Change, ...]) -> str:
     counted = Counter(c.kind for c in changes)
-    return ", ".join(f"{n} {kind if n == 1 else _PLURALS[kind]}" for kind, n in counted.items())
+    return ", ".join(f"{n} {kind.value if n == 1 else kind.plural}" for kind, n in counted.items())
 
 
 def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
     if fmt == "json":
         data = {"vhost": settings.vhost, "ok": report.ok, "note": report.note, "counts": report.plan.counts}
-        print_json(data | {"steps": _data(report.steps)})
+        steps = [
+            {"status": s.status.value, "kind": s.ref.kind.value, "name": s.ref.shown, "detail": s.detail}
+            for s in report.steps
+        ]
+        print_json(data | {"steps": steps})
         return
-    unchanged = Action.UNCHANGED.value
     for step in report.steps:
-        if step.status != unchanged:
+        if step.status.value != "unchanged":
             detail = f"  {step.detail}" if step.detail else ""
-            click.echo(f"{step.status:<9} {step.kind:<8} {step.name}{detail}")
-    counts = Counter(step.status for step in report.steps)
+            click.echo(f"{step.status.value:<9} {step.ref.kind.value:<8} {step.ref.shown}{detail}")
+    counts = Counter(step.status.value for step in report.steps)
     summary = ", ".join(f"{n} {status}" for status, n in counts.items())
     verdict = "applied" if report.ok else "NOT applied"
     click.echo(f"{verdict} to vhost {settings.vhost!r} on {settings.broker}: {summary}")
@@ -171,9 +174,7 @@ def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
 
 
 def print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool, fmt: str) -> None:
-    from topology.celery_adapter.transport import celery_transport
-
-    transport = celery_transport(settings)
+    transport = report.transport
     if fmt == "json":
         print_json(
             {
@@ -182,7 +183,10 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
                 "transport": asdict(transport),
                 "in_sync": in_sync,
                 "note": report.note,
-                "findings": _data(report.findings),
+                "findings": [
+                    {"code": f.code, "severity": f.severity.value, "subject": str(f.ref), "message": f.message}
+                    for f in report.findings
+                ],
                 "queues": _queue_rows(topology, report),
             }
         )
@@ -226,7 +230,32 @@ def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any
     return rows
 
 
-def _data(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-    """Flat records (steps, findings) as dicts: asdict's deep copy is 4 µs a record, 40 ms for 10,000."""
-    names = [f.name for f in fields(items[0])] if items else []
-    return [{name: getattr(item, name) for name in names} for item in items]
+def print_validated(checked: Checked) -> None:
+    print_problems(checked.loaded.warnings)
+    topology = checked.loaded.topology
+    counted = (
+        (len(topology.exchanges), "exchange", "exchanges"),
+        (len(topology.queues), "queue", "queues"),
+        (len(topology.all_bindings()), "binding", "bindings"),
+        (len(topology.routes), "route", "routes"),
+        (len(topology.schedule), "schedule entry", "schedule entries"),
+        (len(checked.loaded.warnings), "warning", "warnings"),
+    )
+    click.echo(f"{checked.path}: ok: " + ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counted))
+    click.echo(tasks_line(checked.tasks))
+
+
+def print_doctor(report: DoctorReport) -> None:
+    settings, transport = report.settings, report.transport
+    click.echo(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}")
+    click.echo(f"  {transport.reason}")
+    click.echo(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}")
+    click.echo(
+        f"management API: {settings.management} answers ({report.exchanges} exchanges, "
+        f"{report.queues} queues in the vhost)"
+    )
+    if report.nodes is None:
+        user = settings.management.username
+        click.echo(f"  file descriptor limits not shown: user {user!r} lacks the monitoring tag")
+    for node in report.nodes or ():
+        click.echo(f"  {hints.file_limit(node.name, node.file_descriptors)}")

@@ -1,26 +1,22 @@
-"""Compare the live vhost with routing.yaml.
+"""`inspect`: the live vhost against routing.yaml. Nothing on the broker changes.
 
-Properties, the full object lists and bindings come from one read of the vhost's definitions
-(management API: AMQP cannot list); ready messages and consumers of the declared queues come from
-AMQP passive declares, pipelined, which are live (the API's counters lag by a statistics interval).
-Without an answer from the API, only what passive declares tell is checked (see `probe`).
-The declares are sent while the definitions are still being read: on a 10,000-object vhost the two
-take about as long, and both keep the broker busy. Nothing on the broker changes.
+Properties, the full object lists and bindings come from the session's one read of the vhost; ready
+messages and consumers of the declared queues come from AMQP passive declares, which are live. Without
+an answer from the management API, only what passive declares tell is checked (see `broker.probe`).
+The declares are sent while the definitions are still being read: on a large vhost the two take about
+as long, and both keep the broker busy.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 
-from topology.broker.management import ManagementClient
-from topology.broker.probe import probe_state
-from topology.broker.settings import Settings
-from topology.commands.apply import queue_counts, with_counts
-from topology.errors import ManagementUnreachable
+from topology.broker.session import Session
+from topology.celery_adapter.transport import TransportInfo, celery_transport
+from topology.commands.result import ExitCode, Result
 from topology.model import Severity, Topology
 from topology.planning.drift import Finding, diff
-from topology.planning.observed import LiveState
+from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
 
@@ -31,6 +27,7 @@ class InspectReport:
     findings: tuple[Finding, ...]
     live: LiveState
     routed: dict[str, list[str]]  # the queues tasks are routed to, and those tasks
+    transport: TransportInfo  # the AMQP client Celery will use
     note: str = ""  # what could not be checked (`LiveState.unseen`)
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
@@ -38,27 +35,26 @@ class InspectReport:
         return not any(f.severity in failing for f in self.findings)
 
 
-def inspect_topology(
-    topology: Topology,
-    settings: Settings,
-    management: ManagementClient,
-    reading: Future[LiveState] | None = None,
-) -> InspectReport:
-    """`reading`: the read of the vhost's definitions, under way (the CLI starts it first thing)."""
+def inspect_topology(topology: Topology, session: Session) -> InspectReport:
     names = tuple(q.name for q in topology.queues)
     wants, routed = wanted(topology), tasks_by_queue(topology)
+    transport = celery_transport(session.settings)
     # Every queue of the file is asked while the definitions are still on their way. A refused declare
     # (a missing queue, or another connection's exclusive one: each closes its channel, and RabbitMQ logs
     # it) ends that; the queues not answered by then are asked once the definitions tell which exist.
-    counts = queue_counts(settings, names, stop_at_refusal=True)
-    try:
-        state = reading.result() if reading is not None else management.state(settings.vhost)
-    except ManagementUnreachable as unreachable:  # existence and counts over AMQP alone, passive declares only
-        probed = probe_state(topology, settings, unreachable, check_properties=False)
-        findings = tuple(diff(topology, probed, routed, wants))
-        return InspectReport(probed.vhost, findings, probed, routed, probed.unseen)
+    counts = session.counts(names, stop_at_refusal=True)
+    state = session.state(topology, check_properties=False)
+    if session.unreachable is not None:  # existence and counts over AMQP alone, passive declares only
+        findings = tuple(diff(topology, state, routed, wants))
+        return InspectReport(state.vhost, findings, state, routed, transport, state.unseen)
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
-        counts |= queue_counts(settings, unasked)
+        counts |= session.counts(unasked)
     live = with_counts(state, counts)
-    return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed)
+    return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
+
+
+def inspect_command(topology: Topology, session: Session, *, require_consumers: bool) -> Result[InspectReport]:
+    report = inspect_topology(topology, session)
+    in_sync = report.in_sync(require_consumers=require_consumers)
+    return Result(report, ExitCode.OK if in_sync else ExitCode.DIFFERS)

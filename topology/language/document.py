@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from topology.language.cron import cron_fields
 from topology.language.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
@@ -265,9 +266,7 @@ class ScheduleDoc(_Strict):
     @classmethod
     def _cron_line(cls, value: str | None) -> str | None:
         if value is not None:
-            from topology.celery_adapter.config import crontab_for  # Celery is imported only when a file uses cron
-
-            crontab_for(value)
+            cron_fields(value)
         return value
 
 

@@ -92,3 +92,16 @@ def _besides(problems: list[Problem], interpolation: list[Problem]) -> list[Prob
     """A value whose interpolation failed is reported once: not again for what it then fails to be."""
     failed = {p.origin for p in interpolation}
     return [p for p in problems if p.origin not in failed]
+
+
+def with_task_names(loaded: Loaded, registered: Collection[str]) -> Loaded:
+    """`loaded` checked for what the Celery app's task names add (routes followed for each of them, every
+    route and schedule entry naming one), without reading or checking the file again."""
+    from topology.checks.routes import check_routes, check_task_names
+
+    topology = loaded.topology
+    found = [*check_routes(topology, registered), *check_task_names(topology, registered)]
+    problems = list(dict.fromkeys([*loaded.warnings, *found]))
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise InvalidTopology(problems)
+    return Loaded(topology, tuple(InvalidTopology(problems).problems))

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from topology.model import Severity, Topology
+from topology import hints
+from topology.model import Kind, Ref, Severity, Topology
 from topology.planning.observed import LiveState
 from topology.planning.plan import Action, Plan, Wanted, plan
+from topology.values import show
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
 # Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
@@ -17,7 +19,7 @@ from topology.planning.plan import Action, Plan, Wanted, plan
 class Finding:
     code: str
     severity: Severity
-    subject: str
+    ref: Ref
     message: str
 
 
@@ -32,29 +34,25 @@ def diff(
 def drift(planned: Plan) -> Iterator[Finding]:
     """One finding per object that differs; the bindings of a missing queue are part of that finding."""
     for change in planned.findings:
-        subject = change.subject
+        ref, kind = change.ref, change.kind.value
         if change.action is Action.CONFLICT and change.mismatches:
             said = "; ".join(
-                f"{m.prop}={_shown(m.found)} but routing.yaml says {_shown(m.wanted)}" for m in change.mismatches
+                f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}" for m in change.mismatches
             )
-            yield _drift(f"{change.kind}_mismatch", subject, f"{subject} has {said}")
+            yield _drift(f"{kind}_mismatch", ref, f"{ref} has {said}")
         elif change.action is Action.UPDATE:
-            yield _drift(f"{change.kind}_mismatch", subject, f"{subject} differs: {change.detail}")
-        elif change.action is Action.CREATE and change.kind == "binding":
-            yield _drift("missing_binding", subject, f"{subject} is missing: messages sent this way are dropped")
+            yield _drift(f"{kind}_mismatch", ref, f"{ref} differs: {change.detail}")
+        elif change.action is Action.CREATE and change.kind is Kind.BINDING:
+            yield _drift("missing_binding", ref, f"{ref} is missing: messages sent this way are dropped")
         elif change.action in (Action.CREATE, Action.CONFLICT):
-            reason = change.detail or "run `python -m topology apply`"
-            yield _drift(f"missing_{change.kind}", subject, f"{subject} is missing: {reason}")
+            reason = change.detail or f"run `{hints.APPLY}`"
+            yield _drift(f"missing_{kind}", ref, f"{ref} is missing: {reason}")
         elif change.action is Action.EXTRA:
-            yield _drift(f"extra_{change.kind}", subject, f"{subject} is on the broker but not in routing.yaml")
+            yield _drift(f"extra_{kind}", ref, f"{ref} is on the broker but not in routing.yaml")
 
 
-def _drift(code: str, subject: str, message: str) -> Finding:
-    return Finding(code, Severity.ERROR, subject, message)
-
-
-def _shown(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+def _drift(code: str, ref: Ref, message: str) -> Finding:
+    return Finding(code, Severity.ERROR, ref, message)
 
 
 def _consumers(routed: Mapping[str, list[str]], live: LiveState) -> Iterator[Finding]:
@@ -67,6 +65,6 @@ def _consumers(routed: Mapping[str, list[str]], live: LiveState) -> Iterator[Fin
         yield Finding(
             "no_consumer",
             Severity.WARNING,
-            f"queue {queue!r}",
+            Ref(Kind.QUEUE, queue),
             f"{who} {verb} routed to queue {queue!r}, which no worker consumes: its tasks will stay PENDING",
         )

@@ -1,34 +1,31 @@
-"""What the broker holds: the observed side of a diff. Pure data, filled in by the AMQP and HTTP edges
-(`from_definitions` reads the management API's definitions format, what `rabbitmqctl export_definitions` writes)."""
+"""What the broker holds: the observed side of a plan. Pure data, filled in by the broker edge (`from_definitions`
+reads the management API's definitions format, what `rabbitmqctl export_definitions` writes); each observed
+exchange and queue is the model's "as declared" form plus what only the broker knows (owner marker, counts)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from topology.model import OWNER_ARGUMENT
+from topology.model import (
+    OWNER_ARGUMENT,
+    BindingArguments,
+    ExchangeDeclaration,
+    Kind,
+    QueueDeclaration,
+    Ref,
+    binding_arguments,
+)
 
 
 @dataclass(frozen=True)
-class LiveExchange:
-    name: str
-    type: str
-    durable: bool
-    auto_delete: bool
-    internal: bool = False
-    arguments: dict[str, Any] = field(default_factory=dict, compare=False)
+class LiveExchange(ExchangeDeclaration):
     owner: str | None = field(default=None, compare=False)  # its x-topology-owner, kept out of `arguments`
 
 
 @dataclass(frozen=True)
-class LiveQueue:
-    name: str
-    durable: bool
-    auto_delete: bool = False
-    exclusive: bool = False
-    arguments: dict[str, Any] = field(default_factory=dict, compare=False)  # x-queue-type excepted: see `type`
-    type: str = "classic"
+class LiveQueue(QueueDeclaration):
     messages_ready: int | None = None
     consumers: int | None = None
     owner: str | None = field(default=None, compare=False)
@@ -39,24 +36,20 @@ class LiveQueue:
         return self.messages_ready != 0 or self.consumers != 0
 
 
-BindingArguments = tuple[tuple[str, Any], ...]
-
-
-def binding_arguments(arguments: Mapping[str, Any]) -> BindingArguments:
-    """A binding's header arguments in a hashable, order-free form: part of a binding's identity."""
-    return tuple(sorted(arguments.items()))
-
-
 @dataclass(frozen=True)
 class LiveBinding:
     """A binding of `destination` (a queue, or an exchange) to the `source` exchange."""
 
     source: str
     destination: str
-    destination_type: str
+    destination_type: Kind
     routing_key: str
     arguments: BindingArguments = ()
     owner: str | None = field(default=None, compare=False)
+
+    @property
+    def ref(self) -> Ref:
+        return Ref(Kind.BINDING, self.destination, self.source, self.destination_type, self.routing_key, self.arguments)
 
 
 @dataclass(frozen=True)
@@ -68,31 +61,6 @@ class LivePolicy:
     definition: dict[str, Any]
 
 
-RECOMMENDED_FILE_DESCRIPTORS = 65536
-"""RabbitMQ's production checklist: at least 65536 open files for the rabbitmq user (4096 for most
-development). Queues and connections share them; with too few, queues wait on RabbitMQ's file handle
-cache, and applying thousands of queues slows to a crawl (measured: README, "At scale")."""
-
-
-@dataclass(frozen=True)
-class BrokerNode:
-    name: str
-    file_descriptors: int | None  # fd_total: how many files the OS lets the node open (None: not reported)
-
-    def advice(self) -> str:
-        """One line on the node's file limit, with the fix when it is below what RabbitMQ recommends."""
-        limit = self.file_descriptors
-        if limit is None:
-            return f"node {self.name}: file descriptor limit not reported"
-        if limit >= RECOMMENDED_FILE_DESCRIPTORS:
-            return f"node {self.name}: {limit} file descriptors"
-        return (
-            f"node {self.name}: {limit} file descriptors, below the {RECOMMENDED_FILE_DESCRIPTORS} RabbitMQ "
-            "recommends for production (with too few, queues wait on file handles): raise `ulimit -n` for the "
-            "rabbitmq user (LimitNOFILE= under systemd, else ulimit in /etc/default/rabbitmq-server) and restart it"
-        )
-
-
 @dataclass(frozen=True)
 class LiveState:
     vhost: str
@@ -102,6 +70,21 @@ class LiveState:
     policies: dict[str, LivePolicy] = field(default_factory=dict)
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
     unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
+
+
+Counts = dict[str, tuple[int, int] | None]
+"""(ready messages, consumers) of each queue asked about; None where it does not exist."""
+
+
+def with_counts(state: LiveState, counts: Counts) -> LiveState:
+    """`state` with live counts for the queues asked about (a queue gone since the read is dropped)."""
+    queues = dict(state.queues)
+    for name, found in counts.items():
+        if found is None:
+            queues.pop(name, None)
+        elif name in queues:
+            queues[name] = replace(queues[name], messages_ready=found[0], consumers=found[1])
+    return replace(state, queues=queues)
 
 
 def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
@@ -148,7 +131,7 @@ def _binding(record: dict[str, Any]) -> LiveBinding:
     return LiveBinding(
         source=record["source"],
         destination=record["destination"],
-        destination_type=record["destination_type"],
+        destination_type=Kind(record["destination_type"]),
         routing_key=record["routing_key"],
         owner=arguments.pop(OWNER_ARGUMENT, None),
         arguments=binding_arguments(arguments),

@@ -2,28 +2,66 @@
 
 Every exchange, queue and binding declared carries our owner marker (x-topology-owner) among its
 arguments: RabbitMQ ignores unknown x-arguments when it compares declarations, and the marker is what
-lets `--prune` tell our objects from anybody else's.
+lets `--prune` tell our objects from anybody else's. The broker edge (`broker.pipeline`) sends them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from topology.broker.pipeline import Operation
-from topology.model import OWNER_ARGUMENT, Exchange, Queue
-from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue
-from topology.planning.plan import Action, BindingTarget, Change, Plan
+from topology.model import OWNER_ARGUMENT, Exchange, ExchangeDeclaration, Kind, Queue, QueueDeclaration, Ref
+from topology.planning.observed import LiveBinding, LiveQueue
+from topology.planning.plan import Action, BindingSpec, Change, Plan
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One AMQP method (named as pika's channel method, with its `arguments`) about the object `ref`."""
+
+    method: str
+    arguments: Mapping[str, Any]
+    ref: Ref
+    waits: bool = False  # needs the broker's reply (passive declare), or has no nowait form (queue.unbind)
 
 
 def operations(planned: Plan) -> list[list[Operation]]:
     """The plan's AMQP operations in dependency order: unbind, delete, declare, bind."""
     owner = planned.owner
-    unbind = [op for c in planned.of(Action.DELETE) if c.kind == "binding" for op in _unbind(c)]
-    delete = [op for c in planned.of(Action.DELETE, Action.RECREATE) if c.kind != "binding" for op in _delete(c)]
+    unbind = [op for c in planned.of(Action.DELETE) if c.kind is Kind.BINDING for op in _unbind(c)]
+    delete = [op for c in planned.of(Action.DELETE, Action.RECREATE) if c.kind is not Kind.BINDING for op in _delete(c)]
     declare = [op for c in planned.of(Action.CREATE, Action.RECREATE) for op in _declare(c, owner)]
-    bind = [op for c in planned.of(Action.CREATE, Action.ENSURE) if c.kind == "binding" for op in _bind(c, owner)]
+    bind = [op for c in planned.of(Action.CREATE, Action.ENSURE) if c.kind is Kind.BINDING for op in _bind(c, owner)]
     return [unbind, delete, declare, bind]
+
+
+def declaration(declared: ExchangeDeclaration | QueueDeclaration, owner: str) -> Operation:
+    """The declare of an exchange or queue in its "as declared" form, owner marker added."""
+    if isinstance(declared, ExchangeDeclaration):
+        arguments = {
+            "exchange": declared.name,
+            "exchange_type": declared.type,
+            "durable": declared.durable,
+            "auto_delete": declared.auto_delete,
+            "internal": declared.internal,
+            "arguments": _owned(declared.arguments, owner),
+        }
+        return Operation("exchange_declare", arguments, Ref(Kind.EXCHANGE, declared.name))
+    arguments = {
+        "queue": declared.name,
+        "durable": declared.durable,
+        "auto_delete": declared.auto_delete,
+        "arguments": _owned(declared.wire_arguments(), owner),
+    }
+    return Operation("queue_declare", arguments, Ref(Kind.QUEUE, declared.name))
+
+
+def passive(ref: Ref) -> Operation:
+    """A passive declare: whether the exchange or queue exists (and a queue's ready messages and consumers)."""
+    if ref.kind is Kind.EXCHANGE:
+        return Operation("exchange_declare", {"exchange": ref.name, "passive": True}, ref, waits=True)
+    return Operation("queue_declare", {"queue": ref.name, "passive": True}, ref, waits=True)
 
 
 def _owned(arguments: Mapping[str, Any], owner: str) -> dict[str, Any]:
@@ -31,63 +69,33 @@ def _owned(arguments: Mapping[str, Any], owner: str) -> dict[str, Any]:
 
 
 def _declare(change: Change, owner: str) -> Iterator[Operation]:
-    if isinstance(change.target, Exchange | Queue):
-        yield declaration(change.target, owner, change.subject)
-
-
-def declaration(target: Exchange | Queue, owner: str, label: str) -> Operation:
-    """The declare of an exchange or queue as routing.yaml has it (owner marker added), named `label`."""
-    if isinstance(target, Exchange):
-        arguments = {
-            "exchange": target.name,
-            "exchange_type": target.type.value,
-            "durable": target.durable,
-            "auto_delete": target.auto_delete,
-            "internal": target.internal,
-            "arguments": _owned(target.arguments, owner),
-        }
-        return Operation("exchange_declare", arguments, label)
-    arguments = {
-        "queue": target.name,
-        "durable": target.durable,
-        "auto_delete": target.auto_delete,
-        "arguments": _owned(target.declare_arguments(), owner),
-    }
-    return Operation("queue_declare", arguments, label)
+    if isinstance(change.desired, Exchange | Queue):
+        yield declaration(change.desired.declared(), owner)
 
 
 def _bind(change: Change, owner: str) -> Iterator[Operation]:
-    target = change.target
-    if not isinstance(target, BindingTarget):
+    spec = change.desired
+    if not isinstance(spec, BindingSpec):
         return
-    binding = target.binding
+    binding, ref = spec.binding, spec.ref
     arguments = {"routing_key": binding.routing_key, "arguments": _owned(binding.arguments, owner)}
-    if target.destination_type == "queue":
-        yield Operation(
-            "queue_bind", {"queue": target.destination, "exchange": binding.exchange, **arguments}, change.subject
-        )
+    if ref.destination_kind is Kind.QUEUE:
+        yield Operation("queue_bind", {"queue": ref.name, "exchange": ref.source, **arguments}, ref)
     else:
-        yield Operation(
-            "exchange_bind",
-            {"destination": target.destination, "source": binding.exchange, **arguments},
-            change.subject,
-        )
+        yield Operation("exchange_bind", {"destination": ref.name, "source": ref.source, **arguments}, ref)
 
 
 def _unbind(change: Change) -> Iterator[Operation]:
-    found = change.target
+    found = change.found
     if not isinstance(found, LiveBinding):
         return
+    ref = change.ref
     arguments = {"routing_key": found.routing_key, "arguments": _wire_arguments(found)}
-    if found.destination_type == "queue":
+    if found.destination_type is Kind.QUEUE:
         # queue.unbind has no nowait form in AMQP 0-9-1: this one waits for its reply
-        yield Operation(
-            "queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, change.subject, True
-        )
+        yield Operation("queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, ref, True)
     else:
-        yield Operation(
-            "exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, change.subject
-        )
+        yield Operation("exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, ref)
 
 
 def _wire_arguments(found: LiveBinding) -> dict[str, Any]:
@@ -97,12 +105,11 @@ def _wire_arguments(found: LiveBinding) -> dict[str, Any]:
 
 def _delete(change: Change) -> Iterator[Operation]:
     """Deletes are guarded on the broker too: a queue that got a message or a consumer since the plan stays."""
-    target = change.target
-    if isinstance(target, LiveExchange):
-        yield Operation("exchange_delete", {"exchange": target.name}, change.subject)
-    elif isinstance(target, LiveQueue | Queue):
+    ref = change.ref
+    if ref.kind is Kind.EXCHANGE:
+        yield Operation("exchange_delete", {"exchange": ref.name}, ref)
+    elif ref.kind is Kind.QUEUE:
         # planned as empty and unused (always so for --recreate; for --prune unless --force said otherwise)
-        guarded = not isinstance(target, LiveQueue) or not target.in_use
-        yield Operation(
-            "queue_delete", {"queue": target.name, "if_unused": guarded, "if_empty": guarded}, change.subject
-        )
+        found = change.found
+        guarded = not isinstance(found, LiveQueue) or not found.in_use
+        yield Operation("queue_delete", {"queue": ref.name, "if_unused": guarded, "if_empty": guarded}, ref)

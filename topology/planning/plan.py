@@ -1,8 +1,8 @@
 """What `apply` would do: routing.yaml against one read of the live vhost, as a list of changes. Pure.
 
-Every object in the file, and every object on the broker that the file is about, gets one Change.
-Conflicts (what RabbitMQ cannot change in place) are found here, before anything is sent, so that
-`apply` either makes every change or none. Deleting (`--recreate`, `--prune`) is planned only for
+Every object in the file, and every object on the broker that the file is about, gets one Change, keyed
+by its Ref. Conflicts (what RabbitMQ cannot change in place) are found here, before anything is sent, so
+that `apply` either makes every change or none. Deleting (`--recreate`, `--prune`) is planned only for
 queues known to be empty and unconsumed, and `--prune` only for objects marked with our owner.
 """
 
@@ -12,8 +12,22 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from topology.model import OWNER_ARGUMENT, Binding, Exchange, Policy, Queue, Topology
-from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue, LiveState, binding_arguments
+from topology import hints
+from topology.model import (
+    OWNER_ARGUMENT,
+    Binding,
+    Exchange,
+    ExchangeDeclaration,
+    Kind,
+    Policy,
+    Queue,
+    QueueDeclaration,
+    Ref,
+    Topology,
+    binding_arguments,
+)
+from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
+from topology.values import NOT_SET, show
 
 # Objects RabbitMQ and Celery make for themselves: never drift. Celery's worker control (pidbox),
 # events and rpc:// replies use these exchanges plus exclusive or auto-delete queues per connection.
@@ -30,15 +44,6 @@ class Action(str, Enum):
     EXTRA = "extra"  # on the broker, not in the file: left alone
     DELETE = "delete"  # --prune: an extra object we created
 
-    @property
-    def done(self) -> str:
-        """The past tense `apply` reports once the change is made."""
-        # _value_, not value: Enum.value is a Python-level descriptor, and apply asks 10,000 times
-        return _DONE.get(self._value_, self._value_)
-
-
-_DONE = {"create": "created", "update": "updated", "ensure": "ensured", "recreate": "recreated", "delete": "deleted"}
-
 
 UNSEEN_BINDING = "not visible without the management API: bound again, which changes nothing where it exists"
 
@@ -52,35 +57,37 @@ class Mismatch:
     found: object
 
     def __str__(self) -> str:
-        return f"{self.prop} is {_show(self.found)} on the broker but {_show(self.wanted)} in routing.yaml"
+        return f"{self.prop} is {show(self.found)} on the broker but {show(self.wanted)} in routing.yaml"
 
 
 @dataclass(frozen=True)
-class BindingTarget:
-    """A binding as it goes on the wire: `destination_type` is 'queue' or 'exchange'."""
+class BindingSpec:
+    """A binding of the file with the destination it belongs to (bindings are written under it)."""
 
-    destination: str
-    destination_type: str
+    ref: Ref
     binding: Binding
 
 
-Target = Exchange | Queue | BindingTarget | Policy | LiveExchange | LiveQueue | LiveBinding | None
+Desired = Exchange | Queue | BindingSpec | Policy | None
+Found = LiveExchange | LiveQueue | LiveBinding | LivePolicy | None
 
 
 @dataclass(frozen=True)
 class Change:
+    """One object's change: what the file wants (`desired`), what the broker holds (`found`), and why."""
+
     action: Action
-    kind: str  # exchange | queue | binding | policy
-    name: str
+    ref: Ref
     detail: str = ""
     mismatches: tuple[Mismatch, ...] = ()
-    implied_by: str | None = None  # the subject of the change this one follows from (a new queue's bindings)
+    implied_by: Ref | None = None  # the change this one follows from (a new queue's bindings)
     counts_unknown: bool = False  # refused only because nobody has yet asked the queue whether it is empty
-    target: Target = field(default=None, compare=False, repr=False)
+    desired: Desired = field(default=None, compare=False, repr=False)
+    found: Found = field(default=None, compare=False, repr=False)
 
     @property
-    def subject(self) -> str:
-        return f"binding {self.name}" if self.kind == "binding" else f"{self.kind} {self.name!r}"
+    def kind(self) -> Kind:
+        return self.ref.kind
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,7 @@ class Plan:
 
     def needs_counts(self) -> tuple[str, ...]:
         """Queues whose plan depends on whether they are empty and unconsumed, and whose counts are unknown."""
-        return tuple(c.name for c in self.changes if c.counts_unknown)
+        return tuple(c.ref.name for c in self.changes if c.counts_unknown)
 
 
 NO_OPTIONS = PlanOptions()
@@ -128,21 +135,21 @@ NO_OPTIONS = PlanOptions()
 @dataclass(frozen=True)
 class Wanted:
     """The file's side of a plan, in the broker's terms: independent of what the broker holds, so it can
-    be worked out while the broker is being read (a third of a plan's time at 10,000 objects)."""
+    be worked out while the broker is being read (a third of a plan's time on a large vhost)."""
 
-    bindings: dict[LiveBinding, tuple[BindingTarget, str]]  # each binding as the broker lists it: (target, name)
+    bindings: dict[LiveBinding, BindingSpec]  # each binding as the broker lists it
     exchanges: frozenset[str]
     queues: frozenset[str]
 
 
 def wanted(topology: Topology) -> Wanted:
-    bindings: dict[LiveBinding, tuple[BindingTarget, str]] = {}
+    bindings: dict[LiveBinding, BindingSpec] = {}
     for destination, binding in topology.all_bindings():
-        kind = "queue" if isinstance(destination, Queue) else "exchange"
+        kind = Kind.QUEUE if isinstance(destination, Queue) else Kind.EXCHANGE
         key = LiveBinding(
             binding.exchange, destination.name, kind, binding.routing_key, binding_arguments(binding.arguments)
         )
-        bindings[key] = (BindingTarget(destination.name, kind, binding), binding_name(key))
+        bindings[key] = BindingSpec(key.ref, binding)
     exchanges = frozenset(e.name for e in topology.exchanges)
     return Wanted(bindings, exchanges, frozenset(q.name for q in topology.queues))
 
@@ -156,61 +163,62 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     queues = [_queue(q, live.queues.get(q.name), live.vhost, options) for q in topology.queues]
     queues += _extra_queues(wants, live, owner, options)
     # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
-    endpoints = {c.subject: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
+    endpoints = {c.ref: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]), live.unseen)
 
 
+def _differences(
+    wanted: ExchangeDeclaration | QueueDeclaration, found: ExchangeDeclaration | QueueDeclaration
+) -> tuple[Mismatch, ...]:
+    """Every property and x-argument in which the broker's object differs from the declared one."""
+    pairs = zip(wanted.properties(), found.properties(), strict=True)
+    return _mismatches(*((prop, want, have) for (prop, want), (_, have) in pairs)) + _argument_mismatches(
+        wanted.arguments, found.arguments
+    )
+
+
 def _exchange(exchange: Exchange, live: LiveState) -> Change:
     found, vhost = live.exchanges.get(exchange.name), live.vhost
+    ref = Ref(Kind.EXCHANGE, exchange.name)
     plugin = exchange.type.plugin
     if found is None and plugin and live.exchange_types is not None and exchange.type.value not in live.exchange_types:
         detail = (
             f"type {exchange.type.value!r} needs the {plugin} plugin, which is not enabled on this broker: "
-            f"`rabbitmq-plugins enable {plugin}`, then apply again"
+            f"{hints.enable_plugin(plugin)}"
         )
-        return Change(Action.CONFLICT, "exchange", exchange.name, detail, target=exchange)
+        return Change(Action.CONFLICT, ref, detail, desired=exchange)
     if found is None:
-        return Change(Action.CREATE, "exchange", exchange.name, target=exchange)
-    mismatches = _mismatches(
-        ("type", exchange.type.value, found.type),
-        ("durable", exchange.durable, found.durable),
-        ("auto_delete", exchange.auto_delete, found.auto_delete),
-        ("internal", exchange.internal, found.internal),
-    ) + _argument_mismatches(exchange.arguments, found.arguments)
+        return Change(Action.CREATE, ref, desired=exchange)
+    mismatches = _differences(exchange.declared(), found)
     if not mismatches:
-        return Change(Action.UNCHANGED, "exchange", exchange.name, target=exchange)
+        return Change(Action.UNCHANGED, ref, desired=exchange, found=found)
     fix = (
-        "RabbitMQ cannot change an exchange in place: delete it (management UI, or "
-        f"`rabbitmqadmin --vhost={vhost} delete exchange name={exchange.name}`) and apply again, "
-        "or make routing.yaml match the broker"
+        f"RabbitMQ cannot change an exchange in place: delete it (management UI, or "
+        f"{hints.delete_exchange(vhost, exchange.name)}) and apply again, or make routing.yaml match the broker"
     )
-    return Change(Action.CONFLICT, "exchange", exchange.name, _explain(mismatches, fix), mismatches, target=exchange)
+    return Change(Action.CONFLICT, ref, _explain(mismatches, fix), mismatches, desired=exchange, found=found)
 
 
 def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions) -> Change:
+    ref = Ref(Kind.QUEUE, queue.name)
     if found is None:
-        return Change(Action.CREATE, "queue", queue.name, target=queue)
-    mismatches = _mismatches(
-        ("type", queue.type.value, found.type),
-        ("durable", queue.durable, found.durable),
-        ("auto_delete", queue.auto_delete, found.auto_delete),
-        ("exclusive", False, found.exclusive),
-    ) + _argument_mismatches(queue.arguments, found.arguments)
+        return Change(Action.CREATE, ref, desired=queue)
+    mismatches = _differences(queue.declared(), found)
     if not mismatches:
-        return Change(Action.UNCHANGED, "queue", queue.name, target=queue)
+        return Change(Action.UNCHANGED, ref, desired=queue, found=found)
     if options.recreate:
         refusal = _in_use(found, "--recreate deletes only an empty queue nobody consumes")
         if refusal is None:
-            return Change(Action.RECREATE, "queue", queue.name, _explain(mismatches, ""), mismatches, target=queue)
+            return Change(Action.RECREATE, ref, _explain(mismatches, ""), mismatches, desired=queue, found=found)
         detail = _explain(mismatches, refusal)
-        return Change(Action.CONFLICT, "queue", queue.name, detail, mismatches, None, _unknown(found), queue)
+        return Change(Action.CONFLICT, ref, detail, mismatches, None, _unknown(found), queue, found)
     fix = (
         "RabbitMQ cannot change a queue in place: let workers drain it and run `apply --recreate`, or delete it "
-        f"(`rabbitmqctl -p {vhost} delete_queue {queue.name}`) and apply again, or make routing.yaml match the broker"
+        f"({hints.delete_queue(vhost, queue.name)}) and apply again, or make routing.yaml match the broker"
     )
-    return Change(Action.CONFLICT, "queue", queue.name, _explain(mismatches, fix), mismatches, target=queue)
+    return Change(Action.CONFLICT, ref, _explain(mismatches, fix), mismatches, desired=queue, found=found)
 
 
 def _in_use(found: LiveQueue, rule: str) -> str | None:
@@ -230,7 +238,7 @@ def _unknown(found: LiveQueue) -> bool:
 def _extra_exchanges(wants: Wanted, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
     declared = wants.exchanges
     extra = [e for name, e in sorted(live.exchanges.items()) if name not in declared and not _is_broker_own(name)]
-    return [_extra("exchange", e.name, e.owner, owner, options, e) for e in extra]
+    return [_extra(Ref(Kind.EXCHANGE, e.name), e.owner, owner, options, e) for e in extra]
 
 
 def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
@@ -238,24 +246,24 @@ def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptio
     for name, found in sorted(live.queues.items()):
         if name in wants.queues or found.exclusive or found.auto_delete:
             continue
-        change = _extra("queue", name, found.owner, owner, options, found)
+        change = _extra(Ref(Kind.QUEUE, name), found.owner, owner, options, found)
         if change.action is Action.DELETE and not options.force:
             refusal = _in_use(found, "--prune deletes a queue holding messages or consumed only with --force")
             if refusal is not None:
                 detail = f"not in routing.yaml; {refusal}"
-                change = Change(Action.CONFLICT, "queue", name, detail, counts_unknown=_unknown(found), target=found)
+                change = Change(Action.CONFLICT, change.ref, detail, counts_unknown=_unknown(found), found=found)
         changes.append(change)
     return changes
 
 
-def _extra(kind: str, name: str, marked: str | None, owner: str, options: PlanOptions, target: Target) -> Change:
+def _extra(ref: Ref, marked: str | None, owner: str, options: PlanOptions, found: Found) -> Change:
     if marked != owner:
         why = f"made by owner {marked!r}" if marked else f"not made by `apply` (no {OWNER_ARGUMENT})"
         kept = f"; --prune leaves it: {why}" if options.prune else ""
-        return Change(Action.EXTRA, kind, name, f"on the broker but not in routing.yaml{kept}", target=target)
+        return Change(Action.EXTRA, ref, f"on the broker but not in routing.yaml{kept}", found=found)
     if options.prune:
-        return Change(Action.DELETE, kind, name, "not in routing.yaml any more", target=target)
-    return Change(Action.EXTRA, kind, name, "on the broker but not in routing.yaml (--prune removes it)", target=target)
+        return Change(Action.DELETE, ref, "not in routing.yaml any more", found=found)
+    return Change(Action.EXTRA, ref, "on the broker but not in routing.yaml (--prune removes it)", found=found)
 
 
 def _is_broker_own(exchange: str) -> bool:
@@ -263,37 +271,36 @@ def _is_broker_own(exchange: str) -> bool:
 
 
 def _bindings(
-    wants: Wanted, live: LiveState, endpoints: Mapping[str, Change], owner: str, options: PlanOptions
+    wants: Wanted, live: LiveState, endpoints: Mapping[Ref, Change], owner: str, options: PlanOptions
 ) -> Iterator[Change]:
-    for key, (target, name) in wants.bindings.items():
-        cause = _endpoint_change(key, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT)
+    for key, spec in wants.bindings.items():
+        ref = spec.ref
+        cause = _endpoint_change(ref, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT)
         if cause is not None and cause.action is not Action.CONFLICT:
-            yield Change(Action.CREATE, "binding", name, implied_by=cause.subject, target=target)
+            yield Change(Action.CREATE, ref, implied_by=cause.ref, desired=spec)
         elif key in live.bindings:
-            yield Change(Action.UNCHANGED, "binding", name, target=target)
+            yield Change(Action.UNCHANGED, ref, desired=spec)
         elif live.unseen:
-            yield Change(Action.ENSURE, "binding", name, UNSEEN_BINDING, target=target)
+            yield Change(Action.ENSURE, ref, UNSEEN_BINDING, desired=spec)
         else:
             detail = "missing: messages sent this way are dropped"
-            yield Change(
-                Action.CREATE, "binding", name, detail, implied_by=cause.subject if cause else None, target=target
-            )
+            yield Change(Action.CREATE, ref, detail, implied_by=cause.ref if cause else None, desired=spec)
     for found in sorted(live.bindings - wants.bindings.keys(), key=_binding_order):
-        declared = wants.queues if found.destination_type == "queue" else wants.exchanges
+        declared = wants.queues if found.destination_type is Kind.QUEUE else wants.exchanges
         if found.source == "" or not (found.source in wants.exchanges or found.destination in declared):
             continue
-        cause = _endpoint_change(found, endpoints, Action.EXTRA, Action.DELETE, Action.CONFLICT)
-        change = _extra("binding", binding_name(found), found.owner, owner, options, found)
-        implied_by = cause.subject if cause else None
-        yield Change(change.action, "binding", change.name, change.detail, implied_by=implied_by, target=found)
+        ref = found.ref
+        cause = _endpoint_change(ref, endpoints, Action.EXTRA, Action.DELETE, Action.CONFLICT)
+        change = _extra(ref, found.owner, owner, options, found)
+        yield Change(change.action, ref, change.detail, implied_by=cause.ref if cause else None, found=found)
 
 
-def _endpoint_change(binding: LiveBinding, endpoints: Mapping[str, Change], *actions: Action) -> Change | None:
+def _endpoint_change(binding: Ref, endpoints: Mapping[Ref, Change], *actions: Action) -> Change | None:
     """The change to the binding's source or destination that this binding follows from, if any."""
     if not endpoints:
         return None
-    for subject in (f"exchange {binding.source!r}", f"{binding.destination_type} {binding.destination!r}"):
-        change = endpoints.get(subject)
+    for endpoint in binding.endpoints:
+        change = endpoints.get(endpoint)
         if change is not None and change.action in actions:
             return change
     return None
@@ -301,9 +308,10 @@ def _endpoint_change(binding: LiveBinding, endpoints: Mapping[str, Change], *act
 
 def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
     for policy in topology.policies:
+        ref = Ref(Kind.POLICY, policy.name)
         found = live.policies.get(policy.name)
         if found is None:
-            yield Change(Action.CREATE, "policy", policy.name, target=policy)
+            yield Change(Action.CREATE, ref, desired=policy)
             continue
         mismatches = _mismatches(
             ("pattern", policy.pattern, found.pattern),
@@ -311,24 +319,15 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
             ("priority", policy.priority, found.priority),
         ) + _argument_mismatches(policy.definition, found.definition)
         action = Action.UPDATE if mismatches else Action.UNCHANGED
-        yield Change(action, "policy", policy.name, _explain(mismatches, ""), mismatches, target=policy)
+        yield Change(action, ref, _explain(mismatches, ""), mismatches, desired=policy, found=found)
     declared = {p.name for p in topology.policies}
     for name in sorted(set(live.policies) - declared):
-        yield Change(Action.EXTRA, "policy", name, "on the broker but not in routing.yaml (policies are never pruned)")
+        detail = "on the broker but not in routing.yaml (policies are never pruned)"
+        yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name])
 
 
 def _mismatches(*properties: tuple[str, object, object]) -> tuple[Mismatch, ...]:
     return tuple(Mismatch(prop, wanted, found) for prop, wanted, found in properties if wanted != found)
-
-
-class _NotSet:
-    def __repr__(self) -> str:
-        return "not set"
-
-    __str__ = __repr__
-
-
-NOT_SET = _NotSet()
 
 
 def _argument_mismatches(wanted: Mapping[str, object], found: Mapping[str, object]) -> tuple[Mismatch, ...]:
@@ -339,22 +338,6 @@ def _argument_mismatches(wanted: Mapping[str, object], found: Mapping[str, objec
 def _explain(mismatches: tuple[Mismatch, ...], fix: str) -> str:
     differences = "; ".join(map(str, mismatches))
     return f"{differences}. {fix}" if fix else differences
-
-
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_show(v)}" for k, v in sorted(value.items())) + "}" if value else "none"
-    return str(value)
-
-
-def binding_name(binding: LiveBinding) -> str:
-    headers = f", headers {dict(binding.arguments)}" if binding.arguments else ""
-    return (
-        f"{binding.source!r} -> {binding.destination_type} {binding.destination!r} "
-        f"(routing key {binding.routing_key!r}{headers})"
-    )
 
 
 def _binding_order(binding: LiveBinding) -> tuple[str, str, str, str]:

@@ -1,0 +1,106 @@
+"""plan, apply and inspect decide on what they read: tested here on a fake session, beside the live tests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from topology.broker.amqp import Refusal
+from topology.commands.apply import StepStatus, apply_topology
+from topology.commands.inspect import inspect_topology
+from topology.commands.plan import read_plan
+from topology.errors import BrokerUnavailable
+from topology.language.loader import parse_topology
+from topology.model import Kind, Ref
+from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue, LiveState
+from topology.planning.plan import Action, PlanOptions
+from topology.testing.fake_session import FakeSession
+
+FILE = """
+exchanges:
+  jobs: {type: direct}
+queues:
+  work: {bindings: [{exchange: jobs, routing_key: work}]}
+  spare: {}
+routes:
+  tasks.run: work
+default_queue: work
+"""
+TOPOLOGY = parse_topology(FILE)
+EMPTY = LiveState("v", {}, {}, frozenset())
+WORK = Ref(Kind.QUEUE, "work")
+
+
+def applied() -> LiveState:
+    return LiveState(
+        "v",
+        {"jobs": LiveExchange("jobs", "direct", True, False, owner="topology")},
+        {"work": LiveQueue("work", True, owner="topology"), "spare": LiveQueue("spare", True, owner="topology")},
+        frozenset({LiveBinding("jobs", "work", Kind.QUEUE, "work", owner="topology")}),
+    )
+
+
+def test_apply_sends_declares_before_bindings_and_reports_each_change_done() -> None:
+    session = FakeSession(EMPTY)
+    report = apply_topology(TOPOLOGY, session)
+    unbind, delete, declare, bind = session.sent
+    assert (unbind, delete) == ([], [])
+    assert [op.ref for op in declare] == [Ref(Kind.EXCHANGE, "jobs"), WORK, Ref(Kind.QUEUE, "spare")]
+    assert [op.method for op in bind] == ["queue_bind"] and bind[0].ref.source == "jobs"
+    assert report.ok and {s.status for s in report.steps} == {StepStatus.CREATED}
+
+
+def test_a_conflict_sends_nothing_at_all() -> None:
+    state = replace(applied(), queues={**applied().queues, "work": LiveQueue("work", False, owner="topology")})
+    session = FakeSession(state)
+    report = apply_topology(TOPOLOGY, session)
+    assert not report.ok and session.sent == [] and session.policies == []
+    assert [(s.ref, s.status) for s in report.steps] == [(WORK, StepStatus.CONFLICT)]
+    assert report.note.startswith("nothing was changed")
+
+
+def test_a_refused_object_fails_alone_with_the_broker_s_reason() -> None:
+    denied = Refusal(403, "ACCESS_REFUSED - access to queue 'spare' in vhost 'v' refused for user 'ci'")
+    session = FakeSession(EMPTY, refuse={Ref(Kind.QUEUE, "spare"): denied})
+    report = apply_topology(TOPOLOGY, session)
+    failed = [s for s in report.steps if s.status is StepStatus.FAILED]
+    assert [s.ref.name for s in failed] == ["spare"] and "set_permissions -p v ci" in failed[0].detail
+    assert not report.ok and sum(s.status is StepStatus.CREATED for s in report.steps) == 3
+
+
+def test_a_lost_connection_is_retried_from_a_fresh_read_and_said() -> None:
+    session = FakeSession(EMPTY, lose_connection_once=True)
+    report = apply_topology(TOPOLOGY, session)
+    assert report.ok and session.reads == 2 and "retried after: lost the connection (fake)" in report.note
+
+
+def test_counts_are_asked_only_when_a_decision_depends_on_them() -> None:
+    session = FakeSession(applied())
+    assert read_plan(TOPOLOGY, session).pending == () and session.asked == []
+    changed = replace(applied(), queues={**applied().queues, "work": LiveQueue("work", False, owner="topology")})
+    session = FakeSession(changed, counted={"work": (0, 0)})
+    planned = read_plan(TOPOLOGY, session, PlanOptions(recreate=True))
+    assert session.asked == [("work",)] and [c.action for c in planned.pending] == [Action.RECREATE, Action.CREATE]
+
+
+def test_without_the_management_api_bindings_are_ensured_and_policies_refused() -> None:
+    session = FakeSession(replace(applied(), bindings=frozenset(), unseen="read over AMQP"), management_down=True)
+    assert [c.action for c in read_plan(TOPOLOGY, session).pending] == [Action.ENSURE]
+    with_policy = parse_topology(FILE + "policies:\n  p: {queues: [work], max_length: 5}\n")
+    with pytest.raises(BrokerUnavailable, match="declares policies, which only the management API can do"):
+        read_plan(with_policy, session)
+    with pytest.raises(BrokerUnavailable, match="--prune lists the vhost"):
+        read_plan(TOPOLOGY, session, PlanOptions(prune=True))
+
+
+def test_inspect_counts_first_then_asks_what_the_first_pass_left_and_finds_unconsumed_queues() -> None:
+    session = FakeSession(applied(), counted={"work": (4, 0)})  # 'spare' refuses the first pass: asked again
+    report = inspect_topology(TOPOLOGY, session)
+    assert session.asked == [("work", "spare"), ("spare",)]
+    assert report.live.queues["work"].messages_ready == 4 and "spare" not in report.live.queues
+    assert [(f.code, f.ref) for f in report.findings] == [
+        ("missing_queue", Ref(Kind.QUEUE, "spare")),
+        ("no_consumer", WORK),
+    ]
+    assert not report.in_sync()

@@ -1,0 +1,136 @@
+"""One vhost of one broker, as a command sees it: read once, counted live, changed in phases.
+
+The session starts reading the vhost's definitions (management API) the moment it is made, on a thread:
+on a large vhost the read takes as long as loading routing.yaml, which the command does meanwhile. It
+decides once whether the state comes from those definitions or, when the management API does not answer,
+from AMQP alone (`probe`). Counts of ready messages and consumers always come from AMQP passive
+declares, which are live (the API's counters lag by its statistics interval). Changes go out through
+`pipeline`. Commands take a `Session`; `topology.testing.fake_session` is one without a broker.
+Only what sending the read needs is imported with this module; pika, the planner and the model come
+later, while the broker answers (start-up is measured).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import replace
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from topology.broker.management import ManagementClient
+from topology.broker.settings import Settings
+from topology.errors import ConnectionLost, ManagementUnreachable
+
+if TYPE_CHECKING:
+    from topology.broker.amqp import Refusal
+    from topology.broker.pipeline import Progress
+    from topology.model import Policy, Ref, Topology
+    from topology.planning.observed import Counts, LiveState
+    from topology.planning.operations import Operation
+
+COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `VhostSession.counts`
+T = TypeVar("T")
+
+
+class Session(Protocol):
+    """What plan, apply and inspect need of a broker."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def unreachable(self) -> ManagementUnreachable | None:
+        """Why the management API did not answer, once `state` has found it did not."""
+
+    def state(self, topology: Topology, *, check_properties: bool = True) -> LiveState:
+        """The vhost's state; without the management API, what AMQP tells of the file's own objects."""
+
+    def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
+        """Live counts of `names`. `stop_at_refusal`, for names that may not all exist: the first refusal
+        ends the asking, and the queues not answered by then are left out."""
+
+    def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
+        """Run each phase's operations, phase after phase: what RabbitMQ refused, by object."""
+
+    def put_policy(self, policy: Policy) -> None: ...
+
+    def reread(self) -> None:
+        """Forget the state read so far: the next `state` reads the vhost again."""
+
+
+class VhostSession:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.management = ManagementClient(settings.management)
+        self._unreachable: ManagementUnreachable | None = None
+        self._reading = _in_background(lambda: self.management.state(settings.vhost))
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def unreachable(self) -> ManagementUnreachable | None:
+        return self._unreachable
+
+    def state(self, topology: Topology, *, check_properties: bool = True) -> LiveState:
+        try:
+            state = self._reading.result()
+        except ManagementUnreachable as unreachable:
+            from topology.broker.probe import probe_state
+
+            self._unreachable = unreachable
+            return probe_state(topology, self._settings, unreachable, check_properties=check_properties)
+        if any(e.type.plugin for e in topology.exchanges):
+            state = replace(state, exchange_types=self.management.exchange_types())
+        return state
+
+    def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
+        from topology.broker.amqp import NOT_FOUND
+        from topology.broker.pipeline import run
+        from topology.model import Kind, Ref
+        from topology.planning.operations import passive
+
+        counts: Counts = {}
+        if not names:
+            return counts
+        operations = [passive(Ref(Kind.QUEUE, name)) for name in names]
+        # Pipelined, the broker answers a channel's declares as fast as this process reads the replies: one
+        # connection is enough, and a few channels let the broker's cores answer in parallel.
+        outcomes = run(self._settings, [operations], fan_out=COUNTING_FAN_OUT, stop_at_refusal=stop_at_refusal)
+        for outcome in outcomes:
+            name = outcome.operation.ref.name
+            if outcome.reply is not None:
+                counts[name] = (outcome.reply.message_count, outcome.reply.consumer_count)
+            elif stop_at_refusal or (outcome.refusal is not None and outcome.refusal.code == NOT_FOUND):
+                counts[name] = None
+            else:
+                raise ConnectionLost(f"RabbitMQ refused to tell how many messages queue {name!r} holds")
+        return counts
+
+    def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
+        from topology.broker.pipeline import run
+
+        outcomes = run(self._settings, phases, progress=progress)
+        return {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
+
+    def put_policy(self, policy: Policy) -> None:
+        self.management.put_policy(self._settings.vhost, policy)
+
+    def reread(self) -> None:
+        self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+
+
+def _in_background(work: Callable[[], T]) -> Future[T]:
+    """`work` started on a thread; its result, or what it raised, for whoever waits on the future."""
+    future: Future[T] = Future()
+
+    def run_it() -> None:
+        try:
+            future.set_result(work())
+        except BaseException as error:
+            future.set_exception(error)
+
+    threading.Thread(target=run_it, daemon=True).start()  # daemon: an invalid file exits without waiting
+    return future

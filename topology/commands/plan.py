@@ -1,0 +1,33 @@
+"""`plan`: what `apply` would do, from one read of the vhost."""
+
+from __future__ import annotations
+
+from topology.broker.session import Session
+from topology.commands.result import ExitCode, Result
+from topology.errors import BrokerUnavailable
+from topology.model import Topology
+from topology.planning.observed import with_counts
+from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
+
+
+def read_plan(topology: Topology, session: Session, options: PlanOptions = NO_OPTIONS) -> Plan:
+    """The plan from the session's read of the vhost (the file's side is worked out while it is under way);
+    queues that may be deleted are asked over AMQP whether they are empty and consumed (the management
+    API's counts lag)."""
+    wants = wanted(topology)
+    state = session.state(topology)
+    if session.unreachable is not None and (topology.policies or options.prune):
+        needs = "routing.yaml declares policies, which" if topology.policies else "--prune lists the vhost, which"
+        raise BrokerUnavailable(f"{session.unreachable}; {needs} only the management API can do")
+    planned = plan(topology, state, options, wants)
+    unknown = planned.needs_counts()
+    if not unknown:
+        return planned
+    return plan(topology, with_counts(state, session.counts(unknown)), options, wants)
+
+
+def plan_command(topology: Topology, session: Session, options: PlanOptions) -> Result[Plan]:
+    """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
+    planned = read_plan(topology, session, options)
+    differs = bool(planned.pending or planned.conflicts)
+    return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)

@@ -1,0 +1,45 @@
+"""`validate` and `routes`: the file checked, with the Celery app's task names when the app imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from topology.celery_adapter.app import AppTasks, app_tasks
+from topology.commands.result import ExitCode, Result
+from topology.language.loader import Loaded, load, topology_path, with_task_names
+from topology.routing import known_task_names
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    loaded: Loaded
+    tasks: AppTasks | None  # None: no app given; with `error` set: the app did not import
+
+    @property
+    def task_names(self) -> list[str]:
+        """The tasks `routes` lists: the app's own, else those the file names."""
+        if self.tasks is not None and self.tasks.error is None:
+            return self.tasks.own
+        return known_task_names(self.loaded.topology)
+
+
+def check(file: str | None, app: str | None) -> Checked:
+    """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
+    what its task names add. The path is resolved first: importing the app sets $TOPOLOGY_FILE."""
+    path = topology_path(file)
+    loaded = load(path)
+    app = app or loaded.topology.app
+    if app is None:
+        return Checked(path, loaded, None)
+    tasks = app_tasks(app, path)
+    if tasks.error is not None:
+        return Checked(path, loaded, tasks)
+    return Checked(path, with_task_names(loaded, tasks.names), tasks)
+
+
+def validate(file: str | None, app: str | None, *, strict: bool) -> Result[Checked]:
+    checked = check(file, app)
+    failed = strict and bool(checked.loaded.warnings)
+    return Result(checked, ExitCode.DIFFERS if failed else ExitCode.OK)

@@ -1,0 +1,56 @@
+"""Every fix a message tells the user, written once: the commands that set RabbitMQ or this tool right.
+
+Each is the exact command to run, so that a message and its test can both name it.
+"""
+
+from __future__ import annotations
+
+APPLY = "python -m topology apply"
+ENABLE_MANAGEMENT = (
+    "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
+    "($RABBITMQ_MANAGEMENT_URL) at it"
+)
+FIX_BROKER_URL = "fix the broker URL (--broker or $CELERY_BROKER_URL)"
+START_BROKER = (
+    "start RabbitMQ (scripts/ensure-rabbitmq does it) or point --broker / $CELERY_BROKER_URL at a running one"
+)
+RECOMMENDED_FILE_DESCRIPTORS = 65536
+"""RabbitMQ's production checklist: at least 65536 open files for the rabbitmq user. Queues and connections
+share them; with too few, queues wait on RabbitMQ's file handle cache and large applies slow to a crawl."""
+
+
+def grant_permissions(vhost: str, user: str) -> str:
+    return f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
+
+
+def add_vhost(vhost: str, user: str) -> str:
+    return f"`rabbitmqctl add_vhost {vhost}` and `{grant_permissions(vhost, user)}`"
+
+
+def set_user_tag(user: str, tag: str) -> str:
+    return f"`rabbitmqctl set_user_tags {user} {tag}` (keeping its other tags)"
+
+
+def enable_plugin(plugin: str) -> str:
+    return f"`rabbitmq-plugins enable {plugin}`, then apply again"
+
+
+def delete_exchange(vhost: str, name: str) -> str:
+    return f"`rabbitmqadmin --vhost={vhost} delete exchange name={name}`"
+
+
+def delete_queue(vhost: str, name: str) -> str:
+    return f"`rabbitmqctl -p {vhost} delete_queue {name}`"
+
+
+def file_limit(node: str, limit: int | None) -> str:
+    """One line on a node's open-file limit, with the fix when it is below what RabbitMQ recommends."""
+    if limit is None:
+        return f"node {node}: file descriptor limit not reported"
+    if limit >= RECOMMENDED_FILE_DESCRIPTORS:
+        return f"node {node}: {limit} file descriptors"
+    return (
+        f"node {node}: {limit} file descriptors, below the {RECOMMENDED_FILE_DESCRIPTORS} RabbitMQ "
+        "recommends for production (with too few, queues wait on file handles): raise `ulimit -n` for the "
+        "rabbitmq user (LimitNOFILE= under systemd, else ulimit in /etc/default/rabbitmq-server) and restart it"
+    )

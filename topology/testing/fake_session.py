@@ -1,0 +1,66 @@
+"""A broker session without a broker, for the decisions plan, apply and inspect make on what they read.
+
+It holds a vhost's state as a value and records what a command would send; it models none of RabbitMQ's
+behaviour (live tests in tests/live do that). It can refuse chosen objects and lose the connection once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from topology.broker.amqp import Refusal
+from topology.broker.pipeline import Progress
+from topology.broker.settings import Settings, resolve_settings
+from topology.errors import ConnectionLost, ManagementUnreachable
+from topology.model import Policy, Ref, Topology
+from topology.planning.observed import Counts, LiveState
+from topology.planning.operations import Operation
+
+
+@dataclass
+class FakeSession:
+    live: LiveState
+    counted: Counts = field(default_factory=dict)  # what `counts` answers, by queue
+    refuse: dict[Ref, Refusal] = field(default_factory=dict)  # operations on these objects are refused
+    management_down: bool = False  # the state is then `live` as AMQP alone would tell it
+    lose_connection_once: bool = False
+    sent: list[list[Operation]] = field(default_factory=list)  # every phase sent, in order
+    policies: list[Policy] = field(default_factory=list)
+    asked: list[tuple[str, ...]] = field(default_factory=list)  # the names of every `counts` call
+    reads: int = 0
+    _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def unreachable(self) -> ManagementUnreachable | None:
+        return ManagementUnreachable("the management API did not answer (fake)") if self.management_down else None
+
+    def state(self, topology: Topology, *, check_properties: bool = True) -> LiveState:
+        self.reads += 1
+        return self.live
+
+    def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
+        self.asked.append(tuple(names))
+        answered: Counts = {}
+        for name in names:
+            if name not in self.counted and stop_at_refusal:
+                break  # a refused declare ends the asking, as on the broker
+            answered[name] = self.counted.get(name)
+        return answered
+
+    def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
+        if self.lose_connection_once:
+            self.lose_connection_once = False
+            raise ConnectionLost("lost the connection (fake)")
+        self.sent.extend(list(phase) for phase in phases)
+        return {op.ref: self.refuse[op.ref] for phase in phases for op in phase if op.ref in self.refuse}
+
+    def put_policy(self, policy: Policy) -> None:
+        self.policies.append(policy)
+
+    def reread(self) -> None:
+        pass
