@@ -19,6 +19,12 @@ say() { echo "[$(date +%H:%M:%S)] $*"; }
 # die CODE MESSAGE: one line on stderr, then exit CODE (2 usage, 3 broker could not start, 1 anything else).
 die() { local code=$1; shift; echo "error: $*" >&2; exit "$code"; }
 
+# usage_of SCRIPT: its header comment (the usage), on stderr, then exit 2.
+usage_of() {
+  awk 'NR > 1 && /^#/ && !/^# shellcheck/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1" >&2
+  exit 2
+}
+
 need_root() {
   [ "$(id -u)" = 0 ] || die 2 "$1 needs root (chroot, mount namespaces, ports); run it with sudo"
 }
