@@ -27,6 +27,10 @@ from topology.errors import BrokerUnavailable
 from topology.planning.observed import LiveState
 
 BASE_BROKER = os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@localhost:5672/")
+BASE_MANAGEMENT = os.environ.get("TEST_MANAGEMENT_URL")  # default: port 15672 of the broker's host
+RABBITMQCTL = os.environ.get("TEST_RABBITMQCTL") or (None if "TEST_BROKER_URL" in os.environ else "rabbitmqctl")
+"""The rabbitmqctl of the node under test, as a command line (`rabbitmqctl -n rabbit@host`, or a chroot's):
+the host's own only when the tests run against the host's broker."""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -38,7 +42,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
-    settings = resolve_settings(BASE_BROKER)
+    settings = resolve_settings(BASE_BROKER, BASE_MANAGEMENT)
     try:
         ManagementClient(settings.management).vhost_exists("/")
     except BrokerUnavailable as error:
@@ -65,6 +69,8 @@ class Broker:
     def env(self, topology_file: Path | None = None, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "TOPOLOGY_", "RABBITMQ_"))}
         env.update(CELERY_BROKER_URL=self.url, PYTHONPATH=str(ROOT), TOPOLOGY_CACHE_DIR=str(self.tmp / "cache"))
+        if BASE_MANAGEMENT:  # the CLI reads the API of the broker under test, not whatever answers on 15672
+            env["RABBITMQ_MANAGEMENT_URL"] = BASE_MANAGEMENT
         env.update(extra)
         if topology_file is not None:
             env["TOPOLOGY_FILE"] = str(topology_file)
@@ -165,7 +171,7 @@ def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     management = ManagementClient(base_settings.management)
     management.create_vhost(vhost)
     broker_url = BASE_BROKER.rstrip("/") + "/" + quote(vhost, safe="")
-    state = Broker(vhost, resolve_settings(broker_url), tmp_path)
+    state = Broker(vhost, resolve_settings(broker_url, BASE_MANAGEMENT), tmp_path)
     try:
         yield state
     finally:

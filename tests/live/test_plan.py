@@ -4,6 +4,7 @@ an apply killed, or its connections closed or cut, mid-way, and policies. Each t
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import pika
 import pytest
 
 from tests.conftest import OWNED, ROOT, SEED
-from tests.live.conftest import Broker, wait_until
+from tests.live.conftest import RABBITMQCTL, Broker, wait_until
 from tests.live.relay import Relay
 from topology.broker.session import VhostSession
 from topology.commands.apply import ApplyReport, apply_topology
@@ -228,13 +229,14 @@ def test_an_apply_killed_midway_leaves_part_done_and_the_next_run_converges(brok
 
 def test_a_connection_closed_by_the_broker_during_apply_is_retried_and_the_apply_converges(broker: Broker) -> None:
     """RabbitMQ closes apply's connections mid-way (as when it restarts): apply plans again and finishes."""
-    rabbitmqctl = shutil.which("rabbitmqctl")
-    if rabbitmqctl is None:  # the management API lists connections only after a statistics interval: too late
-        pytest.skip("rabbitmqctl is not on PATH: this test closes apply's connections with it")
+    # the management API lists connections only after a statistics interval: too late, so rabbitmqctl
+    command = shlex.split(RABBITMQCTL) if RABBITMQCTL else None
+    if command is None or shutil.which(command[0]) is None:
+        pytest.skip("no rabbitmqctl for the broker under test: set TEST_RABBITMQCTL (e.g. 'rabbitmqctl -n NODE')")
     text = synthetic_yaml(3000)
     with held_midway(broker, text) as (relay, process):
         closed = subprocess.run(
-            [rabbitmqctl, "close_all_connections", "-p", broker.vhost, "test: connection dropped"],
+            [*command, "close_all_connections", "-p", broker.vhost, "test: connection dropped"],
             capture_output=True,
             text=True,
             timeout=60,

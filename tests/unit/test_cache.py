@@ -125,3 +125,19 @@ def test_turned_off(cache: Path, routing_file: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("TOPOLOGY_CACHE", "off")
     load(routing_file)
     assert not cache.exists()
+
+
+@pytest.mark.parametrize("folder", ["checks", "language", "broker", "."])
+def test_a_module_added_in_any_sub_package_keys_checks_anew(folder: str) -> None:
+    """The key covers every sub-package: a checked result kept from before a code change is never reused."""
+    from topology.language import cache as cache_module
+
+    package = Path(cache_module.__file__).resolve().parents[1]
+    before = cache_module.entry_key("text", "routing.yaml", (), {})
+    added = package / folder / f"_fingerprint_probe_{os.getpid()}.py"
+    added.write_text("")
+    try:
+        assert cache_module.entry_key("text", "routing.yaml", (), {}) != before
+    finally:
+        added.unlink()
+    assert cache_module.entry_key("text", "routing.yaml", (), {}) == before

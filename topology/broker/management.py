@@ -67,7 +67,7 @@ class ManagementClient:
             raise BrokerUnavailable(
                 f"vhost {vhost!r} does not exist on {self.endpoint}: {hints.add_vhost(vhost, self.endpoint.username)}"
             )
-        # the pure model is imported once the request is out: sending it needs none of it (~10 ms)
+        # the pure model is imported once the request is out: sending it needs none of it
         from topology.planning.observed import from_definitions
 
         return from_definitions(vhost, definitions)

@@ -3,7 +3,7 @@
 Each rule here is one that would otherwise surface at `apply` time as a 406 PRECONDITION_FAILED (or,
 for an unknown exchange type, a 503 that closes the whole connection), or as a binding that silently
 matches nothing. The per-type argument table was read off RabbitMQ 3.10.8 by declaring every
-argument on every queue type (`tests/test_broker_rules.py` checks it against the live broker).
+argument on every queue type (`tests/live/test_broker_rules.py` checks it against the live broker).
 Pure: takes a Topology, yields Problems.
 """
 

@@ -1,7 +1,7 @@
 """Results of checking a topology file, kept between runs: CI re-applies the same routing.yaml on every deploy.
 
-Reading and checking a 10,000-object file takes about a second (libyaml's composition alone is 0.2 s);
-loading the pickled result takes 0.03 s. The key covers everything the check reads: the file's text and
+Reading and checking a large file takes many times longer than loading the pickled result (figures:
+docs/performance.md). The key covers everything the check reads: the file's text and
 path, the values of the environment variables it interpolates, this package's code, the parser libraries
 and the Python version. The cache can make a run faster, never change its result: an entry that cannot
 be read or written is ignored. Entries are readable by their owner only.

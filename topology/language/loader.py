@@ -64,7 +64,7 @@ def check_text(
     registered: Collection[str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Loaded:
-    # Imported here: a cached file needs neither the YAML reader nor the schema (0.1 s of imports).
+    # Imported here: a cached file needs neither the YAML reader nor the schema (docs/performance.md).
     from topology.checks.suite import check_references, check_topology
     from topology.language.document import parse_document, to_topology
     from topology.language.yaml_source import read_yaml
