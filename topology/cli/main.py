@@ -28,7 +28,6 @@ from topology.errors import TopologyError
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
     from topology.model import Topology
-    from topology.planning.plan import PlanOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -172,12 +171,6 @@ def _session(options: Options) -> tuple[VhostSession, Topology]:
     return session, options.topology()
 
 
-def _plan_options_of(recreate: bool, prune: bool, force: bool) -> PlanOptions:
-    from topology.planning.plan import PlanOptions
-
-    return PlanOptions(recreate, prune, force)
-
-
 @main.command()
 @common_options
 @FORMAT
@@ -189,7 +182,7 @@ def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bo
     from topology.cli import output
     from topology.commands.plan import plan_command
 
-    result = plan_command(topology, session, _plan_options_of(recreate, prune, force))
+    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force)
     output.print_plan(result.report, session.settings, fmt)
     return result.exit_code
 
@@ -206,7 +199,7 @@ def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: b
     from topology.commands.apply import apply_command
 
     with _progress_bar() as progress:
-        result = apply_command(topology, session, _plan_options_of(recreate, prune, force), progress)
+        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force)
     output.print_apply(result.report, session.settings, fmt)
     return result.exit_code
 

@@ -113,9 +113,9 @@ def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None
 
 
 def apply_command(
-    topology: Topology, session: Session, options: PlanOptions, progress: ProgressFactory | None = None
+    topology: Topology, session: Session, progress: ProgressFactory | None, *, recreate: bool, prune: bool, force: bool
 ) -> Result[ApplyReport]:
-    report = apply_topology(topology, session, options, progress)
+    report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress)
     return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS)
 
 

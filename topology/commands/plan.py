@@ -26,8 +26,8 @@ def read_plan(topology: Topology, session: Session, options: PlanOptions = NO_OP
     return plan(topology, with_counts(state, session.counts(unknown)), options, wants)
 
 
-def plan_command(topology: Topology, session: Session, options: PlanOptions) -> Result[Plan]:
+def plan_command(topology: Topology, session: Session, *, recreate: bool, prune: bool, force: bool) -> Result[Plan]:
     """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
-    planned = read_plan(topology, session, options)
+    planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
     differs = bool(planned.pending or planned.conflicts)
     return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)
