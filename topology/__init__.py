@@ -1,7 +1,7 @@
 """Celery routing topology for RabbitMQ, declared in routing.yaml, applied and checked against the live broker.
 
-Layers: model (pure) -> yaml_source/document/loader/checks (read and validate) -> celery_config (kombu/Celery),
-amqp (pika), management (HTTP API) -> plan (pure) -> apply/inspect -> cli.
+The sub-packages are its layers, each importing only those below it (docs/design.md; import-linter checks it):
+cli | testing > commands > celery_adapter > broker > planning > language > checks > routing > model.
 """
 
 from __future__ import annotations
