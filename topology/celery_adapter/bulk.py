@@ -287,7 +287,7 @@ class _Batch:
             yield from self._lost(error)
         except GeneratorExit:  # the caller stopped reading: nothing more to report to it
             raise
-        except BaseException:  # from the items or Celery's checks of them: what was sent is still reported
+        except Exception:  # from the items or Celery's checks of them: what was sent is still reported
             yield from self._finish()
             raise
         yield from self._finish()
