@@ -72,7 +72,7 @@ def main() -> None:
 def app_for(url: str, file: Path) -> Celery:
     app = configure(Celery("bench", set_as_current=False), load_topology(file), broker_url=url)
     app.conf.result_backend = "disabled"
-    app.task(name=TASK)(task_a)
+    app.task(name=TASK, shared=False)(task_a)
     return app
 
 

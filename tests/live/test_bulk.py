@@ -63,7 +63,7 @@ def client(broker: Broker, routing: Path) -> Iterator[Celery]:
     """The app a client of `tasks` has: configured from routing.yaml, with the tasks it sends registered."""
     app = configure(Celery("client", set_as_current=False), load_topology(routing), broker_url=broker.url)
     for name, function in {"tasks.taskA": task_a, "tasks.taskB": task_b, "tasks.add": add}.items():
-        app.task(name=name)(function)
+        app.task(name=name, shared=False)(function)
     yield app
     app.close()
 

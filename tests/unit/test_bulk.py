@@ -23,7 +23,7 @@ def double(x: int) -> int:
 @pytest.fixture
 def app() -> Iterator[Celery]:
     app = configure(Celery("unit", set_as_current=False), parse_topology(SEED), broker_url="amqp://localhost//")
-    app.task(name="tasks.taskA")(double)
+    app.task(name="tasks.taskA", shared=False)(double)
     yield app
     app.close()
 
