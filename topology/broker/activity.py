@@ -11,10 +11,11 @@ from typing import Any
 from topology.broker.management import ManagementClient, segment
 from topology.errors import ManagementUnreachable
 from topology.planning.activity import QueueActivity, Traffic
-from topology.planning.consumers import Consumer
+from topology.planning.consumers import Consumer, celery_own
 
 QUEUE_STATISTICS = "name,messages_ready,messages_unacknowledged,consumers,head_message_timestamp"
 CONNECTION_COLUMNS = "name,client_properties,state"
+CHANNEL_COLUMNS = "name,prefetch_count,global_prefetch_count"
 
 
 def read_traffic(client: ManagementClient, vhost: str) -> Traffic:
@@ -25,9 +26,9 @@ def read_traffic(client: ManagementClient, vhost: str) -> Traffic:
 
 
 def queue_activity(client: ManagementClient, vhost: str) -> list[QueueActivity]:
-    """Every queue of `vhost`, exclusive ones included, by name."""
+    """Every queue of `vhost` but Celery's own, exclusive ones included, by name."""
     queues = client.get(f"/queues/{segment(vhost)}?columns={QUEUE_STATISTICS}")
-    return sorted((_activity(q) for q in queues), key=lambda q: q.name)
+    return sorted((_activity(q) for q in queues if not celery_own(q["name"])), key=lambda q: q.name)
 
 
 def _activity(record: dict[str, Any]) -> QueueActivity:
@@ -42,26 +43,38 @@ def _activity(record: dict[str, Any]) -> QueueActivity:
 
 
 def consumers(client: ManagementClient, vhost: str) -> list[Consumer]:
-    """Every consumer of `vhost`'s queues, with its connection's client properties and state."""
+    """Every consumer of `vhost`'s queues but Celery's own (events, remote control, rpc:// replies), with its
+    connection's client properties and state."""
     listed = client.get(f"/consumers/{segment(vhost)}")
     if not listed:
         return []
-    connections = {
-        c["name"]: c for c in client.get(f"/vhosts/{segment(vhost)}/connections?columns={CONNECTION_COLUMNS}")
-    }
-    return sorted((_consumer(c, connections) for c in listed), key=lambda c: (c.queue, c.tag))
+    connections = _by_name(client.get(f"/vhosts/{segment(vhost)}/connections?columns={CONNECTION_COLUMNS}"))
+    channels = _by_name(client.get(f"/vhosts/{segment(vhost)}/channels?columns={CHANNEL_COLUMNS}"))
+    found = (_consumer(c, connections, channels) for c in listed if not celery_own(c["queue"]["name"]))
+    return sorted(found, key=lambda c: (c.queue, c.tag))
 
 
-def _consumer(record: dict[str, Any], connections: dict[str, dict[str, Any]]) -> Consumer:
+def _by_name(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {record["name"]: record for record in records}
+
+
+def _consumer(
+    record: dict[str, Any], connections: dict[str, dict[str, Any]], channels: dict[str, dict[str, Any]]
+) -> Consumer:
     channel = record.get("channel_details") or {}
     connection = connections.get(channel.get("connection_name", ""), {})
     properties = connection.get("client_properties") or {}
+    # kombu sets the prefetch with basic.qos for the channel: the consumer's own then reads 0 (unlimited)
+    on_channel = channels.get(channel.get("name", ""), {})
+    prefetch = (
+        record.get("prefetch_count") or on_channel.get("prefetch_count") or on_channel.get("global_prefetch_count")
+    )
     return Consumer(
         queue=record["queue"]["name"],
         tag=record.get("consumer_tag", ""),
         connection=channel.get("connection_name", ""),
         peer=f"{channel.get('peer_host', '?')}:{channel.get('peer_port', '?')}",
-        prefetch=int(record.get("prefetch_count") or 0),
+        prefetch=int(prefetch or 0),
         active=bool(record.get("active", True)) and record.get("activity_status", "up") in ("up", "single_active"),
         product=str(properties.get("product", "")),
         connection_state=str(connection.get("state", "running")),

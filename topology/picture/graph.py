@@ -36,6 +36,7 @@ from topology.planning.live_routes import live_topology
 from topology.planning.observed import LiveState
 from topology.planning.plan import Action, Plan
 from topology.routing import deliver, known_task_names, route_destination, route_for, task_message
+from topology.values import show
 
 DEFAULT_RULE = "(tasks without a route)"
 
@@ -335,7 +336,7 @@ def _ref(destination: object) -> Ref:
 
 def _binding_label(kind: ExchangeType | None, routing_key: str, arguments: Arguments) -> str:
     if kind is ExchangeType.HEADERS:
-        conditions = [f"{k}={v}" for k, v in sorted(arguments.items()) if not k.startswith("x-")]
+        conditions = [f"{k}={show(v)}" for k, v in sorted(arguments.items()) if not k.startswith("x-")]
         joiner = " or " if arguments.get(MATCH) == "any" else " and "
         return joiner.join(conditions) or "(no headers: every message)"
     if kind in (ExchangeType.FANOUT, ExchangeType.CONSISTENT_HASH):

@@ -8,6 +8,7 @@ answers, from the queues it says it consumes. Everything else is a client that i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -20,6 +21,15 @@ PID_PROPERTY = "celery_pid"
 HOST_PROPERTY = "celery_host"
 CELERY_PRODUCTS = frozenset({"py-amqp", "librabbitmq"})  # what kombu's AMQP transports call themselves
 BLOCKED_CONNECTION_STATES = frozenset({"blocked", "blocking", "flow"})  # RabbitMQ's resource alarms
+_CELERY_OWN_QUEUE = re.compile(
+    r"celeryev\..*|.*\.celery\.pidbox|.*\.reply\.celery\.pidbox|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+)
+"""Queues Celery makes for itself: events (celeryev.<uuid>), remote control (<node>.celery.pidbox and its
+replies) and rpc:// result queues (a uuid)."""
+
+
+def celery_own(queue: str) -> bool:
+    return _CELERY_OWN_QUEUE.fullmatch(queue) is not None
 
 
 class Identified(str, Enum):
