@@ -71,9 +71,10 @@ def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: B
 
         def listed() -> bool:
             shown = broker.cli("workers", "--format", "json", file=path)
-            return {c["queue"] for c in json.loads(shown.stdout)["consumers"]} >= {"for_task_A", "for_task_B"}
+            by_queue = {c["queue"]: c for c in json.loads(shown.stdout)["consumers"]}
+            return "for_task_B" in by_queue and by_queue.get("for_task_A", {}).get("worker") is not None
 
-        wait_until(listed, "both consumers in the management API's statistics")
+        wait_until(listed, "both consumers and their connections in the management API's statistics")
         shown = broker.cli("workers", "--format", "json", file=path)
     assert shown.returncode == 1  # the foreign consumer
     data = json.loads(shown.stdout)

@@ -142,7 +142,9 @@ def _from_properties(consumer: Consumer) -> WorkerConsumer:
             host if isinstance(host, str) else None,
             pid if isinstance(pid, int) else None,
         )
-    return WorkerConsumer(consumer, Identified.UNKNOWN if consumer.celery_client else Identified.NOT_CELERY)
+    # no product: its connection was not listed yet (statistics lag); not calling it foreign without a word
+    known_foreign = consumer.product and not consumer.celery_client
+    return WorkerConsumer(consumer, Identified.NOT_CELERY if known_foreign else Identified.UNKNOWN)
 
 
 def consumer_findings(topology: Topology, consumers: Sequence[WorkerConsumer]) -> list[Finding]:

@@ -32,8 +32,9 @@ _QUEUE_TYPES = {t.value: t for t in QueueType}
 
 
 def live_topology(topology: Topology, live: LiveState) -> Topology:
-    """`topology`'s routes and default queue over the vhost's exchanges, queues and bindings. An exchange of
-    a type this tool does not know routes nothing here (RabbitMQ's plugin decides, not the file)."""
+    """`topology`'s routes and default queue over the vhost's exchanges, queues and bindings, by name (so that
+    reports list queues in one order whatever order the broker listed them in). An exchange of a type this
+    tool does not know routes nothing here (RabbitMQ's plugin decides, not the file)."""
     exchange_bindings: dict[str, list[Binding]] = {}
     queue_bindings: dict[str, list[Binding]] = {}
     for found in sorted(live.bindings, key=_order):
@@ -49,7 +50,7 @@ def live_topology(topology: Topology, live: LiveState) -> Topology:
             dict(e.arguments),
             tuple(exchange_bindings.get(e.name, ())),
         )
-        for e in live.exchanges.values()
+        for e in sorted(live.exchanges.values(), key=lambda e: e.name)
         if e.type in _TYPES
     )
     queues = tuple(
@@ -61,7 +62,7 @@ def live_topology(topology: Topology, live: LiveState) -> Topology:
             dict(q.arguments),
             tuple(queue_bindings.get(q.name, ())),
         )
-        for q in live.queues.values()
+        for q in sorted(live.queues.values(), key=lambda q: q.name)
     )
     return replace(topology, exchanges=exchanges, queues=queues)
 
