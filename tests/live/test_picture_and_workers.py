@@ -72,7 +72,8 @@ def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: B
         def listed() -> bool:
             shown = broker.cli("workers", "--format", "json", file=path)
             by_queue = {c["queue"]: c for c in json.loads(shown.stdout)["consumers"]}
-            return "for_task_B" in by_queue and by_queue.get("for_task_A", {}).get("worker") is not None
+            alpha = by_queue.get("for_task_A", {})
+            return "for_task_B" in by_queue and alpha.get("worker") is not None and alpha.get("prefetch") is not None
 
         wait_until(listed, "both consumers and their connections in the management API's statistics")
         shown = broker.cli("workers", "--format", "json", file=path)

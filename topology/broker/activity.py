@@ -65,16 +65,16 @@ def _consumer(
     connection = connections.get(channel.get("connection_name", ""), {})
     properties = connection.get("client_properties") or {}
     # kombu sets the prefetch with basic.qos for the channel: the consumer's own then reads 0 (unlimited)
-    on_channel = channels.get(channel.get("name", ""), {})
-    prefetch = (
-        record.get("prefetch_count") or on_channel.get("prefetch_count") or on_channel.get("global_prefetch_count")
-    )
+    on_channel = channels.get(channel.get("name", ""))
+    prefetch = record.get("prefetch_count") or None
+    if prefetch is None and on_channel is not None:
+        prefetch = on_channel.get("prefetch_count") or on_channel.get("global_prefetch_count") or 0
     return Consumer(
         queue=record["queue"]["name"],
         tag=record.get("consumer_tag", ""),
         connection=channel.get("connection_name", ""),
         peer=f"{channel.get('peer_host', '?')}:{channel.get('peer_port', '?')}",
-        prefetch=int(prefetch or 0),
+        prefetch=prefetch,
         active=bool(record.get("active", True)) and record.get("activity_status", "up") in ("up", "single_active"),
         product=str(properties.get("product", "")),
         connection_state=str(connection.get("state", "running")),

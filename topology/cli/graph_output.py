@@ -16,7 +16,6 @@ from topology.picture.dot import to_dot
 from topology.picture.mermaid import to_mermaid
 
 RENDERED = ("svg", "png")
-FORMATS = (*RENDERED, "dot", "mermaid")
 DOT_TIMEOUT_SECONDS = 120  # a 300-queue picture lays out in seconds; this only stops a hung `dot`
 
 

@@ -82,7 +82,7 @@ def _worker_rows(consumers: tuple[WorkerConsumer, ...]) -> list[tuple[str, ...]]
             each.shown,
             each.host or "-",
             str(each.pid) if each.pid is not None else "-",
-            str(each.consumer.prefetch),
+            "?" if each.consumer.prefetch is None else str(each.consumer.prefetch),
             "consuming" if each.consumer.taking_messages else "not taking messages",
             each.identified.value,
         )

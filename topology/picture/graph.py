@@ -29,6 +29,7 @@ from topology.model import (
     Ref,
     Route,
     Topology,
+    binding_arguments,
 )
 from topology.planning.activity import QueueActivity
 from topology.planning.consumers import WorkerConsumer
@@ -183,7 +184,10 @@ class _Builder:
         for queue in self.topology.queues:
             self._queue(queue.name, queue.type.value, queue.arguments)
         for destination, binding in self.topology.all_bindings():
-            self._binding(Ref.binding(binding.exchange, _ref(destination), binding.routing_key), binding.arguments)
+            ref = Ref.binding(
+                binding.exchange, _ref(destination), binding.routing_key, binding_arguments(binding.arguments)
+            )
+            self._binding(ref, binding.arguments)
         if self.overlay is not None:
             self._extras(self.overlay)
         self._policy_edges()
@@ -314,7 +318,9 @@ class _Builder:
             if queue not in self.nodes:
                 self.nodes[queue] = Node(NodeKind.QUEUE, each.consumer.queue, Presence.EXTRA)
             state = "" if each.consumer.taking_messages else ", not taking messages"
-            self._edge(queue, worker, EdgeKind.CONSUME, f"prefetch {each.consumer.prefetch}{state}", Presence.LIVE)
+            self._edge(
+                queue, worker, EdgeKind.CONSUME, f"prefetch {_shown(each.consumer.prefetch)}{state}", Presence.LIVE
+            )
 
     def _edge(
         self, source: str, target: str, kind: EdgeKind, label: str, presence: Presence = Presence.DECLARED
@@ -332,6 +338,10 @@ def ref_id(ref: Ref) -> str:
 
 def _ref(destination: object) -> Ref:
     return Ref(Kind.QUEUE if isinstance(destination, Queue) else Kind.EXCHANGE, getattr(destination, "name", ""))
+
+
+def _shown(count: int | None) -> str:
+    return "?" if count is None else str(count)
 
 
 def _binding_label(kind: ExchangeType | None, routing_key: str, arguments: Arguments) -> str:

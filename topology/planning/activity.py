@@ -39,18 +39,11 @@ class Traffic:
     consumers: tuple[Consumer, ...] = ()
     unseen: str = ""
 
-    def queue(self, name: str) -> QueueActivity | None:
-        return next((q for q in self.queues if q.name == name), None)
-
 
 @dataclass(frozen=True)
 class Thresholds:
     max_ready: int | None = None
     max_age: float | None = None  # seconds
-
-    @property
-    def set(self) -> bool:
-        return self.max_ready is not None or self.max_age is not None
 
 
 NO_THRESHOLDS = Thresholds()

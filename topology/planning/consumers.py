@@ -49,7 +49,7 @@ class Consumer:
     tag: str
     connection: str
     peer: str  # host:port the connection comes from
-    prefetch: int
+    prefetch: int | None  # None: its channel not in the statistics yet; 0: unlimited
     active: bool  # False: a single-active-consumer standby, or cancelled
     product: str  # the client library, from the connection's client properties
     connection_state: str = "running"
@@ -74,8 +74,6 @@ class WorkerReply:
 
     name: str
     queues: tuple[str, ...]
-    pid: int | None = None
-    prefetch: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,9 +117,7 @@ def identify(consumers: Iterable[Consumer], replies: Sequence[WorkerReply] | Non
         if len(candidates) == len(indexes) == 1:  # only then is it sure which worker holds which consumer
             reply = candidates[0]
             host = reply.name.partition("@")[2] or None
-            named[indexes[0]] = WorkerConsumer(
-                named[indexes[0]].consumer, Identified.REMOTE_CONTROL, reply.name, host, reply.pid
-            )
+            named[indexes[0]] = WorkerConsumer(named[indexes[0]].consumer, Identified.REMOTE_CONTROL, reply.name, host)
         elif candidates:
             names = ", ".join(sorted(r.name for r in candidates))
             for index in indexes:
