@@ -35,3 +35,30 @@ ensure_venv() {
 ensure_rabbitmq() {
   "$ROOT/scripts/ensure-rabbitmq"
 }
+
+# Debian packages some commands and tests need: installed when missing and running as root (the lock wait
+# lets colleagues' installs on the same machine finish first); otherwise one line with the fix.
+ensure_debian_package() {
+  local command="$1" package="$2" why="$3"
+  command -v "$command" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's $package ($why) ..."
+    local log="${TMPDIR:-/tmp}/apt-$package.log"
+    if DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
+      "$package" >"$log" 2>&1 && command -v "$command" >/dev/null 2>&1; then
+      return 0
+    fi
+    echo "Installing $package failed (log in $log): run 'apt-get update && apt-get install $package'." >&2
+    return 1
+  fi
+  echo "'$command' is missing ($why): install it with 'sudo apt-get install $package'." >&2
+  return 1
+}
+
+ensure_graphviz() {
+  ensure_debian_package dot graphviz "python -m topology graph renders svg and png with Graphviz's dot"
+}
+
+ensure_chromium() {
+  ensure_debian_package chromium chromium "a test opens the routing picture in a headless browser"
+}

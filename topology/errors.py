@@ -28,6 +28,12 @@ class InvalidSettings(TopologyError):
     exit_code = 2
 
 
+class ToolMissing(TopologyError):
+    """A program a command runs (Graphviz's `dot`) is not installed, or failed."""
+
+    exit_code = 2
+
+
 class BrokerUnavailable(TopologyError):
     """RabbitMQ (AMQP or its management API) cannot be reached or refused us; the message says the fix."""
 

@@ -14,6 +14,10 @@ FIX_BROKER_URL = "fix the broker URL (--broker or $CELERY_BROKER_URL)"
 START_BROKER = (
     "start RabbitMQ (scripts/ensure-rabbitmq does it) or point --broker / $CELERY_BROKER_URL at a running one"
 )
+INSTALL_GRAPHVIZ = (
+    "install Graphviz (`apt-get install graphviz`; scripts/demo and scripts/test install it when run as root), "
+    "or use --format dot or --format mermaid"
+)
 RECOMMENDED_FILE_DESCRIPTORS = 65536
 """RabbitMQ's production checklist: at least 65536 open files for the rabbitmq user. Queues and connections
 share them; with too few, queues wait on RabbitMQ's file handle cache and large applies slow to a crawl."""

@@ -137,6 +137,10 @@ class ManagementClient:
     def delete_vhost(self, vhost: str) -> None:
         self._request("DELETE", f"/vhosts/{_segment(vhost)}", allow_404=True)
 
+    def get(self, path: str) -> Any:
+        """Any GET of the API (`path` after /api), as parsed JSON."""
+        return self._request("GET", path)
+
     def _request(self, method: str, path: str, *, allow_404: bool = False, json: Any = None) -> Any:
         headers = dict(self._headers)
         body = None
@@ -184,8 +188,12 @@ class ManagementClient:
         return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=TIMEOUT_SECONDS)
 
 
-def _segment(name: str) -> str:
+def segment(name: str) -> str:
+    """A name as one segment of an API path (vhost '/' is %2F)."""
     return quote(name, safe="")
+
+
+_segment = segment
 
 
 def _refusal_reason(data: bytes) -> str:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
     from topology.broker.pipeline import Progress
     from topology.model import Policy, Ref, Topology
+    from topology.planning.activity import Traffic
     from topology.planning.observed import Counts, LiveState
     from topology.planning.operations import Operation
 
@@ -54,6 +55,9 @@ class Session(Protocol):
         """Run each phase's operations, phase after phase: what RabbitMQ refused, by object."""
 
     def put_policy(self, policy: Policy) -> None: ...
+
+    def traffic(self) -> Traffic:
+        """Every queue's statistics and every consumer of the vhost (management API; none without it)."""
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -117,6 +121,11 @@ class VhostSession:
 
     def put_policy(self, policy: Policy) -> None:
         self.management.put_policy(self._settings.vhost, policy)
+
+    def traffic(self) -> Traffic:
+        from topology.broker.activity import read_traffic
+
+        return read_traffic(self.management, self._settings.vhost)
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))

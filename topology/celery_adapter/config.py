@@ -150,5 +150,8 @@ def celery_settings(
 
 
 def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
+    from topology.celery_adapter.timestamps import stamp_published_tasks
+
     app.conf.update(celery_settings(topology, broker_url))
+    stamp_published_tasks()
     return app

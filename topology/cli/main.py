@@ -129,12 +129,17 @@ def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str 
 @common_options
 @APP
 @FORMAT
+@click.option(
+    "--live", is_flag=True, help="Follow each route through the bindings on the broker; exit 1 if they differ."
+)
 @click.pass_context
-def routes(ctx: click.Context, /, app: str | None, fmt: str, **given: str | None) -> int:
+def routes(ctx: click.Context, /, app: str | None, fmt: str, live: bool, **given: str | None) -> int:
     """Show where each task goes: the rule that picks it, the exchange and key, the queues it lands in."""
     from topology.cli import output
     from topology.commands.validate import check
 
+    if live:
+        return _live_routes(_options(ctx, **given), app, fmt)
     checked = check(_options(ctx, **given).file, app)
     output.print_routes(checked.loaded.topology, checked.task_names, checked.tasks, fmt)
     return 0
@@ -226,14 +231,30 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
 @common_options
 @FORMAT
 @click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
+@click.option("--max-ready", type=click.IntRange(min=0), help="Exit 1 when any queue holds more ready messages.")
+@click.option(
+    "--max-age",
+    callback=lambda _c, _p, v: _duration(v),
+    help="Exit 1 when a queue's oldest message is older (30s, 5m).",
+)
 @click.pass_context
-def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> int:
+def inspect(
+    ctx: click.Context,
+    /,
+    fmt: str,
+    require_consumers: bool,
+    max_ready: int | None,
+    max_age: float | None,
+    **given: str | None,
+) -> int:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
     session, topology = _session(_options(ctx, **given))
     from topology.cli import output
     from topology.commands.inspect import inspect_command
+    from topology.planning.activity import Thresholds
 
-    result = inspect_command(topology, session, require_consumers=require_consumers)
+    thresholds = Thresholds(max_ready, max_age)
+    result = inspect_command(topology, session, require_consumers=require_consumers, thresholds=thresholds)
     output.print_inspect(topology, result.report, session.settings, result.exit_code == 0, fmt)
     return result.exit_code
 
@@ -248,4 +269,84 @@ def doctor(ctx: click.Context, /, **given: str | None) -> int:
 
     result = diagnose(_options(ctx, **given).settings())
     output.print_doctor(result.report)
+    return result.exit_code
+
+
+# -- graph, workers, routes --live (issue 20) ------------------------------------------------------------------------
+
+
+def _duration(text: str | None) -> float | None:
+    from topology.language.units import parse_duration
+
+    try:
+        return None if text is None else parse_duration(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
+
+
+def _live_routes(options: Options, app: str | None, fmt: str) -> int:
+    session = VhostSession(options.settings())
+    from topology.cli import workers_output
+    from topology.commands.validate import check
+    from topology.planning.live_routes import live_routes
+
+    checked = check(options.file, app)
+    topology = checked.loaded.topology
+    state = session.state(topology, check_properties=False)
+    if session.unreachable is not None:
+        raise session.unreachable  # bindings can be listed only by the management API
+    routes = live_routes(topology, state, checked.task_names)
+    workers_output.print_live_routes(state.vhost, routes, fmt)
+    return 1 if any(route.captured or route.lost for route in routes) else 0
+
+
+@main.command()
+@common_options
+@APP
+@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]), default="svg", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the picture here (default: stdout).")
+@click.option(
+    "--live", is_flag=True, help="Overlay the broker: counts, workers, missing (red) and extra (grey) objects."
+)
+@click.option("--focus", metavar="TASK|QUEUE", help="Only the part that concerns this task or queue.")
+@click.pass_context
+def graph(
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: str,
+    output: str | None,
+    live: bool,
+    focus: str | None,
+    **given: str | None,
+) -> int:
+    """Draw the routing: tasks -> exchanges -> queues (-> workers, with --live), with keys and header matches."""
+    options = _options(ctx, **given)
+    session = VhostSession(options.settings()) if live else None
+    from topology.cli import graph_output
+    from topology.commands.graph import graph_command
+    from topology.commands.validate import check
+    from topology.routing import known_task_names
+
+    checked = check(options.file, app)
+    topology = checked.loaded.topology
+    result = graph_command(topology, known_task_names(topology, checked.task_names), session, focus)
+    if result.report is None:
+        raise click.BadParameter(f"no task or queue named {focus!r} in the picture", param_hint="--focus")
+    graph_output.write(result.report, fmt, output)
+    return result.exit_code
+
+
+@main.command()
+@common_options
+@FORMAT
+@click.pass_context
+def workers(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
+    """Name the Celery workers consuming each queue (node, host, pid, prefetch), and flag odd consumers."""
+    session, topology = _session(_options(ctx, **given))
+    from topology.cli import workers_output
+    from topology.commands.workers import workers_command
+
+    result = workers_command(topology, session)
+    workers_output.print_workers(result.report, fmt)
     return result.exit_code

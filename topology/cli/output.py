@@ -174,6 +174,8 @@ def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
 
 
 def print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool, fmt: str) -> None:
+    from topology.cli import workers_output  # it imports this module's helpers
+
     transport = report.transport
     if fmt == "json":
         print_json(
@@ -188,6 +190,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
                     for f in report.findings
                 ],
                 "queues": _queue_rows(topology, report),
+                **workers_output.inspect_data(report),
             }
         )
         return
@@ -196,6 +199,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
     print_columns(
         ("QUEUE", "READY", "CONSUMERS", "ROUTED TASKS"), [_queue_line(row) for row in _queue_rows(topology, report)]
     )
+    workers_output.print_inspect_traffic(report)
     if report.findings:
         click.echo("\n".join(f"{f.severity.value:<7} {f.code:<17} {f.message}" for f in report.findings))
     if report.note:

@@ -9,13 +9,18 @@ as long, and both keep the broker busy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
 from topology.commands.result import ExitCode, Result
+from topology.commands.workers import Replies, ask_workers, named_consumers
 from topology.model import Severity, Topology
+from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
+from topology.planning.consumers import WorkerConsumer, consumer_findings
 from topology.planning.drift import Finding, diff
+from topology.planning.live_routes import LiveRoute, capture_findings, live_routes
 from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
@@ -29,13 +34,19 @@ class InspectReport:
     routed: dict[str, list[str]]  # the queues tasks are routed to, and those tasks
     transport: TransportInfo  # the AMQP client Celery will use
     note: str = ""  # what could not be checked (`LiveState.unseen`)
+    traffic: Traffic = field(default_factory=Traffic)  # every queue of the vhost, every consumer
+    workers: tuple[WorkerConsumer, ...] = ()  # the consumers, named as workers
+    routes: tuple[LiveRoute, ...] = ()  # each task followed through the broker's bindings
+    now: float = 0.0  # when the statistics were read, for the age of queues' oldest messages
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
         return not any(f.severity in failing for f in self.findings)
 
 
-def inspect_topology(topology: Topology, session: Session) -> InspectReport:
+def inspect_topology(
+    topology: Topology, session: Session, thresholds: Thresholds = NO_THRESHOLDS, replies: Replies = ask_workers
+) -> InspectReport:
     names = tuple(q.name for q in topology.queues)
     wants, routed = wanted(topology), tasks_by_queue(topology)
     transport = celery_transport(session.settings)
@@ -51,10 +62,31 @@ def inspect_topology(topology: Topology, session: Session) -> InspectReport:
     if unasked:
         counts |= session.counts(unasked)
     live = with_counts(state, counts)
-    return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
+    report = InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
+    return _with_traffic(topology, session, report, thresholds, replies)
 
 
-def inspect_command(topology: Topology, session: Session, *, require_consumers: bool) -> Result[InspectReport]:
-    report = inspect_topology(topology, session)
+def _with_traffic(
+    topology: Topology, session: Session, report: InspectReport, thresholds: Thresholds, replies: Replies
+) -> InspectReport:
+    """Where tasks go through the broker's bindings, every queue's backlog and who consumes it."""
+    traffic, now = session.traffic(), time.time()
+    workers, _ = named_consumers(traffic, session.settings, replies)
+    routes = tuple(live_routes(topology, report.live))
+    found = [
+        *capture_findings(topology, report.live, routes),
+        *consumer_findings(topology, workers),
+        *backlog_findings(traffic.queues, thresholds, now),
+    ]
+    findings = (*report.findings, *found)
+    return replace(
+        report, findings=findings, traffic=traffic, workers=workers, routes=routes, now=now, note=traffic.unseen
+    )
+
+
+def inspect_command(
+    topology: Topology, session: Session, *, require_consumers: bool, thresholds: Thresholds = NO_THRESHOLDS
+) -> Result[InspectReport]:
+    report = inspect_topology(topology, session, thresholds)
     in_sync = report.in_sync(require_consumers=require_consumers)
     return Result(report, ExitCode.OK if in_sync else ExitCode.DIFFERS)

@@ -14,6 +14,7 @@ from topology.broker.pipeline import Progress
 from topology.broker.settings import Settings, resolve_settings
 from topology.errors import ConnectionLost, ManagementUnreachable
 from topology.model import Policy, Ref, Topology
+from topology.planning.activity import Traffic
 from topology.planning.observed import Counts, LiveState
 from topology.planning.operations import Operation
 
@@ -29,6 +30,7 @@ class FakeSession:
     policies: list[Policy] = field(default_factory=list)
     asked: list[tuple[str, ...]] = field(default_factory=list)  # the names of every `counts` call
     reads: int = 0
+    seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
     @property
@@ -61,6 +63,9 @@ class FakeSession:
 
     def put_policy(self, policy: Policy) -> None:
         self.policies.append(policy)
+
+    def traffic(self) -> Traffic:
+        return self.seen_traffic
 
     def reread(self) -> None:
         pass

@@ -1,0 +1,62 @@
+"""`workers`: which Celery worker consumes which queue, and what is wrong with that. Nothing changes.
+
+Consumers come from the management API; a worker started with this tool's consumer names itself in its
+connection's client properties. Only when some kombu consumer does not is Celery's remote control asked
+(it waits its whole timeout for replies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from topology.broker.session import Session
+from topology.broker.settings import Settings
+from topology.commands.result import ExitCode, Result
+from topology.model import Severity, Topology
+from topology.planning.activity import Traffic
+from topology.planning.consumers import Identified, WorkerConsumer, WorkerReply, consumer_findings, identify
+from topology.planning.drift import Finding
+
+Replies = Callable[[Settings], Sequence[WorkerReply]]
+
+
+def ask_workers(settings: Settings) -> Sequence[WorkerReply]:
+    from topology.celery_adapter.remote import worker_replies
+
+    return worker_replies(settings)
+
+
+@dataclass(frozen=True)
+class WorkersReport:
+    vhost: str
+    consumers: tuple[WorkerConsumer, ...]
+    findings: tuple[Finding, ...]
+    asked_remote_control: bool
+    note: str = ""  # what could not be read
+
+
+def named_consumers(
+    traffic: Traffic, settings: Settings, replies: Replies = ask_workers
+) -> tuple[tuple[WorkerConsumer, ...], bool]:
+    """Every consumer with its worker, and whether remote control had to be asked."""
+    named = identify(traffic.consumers, None)
+    if not any(each.identified is Identified.UNKNOWN for each in named):
+        return tuple(named), False
+    return tuple(identify(traffic.consumers, replies(settings))), True
+
+
+def workers_report(topology: Topology, session: Session, replies: Replies = ask_workers) -> WorkersReport:
+    traffic = session.traffic()
+    consumers, asked = named_consumers(traffic, session.settings, replies)
+    findings = tuple(consumer_findings(topology, consumers))
+    return WorkersReport(session.settings.vhost, consumers, findings, asked, traffic.unseen)
+
+
+def workers_command(topology: Topology, session: Session, replies: Replies = ask_workers) -> Result[WorkersReport]:
+    """Exit 1 when a finding says tasks may go to the wrong consumer or to none; 3 without the API."""
+    report = workers_report(topology, session, replies)
+    if report.note:
+        return Result(report, ExitCode.UNAVAILABLE)
+    failing = any(f.severity is Severity.WARNING for f in report.findings)
+    return Result(report, ExitCode.DIFFERS if failing else ExitCode.OK)
