@@ -64,11 +64,15 @@ class Session(Protocol):
 
 
 class VhostSession:
-    def __init__(self, settings: Settings) -> None:
+    """`traffic`: also read the vhost's statistics and consumers from the start, beside the definitions,
+    for the commands that show them (inspect, workers); plan and apply do not pay for them."""
+
+    def __init__(self, settings: Settings, *, traffic: bool = False) -> None:
         self._settings = settings
         self.management = ManagementClient(settings.management)
         self._unreachable: ManagementUnreachable | None = None
         self._reading = _in_background(lambda: self.management.state(settings.vhost))
+        self._traffic = _in_background(self._read_traffic) if traffic else None
 
     @property
     def settings(self) -> Settings:
@@ -123,6 +127,9 @@ class VhostSession:
         self.management.put_policy(self._settings.vhost, policy)
 
     def traffic(self) -> Traffic:
+        return self._traffic.result() if self._traffic is not None else self._read_traffic()
+
+    def _read_traffic(self) -> Traffic:
         from topology.broker.activity import read_traffic
 
         return read_traffic(self.management, self._settings.vhost)

@@ -169,10 +169,10 @@ def _plan_options(command: F) -> F:
     return command
 
 
-def _session(options: Options) -> tuple[VhostSession, Topology]:
-    """The vhost session, its read already under way, and the file loaded meanwhile (on a large vhost both
-    take a few hundred milliseconds)."""
-    session = VhostSession(options.settings())
+def _session(options: Options, *, traffic: bool = False) -> tuple[VhostSession, Topology]:
+    """The vhost session, its read already under way (with the vhost's traffic when `traffic`), and the file
+    loaded meanwhile (on a large vhost both take a few hundred milliseconds)."""
+    session = VhostSession(options.settings(), traffic=traffic)
     return session, options.topology()
 
 
@@ -248,7 +248,7 @@ def inspect(
     **given: str | None,
 ) -> int:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
-    session, topology = _session(_options(ctx, **given))
+    session, topology = _session(_options(ctx, **given), traffic=True)
     from topology.cli import output
     from topology.commands.inspect import inspect_command
     from topology.planning.activity import Thresholds
@@ -343,7 +343,7 @@ def graph(
 @click.pass_context
 def workers(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
     """Name the Celery workers consuming each queue (node, host, pid, prefetch), and flag odd consumers."""
-    session, topology = _session(_options(ctx, **given))
+    session, topology = _session(_options(ctx, **given), traffic=True)
     from topology.cli import workers_output
     from topology.commands.workers import workers_command
 
