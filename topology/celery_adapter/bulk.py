@@ -32,6 +32,7 @@ would defeat the bounded memory.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -51,6 +52,7 @@ from kombu.utils.uuid import uuid
 
 from topology.celery_adapter.confirms import Confirms, NotAccepted
 from topology.celery_adapter.frames import PublishEncoder
+from topology.celery_adapter.timestamps import STAMP_UID
 
 DEFAULT_WINDOW = 2000
 """Unconfirmed publishes at most. RabbitMQ confirms persistent messages once they are written to disk,
@@ -152,11 +154,16 @@ def _items(
     return zip(argsets, kwargsets, strict=True)
 
 
+def _others_listen(signal: Any) -> bool:
+    """Receivers other than the project's own timestamp stamp, which `_Template.message` does itself."""
+    return any(key[0] != STAMP_UID for key, _ in signal.receivers)
+
+
 def _why_exact(task: Task, options: Mapping[str, Any]) -> str | None:
     """Why each task must be built by `apply_async` itself, or None when only ids and arguments differ."""
     app = task._get_app()
     merged = {**task._get_exec_options(), **options}  # as apply_async merges them
-    if listening := [s.name for s in PUBLISH_SIGNALS if s.has_listeners()]:
+    if listening := [s.name for s in PUBLISH_SIGNALS if _others_listen(s)]:
         return f"receivers of {', '.join(listening)}"
     if not all(isinstance(route, MapRoute) for route in app.amqp.routes):
         return "a route function in task_routes"
@@ -221,6 +228,8 @@ class _Template:
         if self.root_is_id:
             headers["root_id"] = task_id
         properties = {**self.properties, "application_headers": headers}
+        if "timestamp" in properties:  # stamped on the first message: each one is stamped when it is built
+            properties["timestamp"] = int(time.time())
         if self.correlation_is_id:
             properties["correlation_id"] = task_id
         _, encoding, body = dumps((args, kwargs, self.embed), serializer=self.serializer)

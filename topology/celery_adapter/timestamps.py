@@ -19,5 +19,9 @@ def stamp(properties: dict[str, Any] | None = None, **_: Any) -> None:
         properties.setdefault("timestamp", int(time.time()))
 
 
+STAMP_UID = __name__
+"""The receiver's dispatch_uid: `send_many` knows it, and stamps each message itself instead."""
+
+
 def stamp_published_tasks() -> None:
-    signals.before_task_publish.connect(stamp, weak=False, dispatch_uid=__name__)
+    signals.before_task_publish.connect(stamp, weak=False, dispatch_uid=STAMP_UID)
