@@ -51,7 +51,8 @@ def _kombu_exchange(declared: ExchangeDeclaration) -> kombu.Exchange:
 
 def kombu_queues(topology: Topology) -> list[kombu.Queue]:
     exchanges = kombu_exchanges(topology)
-    return [_kombu_queue(q, exchanges) for q in topology.queues]
+    # the nets' queues are read by `dead-letters` and emptied by `replay`, never consumed by a worker
+    return [_kombu_queue(q, exchanges) for q in topology.queues if q.name not in topology.nets.names]
 
 
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
