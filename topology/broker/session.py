@@ -25,6 +25,7 @@ from topology.errors import ConnectionLost, ManagementUnreachable
 if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
     from topology.broker.pipeline import Progress
+    from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.observed import Counts, LiveState
     from topology.planning.operations import Operation
@@ -54,6 +55,9 @@ class Session(Protocol):
         """Run each phase's operations, phase after phase: what RabbitMQ refused, by object."""
 
     def put_policy(self, policy: Policy) -> None: ...
+
+    def kept(self, queue: str, limit: int) -> Read:
+        """Up to `limit` tasks a net's queue keeps, read without consuming them (`broker.recover`)."""
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -120,6 +124,11 @@ class VhostSession:
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+
+    def kept(self, queue: str, limit: int) -> Read:
+        from topology.broker.recover import read_kept
+
+        return read_kept(self._settings, queue, limit)
 
 
 def _in_background(work: Callable[[], T]) -> Future[T]:

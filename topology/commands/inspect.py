@@ -16,9 +16,13 @@ from topology.celery_adapter.transport import TransportInfo, celery_transport
 from topology.commands.result import ExitCode, Result
 from topology.model import Severity, Topology
 from topology.planning.drift import Finding, diff
-from topology.planning.observed import LiveState, with_counts
+from topology.planning.kept import waiting_findings
+from topology.planning.observed import Counts, LiveState, with_counts
 from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
+
+NAMED_LIMIT = 1000
+"""How many tasks of a net's queue inspect reads to name them; the count is always exact."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,15 @@ def inspect_topology(topology: Topology, session: Session) -> InspectReport:
     if unasked:
         counts |= session.counts(unasked)
     live = with_counts(state, counts)
-    return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
+    findings = (*diff(topology, live, routed, wants), *_waiting(topology, session, counts))
+    return InspectReport(live.vhost, findings, live, routed, transport)
+
+
+def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Finding]:
+    """The nets' queues that hold tasks, read (not consumed) to name them."""
+    ready = {name: count[0] for name in topology.nets.names if (count := counts.get(name)) is not None and count[0]}
+    kept = {name: session.kept(name, NAMED_LIMIT).tasks for name in ready}
+    return waiting_findings(topology.nets, ready, kept)
 
 
 def inspect_command(topology: Topology, session: Session, *, require_consumers: bool) -> Result[InspectReport]:
