@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
+from topology.celery_adapter.mandatory import mandatory_settings, use_mandatory
 from topology.celery_adapter.worker import WORKER_CONSUMER
 from topology.language.cron import cron_fields
 from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, Topology
@@ -151,5 +152,6 @@ def celery_settings(
 
 
 def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
-    app.conf.update(celery_settings(topology, broker_url))
+    app.conf.update(celery_settings(topology, broker_url), **mandatory_settings(topology))
+    use_mandatory(app, topology)
     return app
