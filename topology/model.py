@@ -349,9 +349,15 @@ class Policy:
 
     def applies_to(self, kind: Kind, name: str) -> bool:
         """Whether RabbitMQ applies this policy to the exchange or queue `name` (its pattern is searched for,
-        unanchored, as RabbitMQ's re:run does)."""
+        unanchored, as RabbitMQ's re:run does). A pattern that does not compile applies to nothing: the
+        checks report it, once."""
         targets = {"all": (Kind.EXCHANGE, Kind.QUEUE), "exchanges": (Kind.EXCHANGE,), "queues": (Kind.QUEUE,)}
-        return kind in targets.get(self.apply_to, ()) and re.search(self.pattern, name) is not None
+        if kind not in targets.get(self.apply_to, ()):
+            return False
+        try:
+            return re.search(self.pattern, name) is not None
+        except re.error:
+            return False
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,12 @@ CASES: dict[str, tuple[str, list[str]]] = {
             "routing.yaml:2:32: exchange 'e' binds to exchange 'upstream', which is not declared (declared exchanges: 'e')"
         ],
     ),
+    "policy_pattern_invalid": (
+        'queues: {q: {}}\ndefault_queue: q\npolicies:\n  p: {pattern: "(", max_length: 1}\n',
+        [
+            "routing.yaml:4:3: policy 'p': pattern is not a valid regular expression: missing ), unterminated subpattern at position 0"
+        ],
+    ),
     "route_key_typo": (
         "exchanges: {b: {type: direct}}\nqueues:\n  q: {bindings: [{exchange: b, routing_key: for_task_B}]}\nroutes:\n  tasks.taskB: {exchange: b, routing_key: for_task_b}\ndefault_queue: q\n",
         [

@@ -1,8 +1,8 @@
 """`dead-letters` and `replay`: the tasks the nets keep, listed without being consumed, and sent again.
 
-A replayed task follows routing.yaml's routes as they are now, proven the way `validate` proves them: one
-whose route still reaches no queue stays in the net. Since the route is followed on the broker, not in the
-file, replay first checks that the broker matches the file (as `plan` would) and refuses while it does not.
+A replayed task follows routing.yaml's routes as they are now, which loading the file proved (as `validate`
+does) to reach a queue other than the nets'. Since the route is followed on the broker, not in the file,
+replay first checks that the broker matches the file (as `plan` would) and refuses while it does not.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from topology import hints
 from topology.broker.recover import Advance, Decision, Read, Replayed, read_kept, replay_kept
 from topology.broker.session import Session
 from topology.commands.plan import read_plan
@@ -19,7 +18,7 @@ from topology.errors import InvalidTopology
 from topology.model import Problem, Topology
 from topology.planning.kept import KeptTask, Net, matches
 from topology.planning.plan import Change
-from topology.routing import deliver, route_destination, route_for, task_message
+from topology.routing import route_destination, route_for
 
 NOT_CHOSEN = "not chosen"
 
@@ -82,16 +81,8 @@ def replay(
 
 
 def destination(topology: Topology, kept: KeptTask) -> Decision:
-    """Where routing.yaml sends the task now, or why it cannot be sent again."""
+    """Where routing.yaml sends the task now (loading the file proved that every route reaches a queue other
+    than the nets'), or why it cannot be sent again."""
     if kept.task is None:
         return "not a Celery task message (no task header)"
-    sent_to = route_destination(topology, route_for(topology, kept.task))
-    if sent_to is None:
-        return "routing.yaml has no route for it"
-    delivery = deliver(topology, sent_to.exchange, task_message(sent_to, kept.task))
-    if not set(delivery.queues) - topology.nets.names:
-        return (
-            f"its route (exchange {sent_to.exchange!r}, routing key {sent_to.routing_key!r}) still reaches no queue: "
-            f"fix routing.yaml, run `{hints.APPLY}`, then replay"
-        )
-    return sent_to
+    return route_destination(topology, route_for(topology, kept.task)) or "routing.yaml names no queue for it"
