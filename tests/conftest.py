@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "routing.yaml").read_text()
 OWNED = {OWNER_ARGUMENT: DEFAULT_OWNER}
 """The marker `apply` puts on what it creates: a binding is removed by unbinding with its arguments."""
+WITHOUT_NETS = "unroutable: false\ndead_letters: false\n"
+"""Opts a file out of the nets, for tests of other things that count objects or lack the rights policies need."""
 
 
 @pytest.fixture(autouse=True)

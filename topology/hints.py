@@ -58,3 +58,15 @@ def file_limit(node: str, limit: int | None) -> str:
         "recommends for production (with too few, queues wait on file handles): raise `ulimit -n` for the "
         "rabbitmq user (LimitNOFILE= under systemd, else ulimit in /etc/default/rabbitmq-server) and restart it"
     )
+
+
+def list_kept(net: str) -> str:
+    """The command that lists a net's tasks (`net`: 'unroutable' or 'dead-letters')."""
+    return "python -m topology dead-letters" + (" --unroutable" if net == "unroutable" else "")
+
+
+def replay_kept(net: str) -> str:
+    return "python -m topology replay" + (" --unroutable" if net == "unroutable" else "")
+
+
+APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml, so the broker must match it"

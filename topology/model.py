@@ -133,6 +133,12 @@ OWNER_ARGUMENT = "x-topology-owner"
 """Marks what `apply` created: RabbitMQ ignores unknown x-arguments in its equivalence checks and headers
 exchanges ignore x- keys when matching, so the marker changes no behaviour; `--prune` deletes only marked objects."""
 DEFAULT_OWNER = "topology"
+UNROUTABLE_NET = "topology.unroutable"
+"""The default name of the fanout exchange and the queue that keep what an exchange of the file cannot route."""
+DEAD_LETTER_NET = "topology.dead-letters"
+"""The default name of the fanout exchange and the queue that keep what a queue of the file dead-letters."""
+POLICY_ALTERNATE_EXCHANGE = "alternate-exchange"
+POLICY_DEAD_LETTER_EXCHANGE = "dead-letter-exchange"
 
 
 class QueueType(str, Enum):
@@ -339,6 +345,33 @@ class Policy:
     apply_to: str = "queues"
     queues: tuple[str, ...] = ()  # when written as a list of names (then `pattern` matches exactly those)
     origin: Origin | None = field(default=None, compare=False)
+    net_keys: tuple[str, ...] = ()  # keys of `definition` the nets put there (see `Nets`), for plan to say so
+
+    def applies_to(self, kind: Kind, name: str) -> bool:
+        """Whether RabbitMQ applies this policy to the exchange or queue `name` (its pattern is searched for,
+        unanchored, as RabbitMQ's re:run does). A pattern that does not compile applies to nothing: the
+        checks report it, once."""
+        targets = {"all": (Kind.EXCHANGE, Kind.QUEUE), "exchanges": (Kind.EXCHANGE,), "queues": (Kind.QUEUE,)}
+        if kind not in targets.get(self.apply_to, ()):
+            return False
+        try:
+            return re.search(self.pattern, name) is not None
+        except re.error:
+            return False
+
+
+@dataclass(frozen=True)
+class Nets:
+    """Where what would otherwise be lost is kept: `unroutable` names the fanout exchange and queue that every
+    exchange of the file has as its alternate exchange, `dead_letters` those that every queue dead-letters to.
+    None: the file opted out (then tasks are published mandatory, and a returned one raises at the caller)."""
+
+    unroutable: str | None = None
+    dead_letters: str | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(n for n in (self.unroutable, self.dead_letters) if n is not None)
 
 
 @dataclass(frozen=True)
@@ -352,6 +385,36 @@ class Topology:
     default_queue_origin: Origin | None = field(default=None, compare=False)
     policies: tuple[Policy, ...] = ()
     owner: str = DEFAULT_OWNER
+    nets: Nets = Nets()
+
+    def policy_for(self, kind: Kind, name: str) -> Policy | None:
+        """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of
+        highest priority (the first in the file among equals)."""
+        applying = [p for p in self.policies if p.applies_to(kind, name)]
+        return max(applying, key=lambda p: p.priority) if applying else None
+
+    def alternate_exchange_of(self, exchange: Exchange) -> str | None:
+        """Where `exchange` sends what it cannot route: its argument wins over a policy, as in RabbitMQ."""
+        if exchange.alternate_exchange is not None:
+            return exchange.alternate_exchange
+        policy = self.policy_for(Kind.EXCHANGE, exchange.name)
+        value = policy.definition.get(POLICY_ALTERNATE_EXCHANGE) if policy is not None else None
+        return value if isinstance(value, str) else None
+
+    def dead_letter_exchange_of(self, queue: Queue) -> str | None:
+        """Where `queue` dead-letters to ('' is the default exchange): its argument wins over a policy."""
+        value = queue.arguments.get(DEAD_LETTER_EXCHANGE)
+        if value is None:
+            policy = self.policy_for(Kind.QUEUE, queue.name)
+            value = policy.definition.get(POLICY_DEAD_LETTER_EXCHANGE) if policy is not None else None
+        return value if isinstance(value, str) else None
+
+    def queue_setting(self, queue: Queue, argument: str) -> Any:
+        """A queue's setting as RabbitMQ applies it: the x-argument, else its effective policy's key."""
+        if argument in queue.arguments:
+            return queue.arguments[argument]
+        policy = self.policy_for(Kind.QUEUE, queue.name)
+        return policy.definition.get(argument.removeprefix("x-")) if policy is not None else None
 
     def exchange(self, name: str) -> Exchange | None:
         return self._exchanges_by_name.get(name)

@@ -7,7 +7,8 @@ reaches a queue is decided by the exchanges and bindings declared in the file.
 
 RabbitMQ's side follows the broker: direct (equal keys), topic (`*` one word, `#` zero or more),
 fanout (all), headers (x-match all/any over typed values), exchange-to-exchange hops, and an
-exchange's alternate exchange when that exchange itself matches no binding. A consistent-hash
+exchange's alternate exchange (its argument, else its policy's: the unroutable net is one) when that
+exchange itself matches no binding. A consistent-hash
 exchange delivers one copy to one of its bindings.
 """
 
@@ -169,8 +170,9 @@ class _Router:
             if binding_matches(exchange.routing_type, binding, self.message, unknown=self.unknown)
         ]
         groups = [group for destination in matched for group in self.groups_of(destination, seen)]
-        if not matched and exchange.alternate_exchange is not None:
-            return self.groups(exchange.alternate_exchange, seen)
+        alternate = self.topology.alternate_exchange_of(exchange) if not matched else None
+        if alternate is not None:
+            return self.groups(alternate, seen)
         if exchange.type is ExchangeType.CONSISTENT_HASH and groups:
             return [frozenset().union(*groups)]
         return groups

@@ -11,7 +11,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.conftest import OWNED, SEED
+from tests.conftest import OWNED, SEED, WITHOUT_NETS
 from tests.live.conftest import Broker
 from topology.broker.management import ManagementClient
 from topology.broker.session import COUNTING_FAN_OUT, VhostSession
@@ -33,7 +33,8 @@ def findings(broker: Broker) -> tuple[int, list[dict[str, str]]]:
 def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
     result = broker.cli("apply", file=broker.write(SEED))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("created") == 9 + 1  # 3 exchanges, 3 queues, 3 bindings, and the summary
+    # 3 exchanges, 3 queues, 3 bindings; the nets' 2 policies, 2 exchanges, 2 queues, 2 bindings; the summary
+    assert result.stdout.count("created") == 17 + 1
     state = broker.state()
     assert {"default", "for_task_A", "for_task_B"} <= set(state.exchanges)
     assert state.exchanges["for_task_A"].type == "direct" and state.exchanges["for_task_A"].durable
@@ -42,6 +43,7 @@ def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
         ("default", "default", "default"),
         ("for_task_A", "for_task_A", "for_task_A"),
         ("for_task_B", "for_task_B", "for_task_B"),
+        *((net, net, "") for net in ("topology.unroutable", "topology.dead-letters")),
     }
     inspected = broker.cli("inspect", file=broker.write(SEED))
     assert inspected.returncode == 0, inspected.stdout
@@ -75,7 +77,7 @@ def test_apply_twice_changes_nothing(broker: Broker) -> None:
     again = broker.cli("apply", "--format", "json", file=broker.write(SEED))
     assert again.returncode == 0
     steps = json.loads(again.stdout)["steps"]
-    assert len(steps) == 9 and {s["status"] for s in steps} == {"unchanged"}
+    assert len(steps) == 17 and {s["status"] for s in steps} == {"unchanged"}
 
 
 def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -> None:
@@ -199,7 +201,7 @@ def test_another_connection_s_exclusive_queue_is_reported_missing_without_failin
 
 def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Broker) -> None:
     """The declares go out before the definitions are in: the refused one ends them, the rest are asked after."""
-    path = broker.write(synthetic_yaml(100))  # 30 queues: several on each of the counting channels
+    path = broker.write(synthetic_yaml(100) + WITHOUT_NETS)  # 30 queues: several on each of the counting channels
     assert broker.cli("apply", file=path).returncode == 0
     with broker.connection() as connection:
         channel = connection.channel()
@@ -302,7 +304,7 @@ def test_a_user_without_the_administrator_tag_reads_the_vhost_from_its_listings(
     """RabbitMQ lets only administrators read a vhost's definitions: for anyone else the same state comes
     from the exchange, queue, binding and policy listings, less what definitions leave out (amq.*, the
     default exchange's bindings, exclusive queues), and plan, apply and inspect work as for an admin."""
-    file = broker.write(SEED)
+    file = broker.write(SEED + WITHOUT_NETS)  # the nets are policies, which only a policymaker may set
     with user_with_tags(broker, "management") as (as_user, options):
         applied = broker.cli("apply", *options, file=file)
         assert applied.returncode == 0, applied.stderr
@@ -334,11 +336,12 @@ def test_a_user_without_the_administrator_tag_reads_the_vhost_from_its_listings(
 def test_a_user_without_rights_on_the_vhost_plans_and_inspects_but_apply_says_what_to_grant(broker: Broker) -> None:
     """Reading needs no configure, write or read right (passive declares are not checked): CI can plan and
     inspect as a user with an empty permissions entry. apply is refused object by object, with the grant."""
-    apply_seed(broker)
+    bare = SEED + WITHOUT_NETS  # the nets are policies, which only a policymaker may set
+    assert broker.cli("apply", file=broker.write(bare)).returncode == 0
     extra_queue = "  for_task_C: {bindings: [{exchange: for_task_B, routing_key: for_task_C}]}\nroutes:"
-    changed = broker.write(SEED.replace("routes:", extra_queue, 1), "changed.yaml")
+    changed = broker.write(bare.replace("routes:", extra_queue, 1), "changed.yaml")
     with user_with_tags(broker, "management", rights="") as (as_user, options):
-        inspected = broker.cli("inspect", *options, file=broker.write(SEED))
+        inspected = broker.cli("inspect", *options, file=broker.write(bare))
         planned = broker.cli("plan", *options, file=changed)
         applied = broker.cli("apply", *options, file=changed)
     assert inspected.returncode == 0 and "in sync: 0 drift findings" in inspected.stdout, inspected.stderr

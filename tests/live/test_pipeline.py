@@ -6,6 +6,7 @@ from __future__ import annotations
 import pika.connection
 import pytest
 
+from tests.conftest import WITHOUT_NETS
 from tests.live.conftest import Broker
 from tests.live.test_plan import apply_text, plan_text
 from topology.broker.pipeline import (
@@ -26,7 +27,7 @@ def test_apply_opens_no_more_channels_than_the_broker_allows_a_connection(
     # The client's channel_max is negotiated with the broker's (the lower wins), as with a broker configured
     # with `channel_max = 3`: 300 objects want 12 channels on one connection; pika cannot number a fourth.
     monkeypatch.setattr(pika.connection.Parameters, "DEFAULT_CHANNEL_MAX", 3)
-    text = synthetic_yaml(300)
+    text = synthetic_yaml(300) + WITHOUT_NETS
     report = apply_text(broker, text)
     assert report.ok and len(report.steps) == 300
     assert plan_text(broker, text).pending == ()

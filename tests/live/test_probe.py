@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import OWNED, SEED
+from tests.conftest import OWNED, WITHOUT_NETS
+from tests.conftest import SEED as NETTED_SEED
 from tests.live.conftest import Broker
 from topology.planning.observed import LiveState
 
 UNREACHABLE = ("--management-url", "http://127.0.0.1:1")  # nothing listens on port 1
+SEED = NETTED_SEED + WITHOUT_NETS
+"""The seed without the nets: they are set by policy, which only the management API can set (tested last)."""
 
 
 def objects(state: LiveState) -> tuple[object, ...]:
@@ -136,3 +139,13 @@ def test_inspect_without_the_management_api_checks_existence_and_live_counts(bro
     assert rows["for_task_A"]["messages_ready"] == 1 and rows["for_task_A"]["consumers"] == 0
     assert not rows["for_task_B"]["exists"]
     assert objects(broker.state()) == before  # nothing made: the missing queue stays missing
+
+
+def test_without_the_management_api_the_nets_are_refused_with_how_to_opt_out(broker: Broker) -> None:
+    refused = broker.cli("apply", *UNREACHABLE, file=broker.write(NETTED_SEED))
+    assert refused.returncode == 3
+    assert refused.stderr.strip().endswith(
+        "the nets (unroutable, dead_letters) are set by policy, which only the management API can do; "
+        "or opt out with `unroutable: false` and `dead_letters: false`"
+    )
+    assert broker.state().queues == {}

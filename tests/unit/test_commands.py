@@ -18,6 +18,8 @@ from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
 
 FILE = """
+unroutable: false  # the nets are tested in test_nets.py
+dead_letters: false
 exchanges:
   jobs: {type: direct}
 queues:

@@ -63,7 +63,9 @@ def test_the_seed_picture_has_each_task_exchange_queue_and_the_edges_between() -
         assert 'label="' + name + '"' in edges(dot)[(f"exchange:{name}", f"queue:{name}")]
     assert 'label="for_task_A"' in edges(dot)[("task:tasks.taskA", "exchange:for_task_A")]
     assert ("task:tasks.add", "exchange:default") in edges(dot)
-    assert dot.count("subgraph cluster_") == 3
+    assert dot.count("subgraph cluster_") == 3 + 2  # the seed's exchanges and the two nets'
+    assert ("exchange:for_task_A", "exchange:topology.unroutable") in edges(dot)
+    assert ("queue:for_task_A", "exchange:topology.dead-letters") in edges(dot)
 
 
 def test_hops_alternate_and_dead_letter_edges_are_drawn_each_their_own_way() -> None:
@@ -90,7 +92,8 @@ def test_focus_on_a_task_keeps_only_its_way() -> None:
     focused = build(EVENTS).focused("tasks.report")
     assert focused is not None
     queues = set(focused.names(NodeKind.QUEUE))
-    assert queues == {"reports", "audit_log", "dead_reports"}  # report.# and the # hop, then dead letters
+    nets = {"topology.unroutable", "topology.dead-letters"}  # what follows: the nets of the exchanges and queues
+    assert queues == {"reports", "audit_log", "dead_reports"} | nets  # report.# and the # hop, then dead letters
     assert build(EVENTS).focused("nothing") is None
 
 
@@ -192,13 +195,13 @@ def test_thresholds_make_backlog_findings() -> None:
 
 def test_three_hundred_queues_are_grouped_one_cluster_per_exchange_and_dot_lays_them_out() -> None:
     topology = parse_topology(synthetic_yaml(1000))
-    assert len(topology.queues) == 300
+    assert len(topology.queues) == 300 + 2  # and the two nets' queues
     dot = to_dot(build(topology))
-    assert dot.count("subgraph cluster_") == len(topology.exchanges) == 100
+    assert dot.count("subgraph cluster_") == len(topology.exchanges) == 100 + 2
     focused = build(topology).focused("svc7.q0")
-    assert focused is not None and len(focused.nodes) <= 4  # its exchange, the task routed to it, itself
+    assert focused is not None and len(focused.nodes) <= 6  # its exchange, the task routed to it, itself, its nets
     dot_program = shutil.which("dot")
     assert dot_program is not None, "Graphviz's dot is needed: scripts/test installs it (apt-get install graphviz)"
     svg = subprocess.run([dot_program, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert svg.returncode == 0, svg.stderr
-    assert svg.stdout.count('class="cluster"') == 100
+    assert svg.stdout.count('class="cluster"') == 100 + 2

@@ -219,16 +219,22 @@ CASES: dict[str, tuple[str, list[str]]] = {
             "routing.yaml:2:32: exchange 'e' binds to exchange 'upstream', which is not declared (declared exchanges: 'e')"
         ],
     ),
+    "policy_pattern_invalid": (
+        'queues: {q: {}}\ndefault_queue: q\npolicies:\n  p: {pattern: "(", max_length: 1}\n',
+        [
+            "routing.yaml:4:3: policy 'p': pattern is not a valid regular expression: missing ), unterminated subpattern at position 0"
+        ],
+    ),
     "route_key_typo": (
         "exchanges: {b: {type: direct}}\nqueues:\n  q: {bindings: [{exchange: b, routing_key: for_task_B}]}\nroutes:\n  tasks.taskB: {exchange: b, routing_key: for_task_b}\ndefault_queue: q\n",
         [
-            "routing.yaml:5:3: route 'tasks.taskB' goes to exchange 'b' with routing key 'for_task_b', which no binding matches: its tasks would be dropped"
+            "routing.yaml:5:3: route 'tasks.taskB' goes to exchange 'b' with routing key 'for_task_b', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "topic_route_no_match": (
         "exchanges: {ev: {type: topic}}\nqueues:\n  q: {bindings: [{exchange: ev, routing_key: 'report.*'}]}\nroutes:\n  tasks.r: {exchange: ev, routing_key: report.weekly.pdf}\ndefault_queue: q\n",
         [
-            "routing.yaml:5:3: route 'tasks.r' goes to exchange 'ev' with routing key 'report.weekly.pdf', which no binding matches: its tasks would be dropped"
+            "routing.yaml:5:3: route 'tasks.r' goes to exchange 'ev' with routing key 'report.weekly.pdf', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "route_to_internal": (
@@ -241,7 +247,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "queue_route_lands_elsewhere": (
         "exchanges:\n  h: {type: headers}\nqueues:\n  q: {bindings: [{exchange: h, headers: {task: tasks.other}}]}\n  d: {}\nroutes:\n  tasks.mine: q\ndefault_queue: d\n",
         [
-            "routing.yaml:7:3: route 'tasks.mine' goes to queue 'q', published to exchange 'h' with routing key '', which no binding matches: its tasks would be dropped"
+            "routing.yaml:7:3: route 'tasks.mine' goes to queue 'q', published to exchange 'h' with routing key '', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "interpolation_unset": (

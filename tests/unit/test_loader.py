@@ -37,12 +37,15 @@ schedule:
 
 def test_seed_file_loads_with_its_objects_routes_and_schedule() -> None:
     topology = load_topology(ROOT / "routing.yaml")
-    assert [e.name for e in topology.exchanges] == ["default", "for_task_A", "for_task_B"]
-    assert all(e.type is ExchangeType.DIRECT and e.durable and not e.auto_delete for e in topology.exchanges)
+    nets = ["topology.unroutable", "topology.dead-letters"]  # the nets, on unless the file opts out
+    assert [e.name for e in topology.exchanges] == ["default", "for_task_A", "for_task_B", *nets]
+    declared = [e for e in topology.exchanges if e.name not in nets]
+    assert all(e.type is ExchangeType.DIRECT and e.durable and not e.auto_delete for e in declared)
     assert [(q.name, q.bindings[0].exchange, q.bindings[0].routing_key) for q in topology.queues] == [
         ("default", "default", "default"),
         ("for_task_A", "for_task_A", "for_task_A"),
         ("for_task_B", "for_task_B", "for_task_B"),
+        *((net, net, "") for net in nets),
     ]
     assert [(r.pattern, r.queue) for r in topology.routes] == [
         ("tasks.taskA", "for_task_A"),
@@ -83,6 +86,7 @@ def test_routing_key_typo_is_caught_before_any_task_is_lost() -> None:
         routes:
           tasks.taskB: {exchange: for_task_B, routing_key: for_task_b}
         default_queue: for_task_B
+        unroutable: false
         """
     )
     assert found == [

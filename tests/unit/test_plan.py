@@ -11,6 +11,8 @@ from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, Li
 from topology.planning.plan import NO_OPTIONS, Action, PlanOptions, plan
 
 FILE = """
+unroutable: false  # the nets are tested in test_nets.py
+dead_letters: false
 owner: team-a
 exchanges:
   jobs: {type: direct}

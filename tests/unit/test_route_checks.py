@@ -52,9 +52,15 @@ def test_a_hop_that_matches_but_leads_nowhere_drops_the_task_the_alternate_excha
         "tasks.other:   {exchange: front, routing_key: misc.thing}",
         "tasks.other: {exchange: front, routing_key: billing.refund}",
     )
-    assert errors(text) == [
+    assert errors(text + "unroutable: false\n") == [
         "r.yaml:10:3: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
         "which no binding matches: its tasks would be dropped"
+    ]
+    # with the unroutable net, 'billing' has an alternate exchange of its own (by policy): the net's
+    assert errors(text) == [
+        "r.yaml:10:3: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
+        "which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', "
+        "and never run"
     ]
 
 

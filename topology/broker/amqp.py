@@ -60,7 +60,7 @@ class Refusal:
 
 def check_connection(settings: Settings) -> None:
     """Open and close one connection: raises BrokerUnavailable with the reason and the fix."""
-    _connect(settings).close()
+    connect(settings).close()
 
 
 def connection_parameters(settings: Settings, name: str = "topology") -> pika.ConnectionParameters:
@@ -78,7 +78,7 @@ def connection_parameters(settings: Settings, name: str = "topology") -> pika.Co
     )
 
 
-def _connect(settings: Settings) -> pika.BlockingConnection:
+def connect(settings: Settings) -> pika.BlockingConnection:
     try:
         return pika.BlockingConnection(connection_parameters(settings))
     except (pika.exceptions.AMQPConnectionError, OSError) as error:

@@ -25,6 +25,7 @@ from topology.errors import ConnectionLost, ManagementUnreachable
 if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
     from topology.broker.pipeline import Progress
+    from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
     from topology.planning.observed import Counts, LiveState
@@ -58,6 +59,9 @@ class Session(Protocol):
 
     def traffic(self) -> Traffic:
         """Every queue's statistics and every consumer of the vhost (management API; none without it)."""
+
+    def kept(self, queue: str, limit: int) -> Read:
+        """Up to `limit` tasks a net's queue keeps, read without consuming them (`broker.recover`)."""
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -136,6 +140,11 @@ class VhostSession:
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+
+    def kept(self, queue: str, limit: int) -> Read:
+        from topology.broker.recover import read_kept
+
+        return read_kept(self._settings, queue, limit)
 
 
 def _in_background(work: Callable[[], T]) -> Future[T]:

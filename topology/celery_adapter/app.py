@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from topology.language.loader import FILE_ENV
+from topology.model import Destination
 
 BUILTIN_PREFIX = "celery."
 
@@ -22,6 +25,8 @@ class AppTasks:
     app: str
     names: frozenset[str] = frozenset()
     error: str | None = None
+    sent_to: Mapping[str, Destination | str] = field(default_factory=dict)
+    """Where the app's own router sends each of its own tasks, or why it cannot say."""
 
     @property
     def own(self) -> list[str]:
@@ -40,9 +45,36 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
         celery_app = find_app(app)
         celery_app.loader.import_default_modules()
         names = frozenset(celery_app.tasks.keys())
+        sent_to = {name: _sent_to(celery_app, name) for name in sorted(names) if not name.startswith(BUILTIN_PREFIX)}
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names)
+    return AppTasks(app, names, sent_to=sent_to)
+
+
+def _sent_to(celery_app: Any, name: str) -> Destination | str:
+    """Where the app publishes task `name`: its router's answer (`app.amqp.router.route`), then what Celery's
+    task sender (``celery.app.amqp.AMQP._create_task_sender``) makes of it, default queue and anonymous
+    exchange included."""
+    amqp = celery_app.amqp
+    try:
+        options = amqp.router.route({}, name, (), {})
+        queue = options.get("queue")
+        if queue is None and options.get("exchange") is None:
+            queue = amqp.default_queue
+        if isinstance(queue, str):
+            queue = amqp.queues[queue]
+    except Exception as error:  # the user's router, or a queue it names that task_queues lacks
+        return f"its router fails: {type(error).__name__}: {error}"
+    exchange, routing_key = options.get("exchange"), options.get("routing_key")
+    exchange = getattr(exchange, "name", exchange)
+    exchange_type = options.get("exchange_type") or (queue.exchange.type if queue is not None else "direct")
+    if (not exchange or not routing_key) and exchange_type == "direct":
+        return Destination("", queue.name if queue is not None else "")
+    if exchange is None:
+        conf = celery_app.conf
+        exchange = queue.exchange.name or conf.task_default_exchange
+        routing_key = routing_key or queue.routing_key or conf.task_default_routing_key
+    return Destination(str(exchange), str(routing_key or ""))

@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
+from topology.celery_adapter.mandatory import mandatory_settings, use_mandatory
 from topology.celery_adapter.worker import WORKER_CONSUMER
 from topology.language.cron import cron_fields
 from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, Topology
@@ -51,7 +52,8 @@ def _kombu_exchange(declared: ExchangeDeclaration) -> kombu.Exchange:
 
 def kombu_queues(topology: Topology) -> list[kombu.Queue]:
     exchanges = kombu_exchanges(topology)
-    return [_kombu_queue(q, exchanges) for q in topology.queues]
+    # the nets' queues are read by `dead-letters` and emptied by `replay`, never consumed by a worker
+    return [_kombu_queue(q, exchanges) for q in topology.queues if q.name not in topology.nets.names]
 
 
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
@@ -152,6 +154,7 @@ def celery_settings(
 def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
     from topology.celery_adapter.timestamps import stamp_published_tasks
 
-    app.conf.update(celery_settings(topology, broker_url))
+    app.conf.update(celery_settings(topology, broker_url), **mandatory_settings(topology))
+    use_mandatory(app, topology)
     stamp_published_tasks()
     return app

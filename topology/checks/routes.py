@@ -13,7 +13,6 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from topology.model import (
-    DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
     Destination,
     Exchange,
@@ -90,6 +89,13 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
     if not delivery.queues:
         yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", sent.origin)
         return
+    if set(delivery.queues) <= topology.nets.names:
+        yield Problem(
+            f"{sent.label} {goes} {via}, which no binding matches: its tasks would be kept in the unroutable "
+            f"queue {delivery.queues[0]!r}, and never run",
+            sent.origin,
+        )
+        return
     if sent.target_queue is not None and sent.target_queue not in delivery.queues:
         landed = ", ".join(repr(q) for q in delivery.queues)
         yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", sent.origin)
@@ -123,8 +129,9 @@ def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Probl
             continue
         seen.add(name)
         exchange = topology.exchange(name)
-        if exchange is not None and exchange.alternate_exchange is not None:
-            pending.append(exchange.alternate_exchange)
+        alternate = topology.alternate_exchange_of(exchange) if exchange is not None else None
+        if alternate is not None:
+            pending.append(alternate)
         for destination, _ in topology.bindings_from(name):
             if isinstance(destination, Exchange):
                 pending.append(destination.name)
@@ -132,7 +139,7 @@ def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Probl
                 reached.add(destination.name)
                 pending.extend(_dead_letter_targets(topology, destination.name, reached))
     for queue in topology.queues:
-        if queue.name not in reached:
+        if queue.name not in reached and queue.name not in topology.nets.names:
             yield Problem(
                 f"queue {queue.name!r} is reached by no route and no binding: nothing would ever arrive in it",
                 queue.origin,
@@ -143,11 +150,11 @@ def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Probl
 def _dead_letter_targets(topology: Topology, queue_name: str, reached: set[str]) -> list[str]:
     """Dead-lettered messages go on from a reached queue: to its DLX, or by name through the default exchange."""
     queue = topology.queue(queue_name)
-    exchange = queue.arguments.get(DEAD_LETTER_EXCHANGE) if queue is not None else None
+    exchange = topology.dead_letter_exchange_of(queue) if queue is not None else None
     if exchange == "" and queue is not None:
-        reached.add(str(queue.arguments.get(DEAD_LETTER_ROUTING_KEY, queue_name)))
+        reached.add(str(topology.queue_setting(queue, DEAD_LETTER_ROUTING_KEY) or queue_name))
         return []
-    return [exchange] if isinstance(exchange, str) else []
+    return [exchange] if exchange is not None else []
 
 
 def check_task_names(topology: Topology, registered: Collection[str]) -> Iterator[Problem]:

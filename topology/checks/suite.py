@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Iterator
 
 from topology.checks.broker_rules import check_broker_rules
+from topology.checks.nets import check_dropping_queues
 from topology.checks.routes import check_routes, check_task_names
 from topology.model import ALTERNATE_EXCHANGE, DEAD_LETTER_EXCHANGE, Origin, Problem, Queue, Topology
 
@@ -19,7 +20,7 @@ MAX_NAME_BYTES = 255
 def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
     """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
     references = [*check_references(topology), *_check_patterns(topology)]
-    problems = [*_check_names(topology), *references, *check_broker_rules(topology)]
+    problems = [*_check_names(topology), *references, *check_broker_rules(topology), *check_dropping_queues(topology)]
     if not references:  # routes can only be followed through objects that exist, by patterns that compile
         problems += check_routes(topology, registered or ())
     if registered is not None:
@@ -64,10 +65,10 @@ def _undeclared(kind: str, name: str, declared: list[str]) -> str:
 
 
 def check_references(topology: Topology) -> Iterator[Problem]:
-    """Every exchange and queue named anywhere is declared."""
-    exchanges = [e.name for e in topology.exchanges]
-    queues = [q.name for q in topology.queues]
-    exchange_names, queue_names = set(exchanges), set(queues)
+    """Every exchange and queue named anywhere is declared (the nets' own are, but are not listed as the file's)."""
+    exchanges = [e.name for e in topology.exchanges if e.name not in topology.nets.names]
+    queues = [q.name for q in topology.queues if q.name not in topology.nets.names]
+    exchange_names, queue_names = {e.name for e in topology.exchanges}, {q.name for q in topology.queues}
 
     def exchange(who: str, name: str, origin: Origin | None) -> Iterator[Problem]:
         if name not in exchange_names:

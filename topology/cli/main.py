@@ -1,4 +1,4 @@
-"""`python -m topology validate | routes | schema | plan | apply | inspect | doctor`.
+"""`python -m topology validate | routes | schema | plan | apply | inspect | doctor | dead-letters | replay`.
 
 Exit codes, for every command: 0 ok / in sync, 1 drift or conflict, 2 invalid input or usage,
 3 broker unreachable or refused. Errors are one line each on stderr, never with a password; they are
@@ -28,6 +28,7 @@ from topology.errors import TopologyError
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
     from topology.model import Topology
+    from topology.planning.kept import Net
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -210,7 +211,7 @@ def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: b
 
 
 @contextmanager
-def _progress_bar() -> Iterator[ProgressFactory | None]:
+def _progress_bar(description: str = "applying") -> Iterator[ProgressFactory | None]:
     """A progress bar on stderr when it is a terminal: large applies send thousands of operations."""
     if not sys.stderr.isatty():
         yield None
@@ -221,7 +222,7 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
     with Progress(console=Console(stderr=True), transient=True) as bar:
 
         def start(total: int) -> Callable[[int], None]:
-            task = bar.add_task("applying", total=total)
+            task = bar.add_task(description, total=total)
             return lambda done: bar.advance(task, done)
 
         yield start
@@ -349,4 +350,53 @@ def workers(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
 
     result = workers_command(topology, session)
     workers_output.print_workers(result.report, fmt)
+    return result.exit_code
+
+
+# --- the nets: tasks kept by the unroutable and dead-letter nets, listed and replayed (commands/recover.py) ---
+
+NET = click.option("--unroutable", is_flag=True, help="The unroutable net's queue instead of the dead-letter net's.")
+
+
+def _net(unroutable: bool) -> Net:
+    from topology.planning.kept import Net
+
+    return Net.UNROUTABLE if unroutable else Net.DEAD_LETTERS
+
+
+@main.command("dead-letters")
+@common_options
+@FORMAT
+@NET
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="List at most this many.")
+@click.pass_context
+def dead_letters(ctx: click.Context, /, fmt: str, unroutable: bool, limit: int, **given: str | None) -> int:
+    """List the dead-lettered (or, with --unroutable, unroutable) tasks, without consuming them."""
+    session, topology = _session(_options(ctx, **given))
+    from topology.cli import recover_output
+    from topology.commands.recover import list_kept
+
+    result = list_kept(topology, session, _net(unroutable), limit)
+    recover_output.print_kept(result.report, fmt)
+    return result.exit_code
+
+
+@main.command()
+@common_options
+@FORMAT
+@NET
+@click.option("--task", "tasks", multiple=True, help="Replay only tasks of this name (repeatable).")
+@click.option("--id", "ids", multiple=True, help="Replay only the task with this id (repeatable).")
+@click.pass_context
+def replay(
+    ctx: click.Context, /, fmt: str, unroutable: bool, tasks: tuple[str, ...], ids: tuple[str, ...], **given: str | None
+) -> int:
+    """Send kept tasks again through the current routes; each original is removed once its replay is confirmed."""
+    session, topology = _session(_options(ctx, **given))
+    from topology.cli import recover_output
+    from topology.commands.recover import replay as replay_tasks
+
+    with _progress_bar("replaying") as progress:
+        result = replay_tasks(topology, session, _net(unroutable), tasks, ids, progress)
+    recover_output.print_replayed(result.report, fmt)
     return result.exit_code

@@ -20,10 +20,14 @@ from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
 from topology.planning.consumers import WorkerConsumer, consumer_findings
 from topology.planning.drift import Finding, diff
+from topology.planning.kept import waiting_findings
 from topology.planning.live_routes import LiveRoute, capture_findings, live_routes
-from topology.planning.observed import LiveState, with_counts
+from topology.planning.observed import Counts, LiveState, with_counts
 from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
+
+NAMED_LIMIT = 1000
+"""How many tasks of a net's queue inspect reads to name them; the count is always exact."""
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,16 @@ def inspect_topology(
     if unasked:
         counts |= session.counts(unasked)
     live = with_counts(state, counts)
-    report = InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
+    findings = (*diff(topology, live, routed, wants), *_waiting(topology, session, counts))
+    report = InspectReport(live.vhost, findings, live, routed, transport)
     return _with_traffic(topology, session, report, thresholds, replies)
+
+
+def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Finding]:
+    """The nets' queues that hold tasks, read (not consumed) to name them."""
+    ready = {name: count[0] for name in topology.nets.names if (count := counts.get(name)) is not None and count[0]}
+    kept = {name: session.kept(name, NAMED_LIMIT).tasks for name in ready}
+    return waiting_findings(topology.nets, ready, kept)
 
 
 def _with_traffic(

@@ -17,13 +17,23 @@ def read_plan(topology: Topology, session: Session, options: PlanOptions = NO_OP
     wants = wanted(topology)
     state = session.state(topology)
     if session.unreachable is not None and (topology.policies or options.prune):
-        needs = "routing.yaml declares policies, which" if topology.policies else "--prune lists the vhost, which"
-        raise BrokerUnavailable(f"{session.unreachable}; {needs} only the management API can do")
+        raise BrokerUnavailable(f"{session.unreachable}; {_needs_management(topology)}")
     planned = plan(topology, state, options, wants)
     unknown = planned.needs_counts()
     if not unknown:
         return planned
     return plan(topology, with_counts(state, session.counts(unknown)), options, wants)
+
+
+def _needs_management(topology: Topology) -> str:
+    if any(p.origin is not None for p in topology.policies):
+        return "routing.yaml declares policies, which only the management API can do"
+    if topology.policies:  # the nets' own
+        return (
+            "the nets (unroutable, dead_letters) are set by policy, which only the management API can do; "
+            "or opt out with `unroutable: false` and `dead_letters: false`"
+        )
+    return "--prune lists the vhost, which only the management API can do"
 
 
 def plan_command(topology: Topology, session: Session, *, recreate: bool, prune: bool, force: bool) -> Result[Plan]:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from topology.celery_adapter.app import AppTasks, app_tasks
+from topology.checks.app_routes import check_app_routes
 from topology.commands.result import ExitCode, Result
+from topology.errors import InvalidTopology
 from topology.language.loader import Loaded, load, topology_path, with_task_names
 from topology.routing import known_task_names
 
@@ -27,7 +29,8 @@ class Checked:
 
 def check(file: str | None, app: str | None) -> Checked:
     """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
-    what its task names add. The path is resolved first: importing the app sets $TOPOLOGY_FILE."""
+    what its task names add, and whether its own router sends each task where the file
+    does. The path is resolved first: importing the app sets $TOPOLOGY_FILE."""
     path = topology_path(file)
     loaded = load(path)
     app = app or loaded.topology.app
@@ -36,7 +39,11 @@ def check(file: str | None, app: str | None) -> Checked:
     tasks = app_tasks(app, path)
     if tasks.error is not None:
         return Checked(path, loaded, tasks)
-    return Checked(path, with_task_names(loaded, tasks.names), tasks)
+    named = with_task_names(loaded, tasks.names)
+    elsewhere = list(check_app_routes(named.topology, app, tasks.sent_to))
+    if elsewhere:
+        raise InvalidTopology([*named.warnings, *elsewhere])
+    return Checked(path, named, tasks)
 
 
 def validate(file: str | None, app: str | None, *, strict: bool) -> Result[Checked]:

@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from topology.language.cron import cron_fields
+from topology.language.nets import nets_of, with_nets
 from topology.language.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
@@ -339,6 +340,16 @@ class Document(_Strict):
         min_length=1,
         description="Marks what `apply` creates (x-topology-owner); `apply --prune` removes only objects so marked.",
     )
+    unroutable: Annotated[str, Field(min_length=1)] | bool = Field(
+        default=True,
+        description="The exchange and queue that keep what an exchange cannot route (true: topology.unroutable); "
+        "false: none, and tasks are published mandatory, so that an unroutable one raises at the caller.",
+    )
+    dead_letters: Annotated[str, Field(min_length=1)] | bool = Field(
+        default=True,
+        description="The exchange and queue that keep what a queue rejects, expires or drops over its limits "
+        "(true: topology.dead-letters); false: none.",
+    )
 
 
 @dataclass(frozen=True)
@@ -471,6 +482,10 @@ def _unannotated(annotation: Any) -> Any:
 
 
 def to_topology(doc: Document, positions: Positions) -> Topology:
+    return with_nets(_declared_topology(doc, positions))
+
+
+def _declared_topology(doc: Document, positions: Positions) -> Topology:
     return Topology(
         exchanges=tuple(_exchange(name, e, positions) for name, e in doc.exchanges.items()),
         queues=tuple(_queue(name, q, positions) for name, q in doc.queues.items()),
@@ -495,6 +510,7 @@ def to_topology(doc: Document, positions: Positions) -> Topology:
             for name, p in doc.policies.items()
         ),
         owner=doc.owner,
+        nets=nets_of(doc.unroutable, doc.dead_letters),
     )
 
 

@@ -310,8 +310,9 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
     for policy in topology.policies:
         ref = Ref(Kind.POLICY, policy.name)
         found = live.policies.get(policy.name)
+        merged = _net_keys_said(policy)
         if found is None:
-            yield Change(Action.CREATE, ref, desired=policy)
+            yield Change(Action.CREATE, ref, merged, desired=policy)
             continue
         mismatches = _mismatches(
             ("pattern", policy.pattern, found.pattern),
@@ -319,11 +320,20 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
             ("priority", policy.priority, found.priority),
         ) + _argument_mismatches(policy.definition, found.definition)
         action = Action.UPDATE if mismatches else Action.UNCHANGED
-        yield Change(action, ref, _explain(mismatches, ""), mismatches, desired=policy, found=found)
+        detail = "; ".join(filter(None, (_explain(mismatches, ""), merged if mismatches else "")))
+        yield Change(action, ref, detail, mismatches, desired=policy, found=found)
     declared = {p.name for p in topology.policies}
     for name in sorted(set(live.policies) - declared):
         detail = "on the broker but not in routing.yaml (policies are never pruned)"
         yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name])
+
+
+def _net_keys_said(policy: Policy) -> str:
+    """What the nets put into a policy of the file: it now applies them to every object its pattern matches."""
+    if not policy.net_keys or policy.origin is None:
+        return ""  # a net's own policy, or none
+    keys = ", ".join(f"{key}={show(policy.definition[key])}" for key in policy.net_keys)
+    return f"{keys} merged in by the nets (one policy applies to an object): for all that {policy.pattern!r} matches"
 
 
 def _mismatches(*properties: tuple[str, object, object]) -> tuple[Mismatch, ...]:

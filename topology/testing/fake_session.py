@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from topology.broker.amqp import Refusal
 from topology.broker.pipeline import Progress
+from topology.broker.recover import Read
 from topology.broker.settings import Settings, resolve_settings
 from topology.errors import ConnectionLost, ManagementUnreachable
 from topology.model import Policy, Ref, Topology
@@ -29,6 +30,7 @@ class FakeSession:
     sent: list[list[Operation]] = field(default_factory=list)  # every phase sent, in order
     policies: list[Policy] = field(default_factory=list)
     asked: list[tuple[str, ...]] = field(default_factory=list)  # the names of every `counts` call
+    kept_in: dict[str, Read] = field(default_factory=dict)  # what `kept` answers, by queue
     reads: int = 0
     seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
@@ -69,3 +71,7 @@ class FakeSession:
 
     def reread(self) -> None:
         pass
+
+    def kept(self, queue: str, limit: int) -> Read:
+        read = self.kept_in.get(queue, Read((), 0))
+        return Read(read.tasks[:limit], read.ready)

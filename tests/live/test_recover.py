@@ -1,0 +1,178 @@
+"""Kept tasks seen and recovered on a real broker: `dead-letters` reads without consuming, `replay` sends
+through the current routes, a real worker runs what was replayed, and an interrupted replay loses nothing."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from tests.conftest import OWNED, ROOT, SEED
+from tests.live.conftest import Broker, wait_until
+from topology.celery_adapter.config import configure
+from topology.language.loader import load_topology
+
+DEAD = "topology.dead-letters"
+UNROUTABLE = "topology.unroutable"
+
+
+@pytest.fixture
+def seed(broker: Broker) -> Path:
+    path = broker.write(SEED)
+    assert broker.cli("apply", file=path).returncode == 0
+    return path
+
+
+@pytest.fixture
+def client(broker: Broker, seed: Path) -> Iterator[Celery]:
+    app = configure(Celery("client", set_as_current=False), load_topology(seed), broker_url=broker.url)
+    yield app
+    app.close()
+
+
+def reject_all(broker: Broker, queue: str) -> int:
+    """Reject every message of `queue` without requeueing, as a worker's `Reject(requeue=False)` does."""
+    rejected = 0
+    with broker.connection() as connection:
+        channel = connection.channel()
+        while (got := channel.basic_get(queue))[0] is not None:
+            channel.basic_reject(got[0].delivery_tag, requeue=False)
+            rejected += 1
+    return rejected
+
+
+def kept(broker: Broker, seed: Path, *args: str) -> list[dict[str, object]]:
+    listed = broker.cli("dead-letters", "--format", "json", *args, file=seed)
+    assert listed.returncode == 0, listed.stderr
+    tasks: list[dict[str, object]] = json.loads(listed.stdout)["tasks"]
+    return tasks
+
+
+def ids_in(broker: Broker, queue: str) -> list[str]:
+    """The task ids a queue holds, read and handed back."""
+    with broker.connection() as connection:
+        channel = connection.channel()
+        ids = []
+        while (got := channel.basic_get(queue))[0] is not None:
+            ids.append(got[1].headers["id"])
+        channel.basic_nack(0, multiple=True, requeue=True)
+    return ids
+
+
+def test_dead_letters_are_listed_without_consuming_and_replayed_by_id_task_or_all_to_real_workers(
+    broker: Broker, seed: Path, client: Celery
+) -> None:
+    a1, a2 = client.send_task("tasks.taskA", (10, 20)), client.send_task("tasks.taskA", (3, 4))
+    b = client.send_task("tasks.taskB", (1, 2, 3))
+    wait_until(lambda: broker.ready("for_task_A") == 2 and broker.ready("for_task_B") == 1, "three tasks queued")
+    assert reject_all(broker, "for_task_A") == 2 and reject_all(broker, "for_task_B") == 1
+    wait_until(lambda: broker.ready(DEAD) == 3, "three dead-lettered tasks")
+
+    listed = kept(broker, seed)
+    assert [(t["task"], t["id"], t["arguments"]) for t in listed] == [
+        ("tasks.taskA", a1.id, "(10, 20)"),
+        ("tasks.taskA", a2.id, "(3, 4)"),
+        ("tasks.taskB", b.id, "(1, 2, 3)"),
+    ]
+    first = listed[0]
+    assert (first["exchange"], first["routing_key"], first["reason"], first["queue"]) == (
+        "for_task_A",
+        "for_task_A",
+        "rejected",
+        "for_task_A",
+    )
+    assert first["time"] is not None and first["deaths"] == 1
+    assert kept(broker, seed) == listed and broker.ready(DEAD) == 3  # read again: the same, nothing consumed
+    text = broker.cli("dead-letters", file=seed)
+    assert "3 tasks in queue 'topology.dead-letters'" in text.stdout and f"{a1.id}  (10, 20)" in text.stdout
+
+    inspected = broker.cli("inspect", file=seed)
+    assert inspected.returncode == 1
+    assert "3 tasks were dead-lettered and wait in queue 'topology.dead-letters': tasks.taskA (2), tasks.taskB" in (
+        inspected.stdout
+    )
+
+    broker.worker("for_task_A", seed)
+    by_id = broker.cli("replay", "--id", a2.id, file=seed)
+    assert by_id.returncode == 0, by_id.stdout + by_id.stderr
+    assert f"replayed  tasks.taskA[{a2.id}] (3, 4)" in by_id.stdout
+    assert a2.get(timeout=30) == 12
+    assert [t["id"] for t in kept(broker, seed)] == [a1.id, b.id]
+
+    by_task = broker.cli("replay", "--task", "tasks.taskA", file=seed)
+    assert by_task.returncode == 0 and a1.get(timeout=30) == 200
+    assert [t["id"] for t in kept(broker, seed)] == [b.id]
+
+    broker.worker("for_task_B", seed)
+    assert broker.cli("replay", file=seed).returncode == 0
+    assert b.get(timeout=30) == 6
+    assert broker.ready(DEAD) == 0
+    assert broker.cli("inspect", file=seed).returncode == 0
+
+
+def test_an_unroutable_task_is_kept_replay_waits_for_apply_then_the_task_runs(
+    broker: Broker, seed: Path, client: Celery
+) -> None:
+    """A binding removed at run time (as the management UI's Unbind does): the task is kept, not dropped."""
+    with broker.connection() as connection:
+        connection.channel().queue_unbind("for_task_B", "for_task_B", "for_task_B", OWNED)
+    b = client.send_task("tasks.taskB", (10, 20, 30))
+    wait_until(lambda: broker.ready(UNROUTABLE) == 1, "taskB in the unroutable queue")
+    [task] = kept(broker, seed, "--unroutable")
+    assert (task["task"], task["id"], task["exchange"], task["routing_key"], task["reason"]) == (
+        "tasks.taskB",
+        b.id,
+        "for_task_B",
+        "for_task_B",
+        "unroutable",
+    )
+    inspected = broker.cli("inspect", file=seed)
+    assert inspected.returncode == 1 and "1 tasks could not be routed" in inspected.stdout
+
+    refused = broker.cli("replay", "--unroutable", file=seed)
+    assert refused.returncode == 1 and "run `python -m topology apply` first" in refused.stderr
+    assert broker.ready(UNROUTABLE) == 1  # nothing moved
+
+    assert broker.cli("apply", file=seed).returncode == 0
+    broker.worker("for_task_B", seed)
+    replayed = broker.cli("replay", "--unroutable", file=seed)
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert b.get(timeout=30) == 60
+    assert broker.ready(UNROUTABLE) == 0
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
+def test_an_interrupted_replay_loses_nothing_and_ctrl_c_duplicates_nothing(
+    broker: Broker, seed: Path, client: Celery, stop: signal.Signals
+) -> None:
+    sent = {client.send_task("tasks.taskA", (i, i)).id for i in range(300)}
+    wait_until(lambda: broker.ready("for_task_A") == 300, "300 tasks queued")
+    assert reject_all(broker, "for_task_A") == 300
+    wait_until(lambda: broker.ready(DEAD) == 300, "300 dead-lettered tasks")
+    replaying = subprocess.Popen(
+        [sys.executable, "-m", "topology", "replay"],
+        cwd=ROOT,
+        env=broker.env(seed),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    broker.processes.append(replaying)
+    wait_until(lambda: broker.ready("for_task_A") >= 20, "a replay under way", replaying)
+    replaying.send_signal(stop)
+    stdout, _ = replaying.communicate(timeout=60)
+    replayed, still_kept = ids_in(broker, "for_task_A"), ids_in(broker, DEAD)
+    assert set(replayed) | set(still_kept) == sent  # nothing lost
+    assert still_kept, "the replay finished before it was interrupted: nothing was tested"
+    duplicated = len(replayed) + len(still_kept) - len(sent)
+    if stop is signal.SIGINT:
+        assert replaying.returncode == 1 and "interrupted: the rest stay in the queue" in stdout
+        assert duplicated == 0 and len(set(replayed)) == len(replayed)
+    else:
+        assert duplicated <= 1  # only a task confirmed but not yet acknowledged when killed

@@ -1,0 +1,88 @@
+"""The nets: what an exchange cannot route and what a queue dead-letters is kept, not dropped. Pure.
+
+Each net is a fanout exchange with one queue bound to it (`topology.unroutable`, `topology.dead-letters` by
+default). They are wired in by policy, not by x-arguments, so that `apply` changes live exchanges and queues
+in place: RabbitMQ compares an exchange's alternate-exchange and a queue's x-arguments on every redeclare,
+and cannot change either after the fact, but it changes a policy at any time.
+
+RabbitMQ puts one policy in effect on an object, the one of highest priority. So the keys go into every
+policy of the file that applies to an object of the file (and `plan` says so: such a policy now also covers
+whatever else its pattern matches), and one managed policy per net covers, by exact name, the objects no
+policy of the file applies to. An object that names its own alternate or dead-letter exchange keeps it, as
+does a policy that sets the key itself. Streams never dead-letter, and the nets' own objects are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from topology.model import (
+    DEAD_LETTER_EXCHANGE,
+    DEAD_LETTER_NET,
+    POLICY_ALTERNATE_EXCHANGE,
+    POLICY_DEAD_LETTER_EXCHANGE,
+    UNROUTABLE_NET,
+    Binding,
+    Exchange,
+    ExchangeType,
+    Kind,
+    Nets,
+    Policy,
+    Queue,
+    QueueType,
+    Topology,
+)
+
+
+def with_nets(topology: Topology) -> Topology:
+    """`topology` with its nets' exchanges, queues and policies (nothing added for a net opted out of)."""
+    nets = topology.nets
+    exchanges, queues, policies = list(topology.exchanges), list(topology.queues), list(topology.policies)
+    if nets.unroutable is not None:
+        covered = [e.name for e in topology.exchanges if e.name not in nets.names and e.alternate_exchange is None]
+        policies = _covering(policies, Kind.EXCHANGE, covered, POLICY_ALTERNATE_EXCHANGE, nets.unroutable, "exchanges")
+    if nets.dead_letters is not None:
+        covered = [
+            q.name
+            for q in topology.queues
+            if q.name not in nets.names and q.type is not QueueType.STREAM and DEAD_LETTER_EXCHANGE not in q.arguments
+        ]
+        policies = _covering(policies, Kind.QUEUE, covered, POLICY_DEAD_LETTER_EXCHANGE, nets.dead_letters, "queues")
+    for name in (nets.unroutable, nets.dead_letters):
+        if name is not None and topology.exchange(name) is None:
+            exchanges.append(Exchange(name, ExchangeType.FANOUT))
+        if name is not None and topology.queue(name) is None:
+            queues.append(Queue(name, bindings=(Binding(name),)))
+    return replace(topology, exchanges=tuple(exchanges), queues=tuple(queues), policies=tuple(policies))
+
+
+def _covering(
+    policies: list[Policy], kind: Kind, names: Iterable[str], key: str, target: str, apply_to: str
+) -> list[Policy]:
+    """`policies` with `key: target` merged into those that apply to any of `names`, plus a managed policy
+    named after the net for the names none of them applies to."""
+    names = list(names)
+    merged = []
+    for policy in policies:
+        applies = any(policy.applies_to(kind, name) for name in names)
+        if applies and key not in policy.definition:
+            policy = replace(policy, definition={**policy.definition, key: target}, net_keys=(*policy.net_keys, key))
+        merged.append(policy)
+    uncovered = [name for name in names if not any(p.applies_to(kind, name) for p in policies)]
+    if uncovered:
+        pattern = "^(" + "|".join(re.escape(name) for name in uncovered) + ")$"
+        merged.append(Policy(target, pattern, {key: target}, 0, apply_to, net_keys=(key,)))
+    return merged
+
+
+def nets_of(unroutable: str | bool, dead_letters: str | bool) -> Nets:
+    """The nets as written: a name, `true` for the default name, `false` to opt out."""
+    return Nets(_named(unroutable, UNROUTABLE_NET), _named(dead_letters, DEAD_LETTER_NET))
+
+
+def _named(written: str | bool, default: str) -> str | None:
+    if written is True:
+        return default
+    return written or None
