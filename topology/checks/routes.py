@@ -27,6 +27,7 @@ from topology.routing import (
     Delivery,
     deliver,
     known_task_names,
+    names_by_route,
     queue_destination,
     route_deliveries,
     route_destination,
@@ -46,13 +47,17 @@ class _Sent:
 
 
 def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterator[Problem]:
-    names = known_task_names(topology, registered)
+    grouped = names_by_route(topology, known_task_names(topology, registered))
     reached: set[str] = set()
+    tried = set(topology.pattern_routes)
     for route in (*topology.routes, None):
+        if route is not None and route.regex is not None and route not in tried:
+            yield _replaced(topology, route)
+            continue
         destination = route_destination(topology, route)
         if destination is None:
             continue
-        for name, delivery in route_deliveries(topology, route, names):
+        for name, delivery in route_deliveries(topology, route, grouped.get(route, ())):
             reached.update(delivery.queues)
             yield from _sent_problems(topology, _sent(topology, route, name, destination), delivery)
     for entry in topology.schedule:
@@ -64,6 +69,18 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
             sent = _Sent(f"schedule entry {entry.name!r}", destination, entry.origin, queue.name)
             yield from _sent_problems(topology, sent, delivery)
     yield from _unreachable_queues(topology, reached)
+
+
+def _replaced(topology: Topology, route: Route) -> Problem:
+    """Celery keys pattern routes by their compiled regex: of two that compile alike, only one entry stays."""
+    kept = next(r for r in topology.pattern_routes if r.regex == route.regex)
+    first = next(r for r in topology.routes if r.regex == route.regex)
+    return Problem(
+        f"route {route.pattern!r} compiles to the same pattern as {first.pattern!r}: Celery keeps one of them, "
+        f"tried at {first.pattern!r}'s place with the destination of {kept.pattern!r}",
+        route.origin,
+        Severity.WARNING,
+    )
 
 
 def _sent(topology: Topology, route: Route | None, name: str | None, destination: Destination) -> _Sent:
@@ -152,6 +169,9 @@ def _dead_letter_targets(topology: Topology, queue_name: str, reached: set[str])
 
 def check_task_names(topology: Topology, registered: Collection[str]) -> Iterator[Problem]:
     """Every route and schedule entry names a task the Celery app registers ('tasks.taskA', not 'demo.taskA')."""
+    matched = {
+        route.regex for name in registered for route in topology.pattern_index.candidates(name) if route.matches(name)
+    }
     for route in topology.routes:
         if route.regex is None and route.pattern not in registered:
             yield Problem(
@@ -159,7 +179,7 @@ def check_task_names(topology: Topology, registered: Collection[str]) -> Iterato
                 f"{_close(route.pattern, registered)}",
                 route.origin,
             )
-        elif route.regex is not None and not any(route.matches(name) for name in registered):
+        elif route.regex is not None and route.regex not in matched:
             yield Problem(f"route {route.pattern!r} matches no task the Celery app registers", route.origin)
     for entry in topology.schedule:
         if entry.task not in registered:

@@ -18,11 +18,12 @@ MAX_NAME_BYTES = 255
 
 def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
     """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
-    references = [*check_references(topology), *_check_patterns(topology)]
+    patterns = list(_check_patterns(topology))
+    references = [*check_references(topology), *patterns]
     problems = [*_check_names(topology), *references, *check_broker_rules(topology)]
     if not references:  # routes can only be followed through objects that exist, by patterns that compile
         problems += check_routes(topology, registered or ())
-    if registered is not None:
+    if registered is not None and not patterns:  # task names are matched by the patterns
         problems += check_task_names(topology, registered)
     return list(dict.fromkeys(problems))  # a rule met by several task names is one problem
 
