@@ -9,8 +9,8 @@ Pure: takes a Topology (and task names), yields Problems.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from topology.model import (
     DEAD_LETTER_EXCHANGE,
@@ -44,6 +44,11 @@ class _Sent:
     origin: Origin | None
     target_queue: str | None = None
     priority: int | None = None
+    origins: Mapping[str, Origin] = field(default_factory=dict)  # where each of the route's settings is written
+
+    def at(self, *settings: str) -> Origin | None:
+        """The first of `settings` written in the file, else the route (or entry) itself."""
+        return next((self.origins[s] for s in settings if s in self.origins), self.origin)
 
 
 def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterator[Problem]:
@@ -89,7 +94,7 @@ def _sent(topology: Topology, route: Route | None, name: str | None, destination
             "default_queue (tasks without a route)", destination, topology.default_queue_origin, topology.default_queue
         )
     label = f"route {route.pattern!r}" + (f" (task {name!r})" if route.regex is not None and name else "")
-    return _Sent(label, destination, route.origin, route.queue, route.priority)
+    return _Sent(label, destination, route.origin, route.queue, route.priority, route.origins)
 
 
 def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Iterator[Problem]:
@@ -100,21 +105,22 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
         yield Problem(
             f"{sent.label} publishes to {via}, which is internal: RabbitMQ refuses publishing to it "
             "(403) and closes the channel",
-            sent.origin,
+            sent.at("exchange"),
         )
         return
     goes = f"goes to queue {sent.target_queue!r}, published to" if sent.target_queue else "goes to"
+    where = sent.at("routing_key", "queue")  # the key decides where the tasks land
     if not delivery.queues:
-        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", sent.origin)
+        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", where)
         return
     if sent.target_queue is not None and sent.target_queue not in delivery.queues:
         landed = ", ".join(repr(q) for q in delivery.queues)
-        yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", sent.origin)
+        yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", where)
     if delivery.copies > 1:
         landed = ", ".join(repr(q) for q in delivery.queues)
         yield Problem(
             f"{sent.label} reaches {delivery.copies} queues ({landed}): each task would run once per queue",
-            sent.origin,
+            where,
             Severity.WARNING,
         )
     for name in delivery.queues if sent.priority is not None else ():
@@ -123,7 +129,7 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
             yield Problem(
                 f"{sent.label} sets priority {sent.priority}, but queue {name!r} has no max_priority, "
                 "so RabbitMQ ignores it",
-                sent.origin,
+                sent.at("priority"),
                 Severity.WARNING,
             )
 

@@ -475,10 +475,7 @@ def to_topology(doc: Document, positions: Positions) -> Topology:
     return Topology(
         exchanges=tuple(_exchange(name, e, positions) for name, e in doc.exchanges.items()),
         queues=tuple(_queue(name, q, positions) for name, q in doc.queues.items()),
-        routes=tuple(
-            Route(pattern, r.queue, r.exchange, r.routing_key or "", r.priority, positions.of_key(("routes", pattern)))
-            for pattern, r in doc.routes.items()
-        ),
+        routes=tuple(_route(pattern, r, positions) for pattern, r in doc.routes.items()),
         default_queue=doc.default_queue,
         default_queue_origin=positions.of_value(("default_queue",)),
         schedule=tuple(_schedule_entry(name, s, positions) for name, s in doc.schedule.items()),
@@ -497,6 +494,12 @@ def to_topology(doc: Document, positions: Positions) -> Topology:
         ),
         owner=doc.owner,
     )
+
+
+def _route(pattern: str, doc: RouteDoc, positions: Positions) -> Route:
+    at: Path = ("routes", pattern)
+    written = {key: positions.values[(*at, key)] for key in RouteDoc.model_fields if (*at, key) in positions.values}
+    return Route(pattern, doc.queue, doc.exchange, doc.routing_key or "", doc.priority, positions.of_key(at), written)
 
 
 def _bindings(docs: list[BindingDoc], at: Path, positions: Positions) -> tuple[Binding, ...]:
