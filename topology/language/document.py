@@ -344,11 +344,12 @@ class Document(_Strict):
 
 @dataclass(frozen=True)
 class Parsed:
-    """A checked document, or the problems with one plus what is left once broken entries are set aside.
+    """A checked document, or the problems with one plus what is left once broken parts are set aside.
 
-    `partial` keeps every declared name (broken exchanges and queues become bare placeholders, broken
-    routes and schedule entries are dropped), so that reference checks can still run in the same pass.
-    """
+    `partial` keeps every declared name (a broken setting is dropped, a broken entry becomes a bare
+    placeholder or is dropped, a broken default_queue is taken to be a declared queue), so that the
+    reference checks can still run in the same pass. It is None when what is broken is a whole
+    `exchanges` or `queues` section: every reference to one would then be reported wrongly."""
 
     document: Document | None
     problems: list[Problem]
@@ -356,6 +357,9 @@ class Parsed:
 
 
 _PLACEHOLDERS: dict[str, Any] = {"exchanges": {"type": "direct"}, "queues": {}}
+_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
+_DECLARING = ("exchanges", "queues")
+_SETTING_ASIDE_ROUNDS = 4  # a dropped setting may leave its entry missing a required one: then the entry goes
 
 
 def parse_document(data: Any, positions: Positions) -> Parsed:
@@ -366,33 +370,74 @@ def parse_document(data: Any, positions: Positions) -> Parsed:
     except ValidationError as error:
         details = error.errors()
     problems = [_problem(detail, positions) for detail in details]
-    pruned = _set_aside(data, {tuple(d["loc"][:2]) for d in details})
-    if pruned is None:
-        return Parsed(None, problems)
-    try:
-        return Parsed(None, problems, Document.model_validate(pruned))
-    except ValidationError:
-        return Parsed(None, problems)
+    pruned: Any = data
+    for _ in range(_SETTING_ASIDE_ROUNDS):
+        pruned = _set_aside(pruned, [_settable(tuple(d["loc"]), d["type"]) for d in details])
+        if pruned is None:
+            return Parsed(None, problems)
+        try:
+            return Parsed(None, problems, Document.model_validate(pruned))
+        except ValidationError as error:
+            details = error.errors()
+    return Parsed(None, problems)
 
 
-_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
-
-
-def _set_aside(data: Any, broken: set[Path]) -> dict[str, Any] | None:
-    """`data` with each broken entry replaced by a placeholder or dropped; None if the breakage is wider."""
-    if not isinstance(data, dict) or any(len(loc) != 2 or loc[0] not in _ENTRY_SECTIONS for loc in broken):
+def _set_aside(data: Any, broken: list[Path]) -> dict[str, Any] | None:
+    """`data` without what each location in `broken` names (copied where changed, never changed in
+    place); None when a broken part cannot be set aside without making the reference checks wrong."""
+    if not isinstance(data, dict):
         return None
-    if any(not isinstance(data.get(section), dict) for section, _ in broken):
-        return None
-    pruned = {
-        key: dict(value) if key in _ENTRY_SECTIONS and isinstance(value, dict) else value for key, value in data.items()
-    }
-    for section, name in broken:
-        if section in _PLACEHOLDERS:
-            pruned[str(section)][name] = _PLACEHOLDERS[str(section)]
+    pruned = dict(data)
+    # the highest list index first, so that removing an item does not move the next one to remove
+    for loc in sorted(set(broken), key=_deepest_last_index_first):
+        if not loc or (len(loc) == 1 and loc[0] in _DECLARING):
+            return None
+        if loc == ("default_queue",):
+            queues = pruned.get("queues")
+            if not isinstance(queues, dict) or not queues or not all(isinstance(q, str) for q in queues):
+                return None
+            pruned["default_queue"] = next(iter(queues))  # set aside: a declared name is checked as nothing
+        elif len(loc) == 2 and loc[0] in _PLACEHOLDERS:
+            _replace(pruned, loc, _PLACEHOLDERS[str(loc[0])])
         else:
-            del pruned[str(section)][name]
+            _replace(pruned, loc, None)
     return pruned
+
+
+def _settable(loc: Path, kind: str) -> Path:
+    """The part to set aside for an error of `kind` at `loc`: a key's error is its entry's; a missing
+    setting, below the top level, is its container's; else the value at `loc` itself."""
+    if loc and loc[-1] == "[key]":
+        return loc[:-1]
+    return loc[:-1] if kind == "missing" and len(loc) > 1 else loc
+
+
+def _deepest_last_index_first(loc: Path) -> list[tuple[int, str]]:
+    return [(-part, "") if isinstance(part, int) else (0, str(part)) for part in loc]
+
+
+def _replace(data: dict[str, Any], loc: Path, value: Any) -> None:
+    """Put `value` at `loc` in `data` (None: remove what is there), copying each container on the way."""
+    container: Any = data
+    for part in loc[:-1]:
+        child = container[part] if _holds(container, part) else None
+        if not isinstance(child, (dict, list)):
+            return
+        container[part] = child = dict(child) if isinstance(child, dict) else list(child)
+        container = child
+    last = loc[-1]
+    if not _holds(container, last):
+        return
+    if value is not None:
+        container[last] = value
+    else:
+        del container[last]
+
+
+def _holds(container: Any, part: str | int) -> bool:
+    if isinstance(container, dict):
+        return part in container
+    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
 
 
 _EMPTY = "the file is empty: expected queues, exchanges, routes and default_queue"
