@@ -191,3 +191,22 @@ def test_a_malformed_broker_url_is_exit_2_without_the_password(url: str) -> None
         output = result.stdout + result.stderr
         assert result.returncode == 2 and "Traceback" not in output and len(result.stderr.splitlines()) == 1
         assert not any(SECRET[i : i + 4] in output for i in range(len(SECRET) - 3))
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("message_ttl: " + "9" * 400 + "s", "is longer than any duration RabbitMQ or Celery can count"),
+        ("message_ttl: 99999999999999999999d", "is longer than any duration RabbitMQ or Celery can count"),
+        ("max_length_bytes: 99999999TiB", "is more bytes than an AMQP table can carry (signed 64-bit)"),
+        ("max_age: .inf", "input should be a finite number, got inf"),
+    ],
+)
+def test_a_duration_or_size_past_what_rabbitmq_counts_is_refused(setting: str, message: str) -> None:
+    found = problems(f"queues:\n  q: {{{setting}}}\ndefault_queue: q\n")
+    assert len(found) == 1 and found[0].startswith("r.yaml:2:") and message in found[0]
+
+
+def test_an_endless_schedule_interval_is_refused() -> None:
+    found = problems(BASE + "schedule: {s: {task: t, every: .inf}}\n")
+    assert found == ["r.yaml:3:32: 'every': input should be a finite number, got inf"]

@@ -107,6 +107,8 @@ def _split(what: str, url: str) -> _Checked:
         hostname, port = parts.hostname, parts.port
     except ValueError as error:
         raise InvalidSettings(f"{what} is not a valid URL: {_reason(str(error))}") from None
+    if not parts.netloc and parts.path:  # 'amqp:user:password@host': all of it would be read as the vhost
+        raise InvalidSettings(f"{what} is not a valid URL: write it as scheme://user:password@host:port/path")
     if port == 0:
         raise InvalidSettings(f"{what} is not a valid URL: {_reason('Port out of range')}")
     if hostname is not None and any(c.isspace() or not c.isprintable() for c in hostname):

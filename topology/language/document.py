@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from topology.language.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
+from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse_duration, parse_size
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
     ALTERNATE_EXCHANGE,
@@ -55,7 +55,7 @@ def _milliseconds(value: Any) -> Any:
     """RabbitMQ counts these in milliseconds; a bare number would be read as either, so a unit is required."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"{value} has no unit (RabbitMQ counts milliseconds): write {value}ms, or {value}s")
-    return round(parse_duration(value) * 1000) if isinstance(value, str) else value
+    return round(parse_duration(value) * 1000) if isinstance(value, str) else value  # within 64 bits: see MAX_SECONDS
 
 
 def _size(value: Any) -> Any:
@@ -69,7 +69,7 @@ _DURATION_SCHEMA = {
 }
 Seconds = Annotated[
     float,
-    Field(gt=0),
+    Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False),
     BeforeValidator(_duration),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, _DURATION_SCHEMA]}),
 ]
