@@ -216,17 +216,31 @@ def names_by_route(topology: Topology, names: Iterable[str]) -> dict[Route | Non
     return grouped
 
 
+Deliveries = dict[tuple[Destination, str | None], Delivery]
+"""Deliveries already followed, by where a task is published and its name (None: a name not known)."""
+
+
 def route_deliveries(
-    topology: Topology, route: Route | None, routed: Sequence[str]
+    topology: Topology, route: Route | None, routed: Sequence[str], known: Deliveries | None = None
 ) -> list[tuple[str | None, Delivery]]:
     """Where tasks following `route` land: for each of `routed` (the known names Celery sends this way,
-    see ``names_by_route``), or once for an unknown name when none is known."""
+    see ``names_by_route``), or once for an unknown name when none is known. `known` keeps what was
+    followed for the next call: routes often share a destination, and a task not named, its delivery."""
     destination = route_destination(topology, route)
     if destination is None:
         return []
     exact = route is not None and route.regex is None
     candidates: list[str | None] = [route.pattern] if route is not None and exact else [*routed] or [None]
-    return [(name, deliver(topology, destination.exchange, task_message(destination, name))) for name in candidates]
+    known = {} if known is None else known
+    found = []
+    for name in candidates:
+        delivery = known.get((destination, name))
+        if delivery is None:
+            delivery = known[destination, name] = deliver(
+                topology, destination.exchange, task_message(destination, name)
+            )
+        found.append((name, delivery))
+    return found
 
 
 def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -237,8 +251,9 @@ def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[s
     """
     grouped = names_by_route(topology, known_task_names(topology, registered))
     routed: dict[str, list[str]] = {topology.default_queue: []}
+    known: Deliveries = {}
     for route in (*topology.routes, None):
-        for name, delivery in route_deliveries(topology, route, grouped.get(route, ())):
+        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
             label = route.pattern if route is not None else name
             for queue in delivery.queues:
                 if label is not None and label not in routed.setdefault(queue, []):

@@ -24,6 +24,7 @@ from topology.model import (
     Topology,
 )
 from topology.routing import (
+    Deliveries,
     Delivery,
     deliver,
     known_task_names,
@@ -55,6 +56,7 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
     grouped = names_by_route(topology, known_task_names(topology, registered))
     reached: set[str] = set()
     tried = set(topology.pattern_routes)
+    known: Deliveries = {}
     for route in (*topology.routes, None):
         if route is not None and route.regex is not None and route not in tried:
             yield _replaced(topology, route)
@@ -62,7 +64,7 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
         destination = route_destination(topology, route)
         if destination is None:
             continue
-        for name, delivery in route_deliveries(topology, route, grouped.get(route, ())):
+        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
             reached.update(delivery.queues)
             yield from _sent_problems(topology, _sent(topology, route, name, destination), delivery)
     for entry in topology.schedule:
