@@ -210,3 +210,25 @@ def test_a_duration_or_size_past_what_rabbitmq_counts_is_refused(setting: str, m
 def test_an_endless_schedule_interval_is_refused() -> None:
     found = problems(BASE + "schedule: {s: {task: t, every: .inf}}\n")
     assert found == ["r.yaml:3:32: 'every': input should be a finite number, got inf"]
+
+
+def test_routing_keys_longer_than_rabbitmq_takes_are_refused_before_any_matching() -> None:
+    """Matching costs key words x pattern words: keys of 10^5 words are refused first, not matched."""
+    binding_key, route_key = ".".join(["#", "a"] * 100_000), ".".join(["a"] * 200_000)
+    text = (
+        "exchanges: {t: {type: topic}}\n"
+        f"queues:\n  q: {{bindings: [{{exchange: t, routing_key: '{binding_key}'}}]}}\n"
+        f"routes:\n  x: {{exchange: t, routing_key: '{route_key}'}}\ndefault_queue: q\n"
+    )
+    found = problems(text)
+    assert len(found) == 2 and all("is longer than 255 bytes, which RabbitMQ refuses" in p for p in found)
+    assert found[1].startswith("r.yaml:5:33: route 'x': routing key 'a.a.a")
+
+
+def test_globs_of_more_wildcards_than_can_be_compiled_quickly_are_refused_uncompiled() -> None:
+    routes = "".join(f"  ? 'tasks.{i}{'a*' * 12_000}'\n  : q\n" for i in range(3))  # '?': a key past 1024 characters
+    found = problems(f"queues: {{q: {{}}}}\nroutes:\n{routes}default_queue: q\n")
+    assert found == [
+        "r.yaml:7:5: route 'tasks.2a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a'...: the glob routes hold more than 30,000 '*' "
+        "in all"
+    ]

@@ -80,7 +80,8 @@ def read_file(file: Path) -> str:
 
 
 MAX_FILE_BYTES = 20_000_000
-"""The largest topology file read (20 MB, as rabbitmq.conf counts): ~50 times a 10,000-object topology."""
+"""The largest topology file read (20 MB, as rabbitmq.conf counts): far more than any real topology takes;
+within it, the reader's own limits (MAX_DEPTH, MAX_VALUES) bound the time and memory a file can cost."""
 _KINDS = {
     stat.S_IFDIR: "a directory",
     stat.S_IFIFO: "a FIFO (named pipe)",

@@ -5,8 +5,8 @@ silently keeps the last of two duplicate keys. Here duplicates are problems, eve
 
 The document is built here from the parser's events, without recursion and within limits, because
 the file may be hostile: PyYAML's own composer and constructor recurse once per level of nesting
-(a few hundred levels exhaust Python's stack), expand aliases without bound (a few hundred bytes of
-nested aliases make gigabytes), and convert integers of any length (Python refuses past 4,300 digits).
+(deep nesting exhausts Python's stack), expand aliases without bound (a few nested lists of aliases
+repeat their values exponentially), and convert integers of any length (Python refuses past 4,300 digits).
 Here nesting stops at MAX_DEPTH levels, the document at MAX_VALUES values with its aliases expanded,
 and whole numbers at what an AMQP table carries (signed 64-bit); characters YAML does not allow are
 named with their line and column before anything is parsed.
@@ -36,7 +36,7 @@ MAX_VALUES = 150_000
 topology, and few enough to be checked in seconds and a little memory."""
 INT64 = (-(2**63), 2**63 - 1)
 """The whole numbers an AMQP field table carries (a signed 64-bit long-long)."""
-_INT_CHARACTERS = 40  # longer than any spelling of a 64-bit number (decimal, 0x, 0o, 0b, base 60, with '_')
+_INT_CHARACTERS = 40  # longer than any spelling of a 64-bit number (decimal, 0x, 0o, 0b, base 60), '_' aside
 
 # What YAML 1.1 (and PyYAML's reader) allows in a stream; libyaml also refuses a byte order mark past the start.
 _UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
@@ -122,7 +122,7 @@ _CONSTRUCTOR: Any = yaml.SafeLoader("")
 
 
 def _whole_number(text: str, construct: Any) -> int:
-    if len(text) > _INT_CHARACTERS:
+    if len(text.replace("_", "")) > _INT_CHARACTERS:
         raise ValueError(f"{_abridged(text)} is out of range: {_INT64_HINT}")
     value: int = construct()
     if not INT64[0] <= value <= INT64[1]:
