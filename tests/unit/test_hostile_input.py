@@ -232,3 +232,9 @@ def test_globs_of_more_wildcards_than_can_be_compiled_quickly_are_refused_uncomp
         "r.yaml:7:5: route 'tasks.2a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a'...: the glob routes hold more than 30,000 '*' "
         "in all"
     ]
+
+
+def test_a_regex_python_warns_about_is_a_warning_at_the_route_not_a_line_on_stderr() -> None:
+    text = "queues: {q: {}}\nroutes:\n  '/tasks[[a]/': q\ndefault_queue: q\n"
+    warned = [str(w) for w in check_text(text, "r.yaml", environ={}).warnings]
+    assert warned == ["r.yaml:3:3: warning: route '/tasks[[a]/': Python warns: Possible nested set at position 6"]

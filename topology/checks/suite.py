@@ -7,11 +7,21 @@ Pure: takes a Topology, returns every Problem found (never stops at the first).
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Collection, Iterator
 
 from topology.checks.broker_rules import check_broker_rules
 from topology.checks.routes import check_routes, check_task_names
-from topology.model import ALTERNATE_EXCHANGE, DEAD_LETTER_EXCHANGE, Origin, PatternKind, Problem, Queue, Topology
+from topology.model import (
+    ALTERNATE_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    Origin,
+    PatternKind,
+    Problem,
+    Queue,
+    Severity,
+    Topology,
+)
 
 MAX_NAME_BYTES = 255
 
@@ -22,11 +32,15 @@ def check_topology(topology: Topology, registered: Collection[str] | None = None
     references = [*check_references(topology), *patterns, *_check_keys(topology)]
     problems = [*_check_names(topology), *references, *check_broker_rules(topology)]
     # routes can only be followed through objects that exist, by patterns that compile, with keys RabbitMQ takes
-    if not references:
+    if not _errors(references):
         problems += check_routes(topology, registered or ())
-    if registered is not None and not patterns:  # task names are matched by the patterns
+    if registered is not None and not _errors(patterns):  # task names are matched by the patterns
         problems += check_task_names(topology, registered)
     return list(dict.fromkeys(problems))  # a rule met by several task names is one problem
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
 
 
 def _name_problem(kind: str, name: str) -> str | None:
@@ -75,10 +89,14 @@ def _check_patterns(topology: Topology) -> Iterator[Problem]:
                 )
                 yield Problem(message, route.origin)
                 return
-        try:
-            route.regex  # noqa: B018 - compiling is the check
-        except re.error as error:
-            yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
+        with warnings.catch_warnings(record=True) as warned:  # Python's, on stderr, would be no file:line:col
+            warnings.simplefilter("always")
+            try:
+                route.regex  # noqa: B018 - compiling is the check
+            except re.error as error:
+                yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
+        for warning in warned:
+            yield Problem(f"route {route.pattern!r}: Python warns: {warning.message}", route.origin, Severity.WARNING)
     for policy in topology.policies:
         try:
             re.compile(policy.pattern)
