@@ -20,3 +20,17 @@ WITHOUT_NETS = "unroutable: false\ndead_letters: false\n"
 def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Checked files are cached per test, never in the user's ~/.cache."""
     monkeypatch.setenv("TOPOLOGY_CACHE_DIR", str(tmp_path / "cache"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz", action="store_true", help="also run the fuzz tests (marked fuzz; minutes)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Fuzz tests are left out unless --fuzz is given (scripts/test --fuzz), whatever -m says."""
+    if config.getoption("--fuzz"):
+        return
+    fuzz = [item for item in items if item.get_closest_marker("fuzz") is not None]
+    if fuzz:
+        config.hook.pytest_deselected(items=fuzz)
+        items[:] = [item for item in items if item.get_closest_marker("fuzz") is None]

@@ -6,6 +6,7 @@ came from, so that checks made anywhere later can still point the user at a line
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -269,7 +270,7 @@ class Destination:
 
 class PatternKind(str, Enum):
     EXACT = "exact"
-    GLOB = "glob"  # '*' anywhere, as Celery's task_routes
+    GLOB = "glob"  # has a '*', as Celery's task_routes: then '?' and '[...]' are wildcards too
     REGEX = "regex"  # written /.../ in routing.yaml, as re.compile() keys in task_routes
 
 
@@ -277,9 +278,11 @@ class PatternKind(str, Enum):
 class Route:
     """A Celery task route: tasks whose name matches `pattern` go to a queue or to an exchange.
 
-    Exactly one of `queue` or `exchange` is set; `routing_key` goes with `exchange`. Matching follows
-    ``celery.app.routes.MapRoute``: exact names first, then globs and regexes in file order, each tried
-    with ``re.match`` (anchored at the start only, like Celery).
+    Exactly one of `queue` or `exchange` is set; `routing_key` goes with `exchange`. Matching is
+    ``celery.app.routes.MapRoute``'s: a pattern without '*' is an exact name (even with '?' or '['),
+    exact names are looked up first, then globs and regexes are tried in file order with ``re.match``;
+    a glob is compiled from ``fnmatch.translate`` (anchored at both ends), a /regex/ as written
+    (anchored at the start only). `origins` says where the route's settings (routing_key, ...) were written.
     """
 
     pattern: str
@@ -288,6 +291,7 @@ class Route:
     routing_key: str = ""
     priority: int | None = None
     origin: Origin | None = field(default=None, compare=False)
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
 
     @cached_property
     def kind(self) -> PatternKind:
@@ -301,7 +305,7 @@ class Route:
         if self.kind is PatternKind.REGEX:
             return re.compile(self.pattern[1:-1])
         if self.kind is PatternKind.GLOB:
-            return re.compile(glob_to_regex(self.pattern))
+            return re.compile(fnmatch.translate(self.pattern))
         return None
 
     def matches(self, task_name: str) -> bool:
@@ -309,12 +313,42 @@ class Route:
         return task_name == self.pattern if regex is None else regex.match(task_name) is not None
 
 
-def glob_to_regex(glob: str) -> str:
-    """Celery's ``glob_to_re``: punctuation but '*' escaped, '*' becomes '.*' (so '*' crosses dots)."""
-    return "".join("\\" + c if c in _GLOB_QUOTED else c for c in glob).replace("*", ".*")
+_GLOB_SPECIAL = re.compile(r"[*?\[]")
 
 
-_GLOB_QUOTED = frozenset("!\"#$%&'()+,-./:;<=>?@[\\]^_`{|}~")
+@dataclass(frozen=True)
+class PatternIndex:
+    """Pattern routes grouped by the literal text a matching name must start with (a glob's text up to
+    its first wildcard), so that a name is tried only against routes that could match it, not all of them.
+
+    Regex routes, and globs that start with a wildcard, have no such text: they are tried for every name."""
+
+    by_prefix: Mapping[str, tuple[int, ...]]
+    everywhere: tuple[int, ...]
+    lengths: tuple[int, ...]
+    routes: tuple[Route, ...]
+
+    @classmethod
+    def of(cls, routes: tuple[Route, ...]) -> PatternIndex:
+        by_prefix: dict[str, list[int]] = {}
+        everywhere: list[int] = []
+        for order, route in enumerate(routes):
+            prefix = _GLOB_SPECIAL.split(route.pattern, 1)[0] if route.kind is PatternKind.GLOB else ""
+            (by_prefix.setdefault(prefix, []) if prefix else everywhere).append(order)
+        lengths = tuple(sorted({len(prefix) for prefix in by_prefix}))
+        return cls({p: tuple(found) for p, found in by_prefix.items()}, tuple(everywhere), lengths, routes)
+
+    def candidates(self, task_name: str) -> list[Route]:
+        """The routes that may match `task_name`, in the order Celery tries them."""
+        orders = [*self.everywhere]
+        for length in self.lengths:
+            if length > len(task_name):
+                break
+            orders.extend(self.by_prefix.get(task_name[:length], ()))
+        return [self.routes[order] for order in sorted(orders)]
+
+    def first_match(self, task_name: str) -> Route | None:
+        return next((route for route in self.candidates(task_name) if route.matches(task_name)), None)
 
 
 @dataclass(frozen=True)
@@ -437,8 +471,18 @@ class Topology:
 
     @cached_property
     def pattern_routes(self) -> tuple[Route, ...]:
-        """Glob and regex routes, in file order."""
-        return tuple(r for r in self.routes if r.regex is not None)
+        """Glob and regex routes in the order Celery tries them. ``MapRoute`` keys them by compiled regex,
+        so routes that compile alike (`tasks.*`, `tasks.**`) are one entry: at the first one's place,
+        with the last one's destination."""
+        by_regex: dict[re.Pattern[str], Route] = {}
+        for route in self.routes:
+            if route.regex is not None:
+                by_regex[route.regex] = route  # an existing key keeps its place and takes the new value
+        return tuple(by_regex.values())
+
+    @cached_property
+    def pattern_index(self) -> PatternIndex:
+        return PatternIndex.of(self.pattern_routes)
 
     @cached_property
     def _exact_routes(self) -> dict[str, Route]:

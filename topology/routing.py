@@ -14,7 +14,7 @@ exchange delivers one copy to one of its bindings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +60,7 @@ def route_for(topology: Topology, task_name: str) -> Route | None:
     exact = topology.route_named(task_name)
     if exact is not None:
         return exact
-    return next((r for r in topology.pattern_routes if r.matches(task_name)), None)
+    return topology.pattern_index.first_match(task_name)
 
 
 def queue_destination(queue: Queue) -> Destination:
@@ -81,23 +81,43 @@ def route_destination(topology: Topology, route: Route | None) -> Destination | 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
     """AMQP topic matching: words split on '.', '*' is exactly one word, '#' zero or more words.
-    An empty key (or binding key) is no words at all, as RabbitMQ splits it, not one empty word."""
-    return _words_match(_words(pattern), _words(routing_key))
+    An empty key (or binding key) is no words at all, as RabbitMQ splits it, not one empty word.
+
+    The pattern is run as a set of positions over the key's words, one word at a time, so a pattern
+    of many '#' costs (pattern words x key words) steps, never the exponential of trying each split."""
+    pattern_words = _words(pattern)
+    end = len(pattern_words)
+    positions = _past_hashes(pattern_words, {0})
+    for word in _words(routing_key):
+        following = set()
+        for at in positions:
+            if at == end:
+                continue
+            head = pattern_words[at]
+            if head == "#":
+                following.add(at)  # '#' takes this word and may take more
+            elif head == "*" or head == word:
+                following.add(at + 1)
+        if not following:
+            return False
+        positions = _past_hashes(pattern_words, following)
+    return end in positions
 
 
 def _words(key: str) -> tuple[str, ...]:
     return tuple(key.split(".")) if key else ()
 
 
-def _words_match(pattern: tuple[str, ...], words: tuple[str, ...]) -> bool:
-    if not pattern:
-        return not words
-    head, rest = pattern[0], pattern[1:]
-    if head == "#":
-        return any(_words_match(rest, words[i:]) for i in range(len(words) + 1))
-    if not words:
-        return False
-    return (head == "*" or head == words[0]) and _words_match(rest, words[1:])
+def _past_hashes(pattern: tuple[str, ...], positions: set[int]) -> set[int]:
+    """`positions` and every position reached from them by letting a '#' take no word."""
+    reached = set(positions)
+    pending = list(positions)
+    while pending:
+        at = pending.pop()
+        if at < len(pattern) and pattern[at] == "#" and at + 1 not in reached:
+            reached.add(at + 1)
+            pending.append(at + 1)
+    return reached
 
 
 def headers_match(arguments: Mapping[str, Any], headers: Mapping[str, Any], *, unknown: bool = True) -> bool:
@@ -190,19 +210,39 @@ def known_task_names(topology: Topology, registered: Iterable[str] = ()) -> list
     return list(dict.fromkeys([*registered, *exact, *(s.task for s in topology.schedule)]))
 
 
+def names_by_route(topology: Topology, names: Iterable[str]) -> dict[Route | None, list[str]]:
+    """`names` grouped by the route Celery picks for each (None: the default queue), in their order."""
+    grouped: dict[Route | None, list[str]] = {}
+    for name in names:
+        grouped.setdefault(route_for(topology, name), []).append(name)
+    return grouped
+
+
+Deliveries = dict[tuple[Destination, str | None], Delivery]
+"""Deliveries already followed, by where a task is published and its name (None: a name not known)."""
+
+
 def route_deliveries(
-    topology: Topology, route: Route | None, names: Iterable[str]
+    topology: Topology, route: Route | None, routed: Sequence[str], known: Deliveries | None = None
 ) -> list[tuple[str | None, Delivery]]:
-    """For each task name among `names` that `route` applies to (None when none is known), where it lands."""
+    """Where tasks following `route` land: for each of `routed` (the known names Celery sends this way,
+    see ``names_by_route``), or once for an unknown name when none is known. `known` keeps what was
+    followed for the next call: routes often share a destination, and a task not named, its delivery."""
     destination = route_destination(topology, route)
     if destination is None:
         return []
-    candidates: list[str | None]
-    if route is not None and route.regex is None:
-        candidates = [route.pattern]
-    else:
-        candidates = [name for name in names if route_for(topology, name) == route] or [None]
-    return [(name, deliver(topology, destination.exchange, task_message(destination, name))) for name in candidates]
+    exact = route is not None and route.regex is None
+    candidates: list[str | None] = [route.pattern] if route is not None and exact else [*routed] or [None]
+    known = {} if known is None else known
+    found = []
+    for name in candidates:
+        delivery = known.get((destination, name))
+        if delivery is None:
+            delivery = known[destination, name] = deliver(
+                topology, destination.exchange, task_message(destination, name)
+            )
+        found.append((name, delivery))
+    return found
 
 
 def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -211,10 +251,11 @@ def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[s
     Tasks named anywhere in the file (or registered in the app) count. The default queue is always
     routed to, since every task without a route ends up there.
     """
-    names = known_task_names(topology, registered)
+    grouped = names_by_route(topology, known_task_names(topology, registered))
     routed: dict[str, list[str]] = {topology.default_queue: []}
+    known: Deliveries = {}
     for route in (*topology.routes, None):
-        for name, delivery in route_deliveries(topology, route, names):
+        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
             label = route.pattern if route is not None else name
             for queue in delivery.queues:
                 if label is not None and label not in routed.setdefault(queue, []):

@@ -228,19 +228,19 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "route_key_typo": (
         "exchanges: {b: {type: direct}}\nqueues:\n  q: {bindings: [{exchange: b, routing_key: for_task_B}]}\nroutes:\n  tasks.taskB: {exchange: b, routing_key: for_task_b}\ndefault_queue: q\n",
         [
-            "routing.yaml:5:3: route 'tasks.taskB' goes to exchange 'b' with routing key 'for_task_b', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
+            "routing.yaml:5:43: route 'tasks.taskB' goes to exchange 'b' with routing key 'for_task_b', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "topic_route_no_match": (
         "exchanges: {ev: {type: topic}}\nqueues:\n  q: {bindings: [{exchange: ev, routing_key: 'report.*'}]}\nroutes:\n  tasks.r: {exchange: ev, routing_key: report.weekly.pdf}\ndefault_queue: q\n",
         [
-            "routing.yaml:5:3: route 'tasks.r' goes to exchange 'ev' with routing key 'report.weekly.pdf', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
+            "routing.yaml:5:40: route 'tasks.r' goes to exchange 'ev' with routing key 'report.weekly.pdf', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "route_to_internal": (
         "exchanges:\n  i: {type: fanout, internal: true}\nqueues:\n  q: {bindings: [{exchange: i}]}\nroutes:\n  tasks.a: {exchange: i, routing_key: ''}\ndefault_queue: q\n",
         [
-            "routing.yaml:6:3: route 'tasks.a' publishes to exchange 'i' with routing key '', which is internal: RabbitMQ refuses publishing to it (403) and closes the channel",
+            "routing.yaml:6:23: route 'tasks.a' publishes to exchange 'i' with routing key '', which is internal: RabbitMQ refuses publishing to it (403) and closes the channel",
             "routing.yaml:7:16: default_queue (tasks without a route) publishes to exchange 'i' with routing key '', which is internal: RabbitMQ refuses publishing to it (403) and closes the channel",
         ],
     ),

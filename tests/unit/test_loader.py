@@ -90,7 +90,7 @@ def test_routing_key_typo_is_caught_before_any_task_is_lost() -> None:
         """
     )
     assert found == [
-        "routing.yaml:5:3: route 'tasks.taskB' goes to exchange 'for_task_B' with routing key 'for_task_b', "
+        "routing.yaml:5:52: route 'tasks.taskB' goes to exchange 'for_task_B' with routing key 'for_task_b', "
         "which no binding matches: its tasks would be dropped"
     ]
 

@@ -53,12 +53,12 @@ def test_a_hop_that_matches_but_leads_nowhere_drops_the_task_the_alternate_excha
         "tasks.other: {exchange: front, routing_key: billing.refund}",
     )
     assert errors(text + "unroutable: false\n") == [
-        "r.yaml:10:3: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
+        "r.yaml:10:47: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
         "which no binding matches: its tasks would be dropped"
     ]
     # with the unroutable net, 'billing' has an alternate exchange of its own (by policy): the net's
     assert errors(text) == [
-        "r.yaml:10:3: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
+        "r.yaml:10:47: route 'tasks.other' goes to exchange 'front' with routing key 'billing.refund', "
         "which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', "
         "and never run"
     ]
@@ -77,7 +77,7 @@ def test_a_route_reaching_two_queues_is_a_warning_that_the_task_runs_twice() -> 
         """
     )
     assert (
-        "r.yaml:6:3: warning: route 'tasks.report' reaches 2 queues ('a', 'b'): each task would run once per queue"
+        "r.yaml:6:45: warning: route 'tasks.report' reaches 2 queues ('a', 'b'): each task would run once per queue"
         in found
     )
 
@@ -116,7 +116,7 @@ def test_a_queue_nothing_reaches_is_a_warning_but_dead_lettering_counts() -> Non
 def test_a_priority_on_a_queue_without_max_priority_is_a_warning() -> None:
     found = warnings("queues: {q: {}}\nroutes:\n  t: {queue: q, priority: 5}\ndefault_queue: q\n")
     assert found == [
-        "r.yaml:3:3: warning: route 't' sets priority 5, but queue 'q' has no max_priority, so RabbitMQ ignores it"
+        "r.yaml:3:27: warning: route 't' sets priority 5, but queue 'q' has no max_priority, so RabbitMQ ignores it"
     ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from topology.errors import InvalidSettings
@@ -52,7 +53,7 @@ class Settings:
 def resolve_settings(broker_url: str | None = None, management_url: str | None = None) -> Settings:
     """Settings from options, then $CELERY_BROKER_URL / $RABBITMQ_MANAGEMENT_URL, then the defaults."""
     raw_broker = broker_url or os.environ.get(BROKER_ENV) or DEFAULT_BROKER_URL
-    parts = urlsplit(raw_broker)
+    parts = _split(f"the broker URL ({'--broker' if broker_url else '$' + BROKER_ENV})", raw_broker)
     scheme = parts.scheme.split("+")[-1]
     if scheme not in AMQP_SCHEMES:
         raise InvalidSettings(f"broker URL must be amqp:// or amqps:// (RabbitMQ), got {scheme or 'no scheme'}://")
@@ -65,16 +66,17 @@ def resolve_settings(broker_url: str | None = None, management_url: str | None =
         path=parts.path,
     )
     vhost = unquote(parts.path[1:]) if len(parts.path) > 1 else "/"
-    return Settings(broker, vhost, _management(broker, management_url or os.environ.get(MANAGEMENT_ENV)))
+    source = "--management-url" if management_url else "$" + MANAGEMENT_ENV
+    return Settings(broker, vhost, _management(broker, management_url or os.environ.get(MANAGEMENT_ENV), source))
 
 
-def _management(broker: Endpoint, url: str | None) -> Endpoint:
+def _management(broker: Endpoint, url: str | None, source: str) -> Endpoint:
     """The management API: `url` (its own credentials, else the broker's), else http://<broker host>:15672."""
     if not url:
         return Endpoint("http", broker.host, MANAGEMENT_PORT, broker.username, broker.password)
-    parts = urlsplit(url)
+    parts = _split(f"the management URL ({source})", url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidSettings(f"management URL must look like http://host:15672, got {url.split('@')[-1]!r}")
+        raise InvalidSettings(f"management URL must look like http://host:15672, got {_shown(parts)}")
     return Endpoint(
         scheme=parts.scheme,
         host=parts.hostname,
@@ -83,3 +85,47 @@ def _management(broker: Endpoint, url: str | None) -> Endpoint:
         password=unquote(parts.password) if parts.password else broker.password,
         path=parts.path.rstrip("/"),
     )
+
+
+class _Checked(NamedTuple):
+    """The parts of a URL once its host and port are known to be usable."""
+
+    scheme: str
+    hostname: str | None
+    port: int | None
+    username: str | None
+    password: str | None
+    path: str
+
+
+def _split(what: str, url: str) -> _Checked:
+    """`url` taken apart, or InvalidSettings saying which part is wrong. The message never quotes the URL
+    nor urllib's own error: a URL too broken to split is one that cannot be masked reliably (in
+    'amqp://user:secret/x@host' the password is what urllib reads as the port)."""
+    try:
+        parts = urlsplit(url)
+        hostname, port = parts.hostname, parts.port
+    except ValueError as error:
+        raise InvalidSettings(f"{what} is not a valid URL: {_reason(str(error))}") from None
+    if not parts.netloc and parts.path:  # 'amqp:user:password@host': all of it would be read as the vhost
+        raise InvalidSettings(f"{what} is not a valid URL: write it as scheme://user:password@host:port/path")
+    if port == 0:
+        raise InvalidSettings(f"{what} is not a valid URL: {_reason('Port out of range')}")
+    if hostname is not None and any(c.isspace() or not c.isprintable() for c in hostname):
+        raise InvalidSettings(f"{what} is not a valid URL: its host contains spaces or control characters")
+    return _Checked(parts.scheme, hostname, port, parts.username, parts.password, parts.path)
+
+
+def _reason(error: str) -> str:
+    """urllib's complaint, in words of our own that quote nothing from the URL."""
+    if "Port" in error:
+        return "the port should be a number from 1 to 65535"
+    if "IPv6" in error or "IPv4" in error:
+        return "the host in [brackets] should be an IPv6 address, as in amqp://user:password@[::1]:5672/"
+    return "it cannot be read as scheme://user:password@host:port/path"
+
+
+def _shown(parts: _Checked) -> str:
+    """Scheme, host and port only: safe to print whatever the rest holds."""
+    host = parts.hostname or "no host"
+    return f"{parts.scheme or 'no scheme'}://{host}" + (f":{parts.port}" if parts.port else "")

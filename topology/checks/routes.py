@@ -9,8 +9,8 @@ Pure: takes a Topology (and task names), yields Problems.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from topology.model import (
     DEAD_LETTER_ROUTING_KEY,
@@ -23,9 +23,11 @@ from topology.model import (
     Topology,
 )
 from topology.routing import (
+    Deliveries,
     Delivery,
     deliver,
     known_task_names,
+    names_by_route,
     queue_destination,
     route_deliveries,
     route_destination,
@@ -42,16 +44,26 @@ class _Sent:
     origin: Origin | None
     target_queue: str | None = None
     priority: int | None = None
+    origins: Mapping[str, Origin] = field(default_factory=dict)  # where each of the route's settings is written
+
+    def at(self, *settings: str) -> Origin | None:
+        """The first of `settings` written in the file, else the route (or entry) itself."""
+        return next((self.origins[s] for s in settings if s in self.origins), self.origin)
 
 
 def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterator[Problem]:
-    names = known_task_names(topology, registered)
+    grouped = names_by_route(topology, known_task_names(topology, registered))
     reached: set[str] = set()
+    tried = set(topology.pattern_routes)
+    known: Deliveries = {}
     for route in (*topology.routes, None):
+        if route is not None and route.regex is not None and route not in tried:
+            yield _replaced(topology, route)
+            continue
         destination = route_destination(topology, route)
         if destination is None:
             continue
-        for name, delivery in route_deliveries(topology, route, names):
+        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
             reached.update(delivery.queues)
             yield from _sent_problems(topology, _sent(topology, route, name, destination), delivery)
     for entry in topology.schedule:
@@ -65,13 +77,25 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
     yield from _unreachable_queues(topology, reached)
 
 
+def _replaced(topology: Topology, route: Route) -> Problem:
+    """Celery keys pattern routes by their compiled regex: of two that compile alike, only one entry stays."""
+    kept = next(r for r in topology.pattern_routes if r.regex == route.regex)
+    first = next(r for r in topology.routes if r.regex == route.regex)
+    return Problem(
+        f"route {route.pattern!r} compiles to the same pattern as {first.pattern!r}: Celery keeps one of them, "
+        f"tried at {first.pattern!r}'s place with the destination of {kept.pattern!r}",
+        route.origin,
+        Severity.WARNING,
+    )
+
+
 def _sent(topology: Topology, route: Route | None, name: str | None, destination: Destination) -> _Sent:
     if route is None:
         return _Sent(
             "default_queue (tasks without a route)", destination, topology.default_queue_origin, topology.default_queue
         )
     label = f"route {route.pattern!r}" + (f" (task {name!r})" if route.regex is not None and name else "")
-    return _Sent(label, destination, route.origin, route.queue, route.priority)
+    return _Sent(label, destination, route.origin, route.queue, route.priority, route.origins)
 
 
 def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Iterator[Problem]:
@@ -82,28 +106,29 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
         yield Problem(
             f"{sent.label} publishes to {via}, which is internal: RabbitMQ refuses publishing to it "
             "(403) and closes the channel",
-            sent.origin,
+            sent.at("exchange"),
         )
         return
     goes = f"goes to queue {sent.target_queue!r}, published to" if sent.target_queue else "goes to"
+    where = sent.at("routing_key", "queue")  # the key decides where the tasks land
     if not delivery.queues:
-        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", sent.origin)
+        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", where)
         return
     if set(delivery.queues) <= topology.nets.names:
         yield Problem(
             f"{sent.label} {goes} {via}, which no binding matches: its tasks would be kept in the unroutable "
             f"queue {delivery.queues[0]!r}, and never run",
-            sent.origin,
+            where,
         )
         return
     if sent.target_queue is not None and sent.target_queue not in delivery.queues:
         landed = ", ".join(repr(q) for q in delivery.queues)
-        yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", sent.origin)
+        yield Problem(f"{sent.label} {goes} {via}, but they land in {landed} instead", where)
     if delivery.copies > 1:
         landed = ", ".join(repr(q) for q in delivery.queues)
         yield Problem(
             f"{sent.label} reaches {delivery.copies} queues ({landed}): each task would run once per queue",
-            sent.origin,
+            where,
             Severity.WARNING,
         )
     for name in delivery.queues if sent.priority is not None else ():
@@ -112,7 +137,7 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
             yield Problem(
                 f"{sent.label} sets priority {sent.priority}, but queue {name!r} has no max_priority, "
                 "so RabbitMQ ignores it",
-                sent.origin,
+                sent.at("priority"),
                 Severity.WARNING,
             )
 
@@ -159,6 +184,9 @@ def _dead_letter_targets(topology: Topology, queue_name: str, reached: set[str])
 
 def check_task_names(topology: Topology, registered: Collection[str]) -> Iterator[Problem]:
     """Every route and schedule entry names a task the Celery app registers ('tasks.taskA', not 'demo.taskA')."""
+    matched = {
+        route.regex for name in registered for route in topology.pattern_index.candidates(name) if route.matches(name)
+    }
     for route in topology.routes:
         if route.regex is None and route.pattern not in registered:
             yield Problem(
@@ -166,7 +194,7 @@ def check_task_names(topology: Topology, registered: Collection[str]) -> Iterato
                 f"{_close(route.pattern, registered)}",
                 route.origin,
             )
-        elif route.regex is not None and not any(route.matches(name) for name in registered):
+        elif route.regex is not None and route.regex not in matched:
             yield Problem(f"route {route.pattern!r} matches no task the Celery app registers", route.origin)
     for entry in topology.schedule:
         if entry.task not in registered:

@@ -7,25 +7,41 @@ Pure: takes a Topology, returns every Problem found (never stops at the first).
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Collection, Iterator
 
 from topology.checks.broker_rules import check_broker_rules
 from topology.checks.nets import check_dropping_queues
 from topology.checks.routes import check_routes, check_task_names
-from topology.model import ALTERNATE_EXCHANGE, DEAD_LETTER_EXCHANGE, Origin, Problem, Queue, Topology
+from topology.model import (
+    ALTERNATE_EXCHANGE,
+    DEAD_LETTER_EXCHANGE,
+    Origin,
+    PatternKind,
+    Problem,
+    Queue,
+    Severity,
+    Topology,
+)
 
 MAX_NAME_BYTES = 255
 
 
 def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
     """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
-    references = [*check_references(topology), *_check_patterns(topology)]
+    patterns = list(_check_patterns(topology))
+    references = [*check_references(topology), *patterns, *_check_keys(topology)]
     problems = [*_check_names(topology), *references, *check_broker_rules(topology), *check_dropping_queues(topology)]
-    if not references:  # routes can only be followed through objects that exist, by patterns that compile
+    # routes can only be followed through objects that exist, by patterns that compile, with keys RabbitMQ takes
+    if not _errors(references):
         problems += check_routes(topology, registered or ())
-    if registered is not None:
+    if registered is not None and not _errors(patterns):  # task names are matched by the patterns
         problems += check_task_names(topology, registered)
     return list(dict.fromkeys(problems))  # a rule met by several task names is one problem
+
+
+def _errors(problems: list[Problem]) -> bool:
+    return any(p.severity is Severity.ERROR for p in problems)
 
 
 def _name_problem(kind: str, name: str) -> str | None:
@@ -46,12 +62,42 @@ def _check_names(topology: Topology) -> Iterator[Problem]:
                 yield Problem(message, obj.origin)
 
 
+def _check_keys(topology: Topology) -> Iterator[Problem]:
+    """Routing keys are AMQP short strings: RabbitMQ refuses a bind or a publish with a longer one."""
+    keys = [(f"binding of {bound.name!r}", b.routing_key, b.origin) for bound, b in topology.all_bindings()]
+    keys += [(f"route {r.pattern!r}", r.routing_key, r.origins.get("routing_key", r.origin)) for r in topology.routes]
+    for who, key, origin in keys:
+        if len(key.encode()) > MAX_NAME_BYTES:
+            yield Problem(
+                f"{who}: routing key {key[:40]!r}... is longer than {MAX_NAME_BYTES} bytes, which RabbitMQ refuses",
+                origin,
+            )
+
+
+MAX_WILDCARDS = 30_000
+"""'*' in glob routes, all told: each is a group in the regex Celery compiles, and compiling costs per group,
+so a file of many huge globs could take minutes to check (as its Celery app would to start)."""
+
+
 def _check_patterns(topology: Topology) -> Iterator[Problem]:
+    wildcards = 0
     for route in topology.routes:
-        try:
-            route.regex  # noqa: B018 - compiling is the check
-        except re.error as error:
-            yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
+        if route.kind is PatternKind.GLOB:
+            wildcards += route.pattern.count("*")
+            if wildcards > MAX_WILDCARDS:
+                message = (
+                    f"route {route.pattern[:40]!r}...: the glob routes hold more than {MAX_WILDCARDS:,} '*' in all"
+                )
+                yield Problem(message, route.origin)
+                return
+        with warnings.catch_warnings(record=True) as warned:  # Python's, on stderr, would be no file:line:col
+            warnings.simplefilter("always")
+            try:
+                route.regex  # noqa: B018 - compiling is the check
+            except re.error as error:
+                yield Problem(f"route {route.pattern!r} is not a valid regular expression: {error}", route.origin)
+        for warning in warned:
+            yield Problem(f"route {route.pattern!r}: Python warns: {warning.message}", route.origin, Severity.WARNING)
     for policy in topology.policies:
         try:
             re.compile(policy.pattern)

@@ -26,7 +26,7 @@ from pydantic_core import ErrorDetails
 
 from topology.language.cron import cron_fields
 from topology.language.nets import nets_of, with_nets
-from topology.language.units import DURATION_HINT, SIZE_HINT, parse_duration, parse_size
+from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse_duration, parse_size
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
     ALTERNATE_EXCHANGE,
@@ -57,7 +57,7 @@ def _milliseconds(value: Any) -> Any:
     """RabbitMQ counts these in milliseconds; a bare number would be read as either, so a unit is required."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise ValueError(f"{value} has no unit (RabbitMQ counts milliseconds): write {value}ms, or {value}s")
-    return round(parse_duration(value) * 1000) if isinstance(value, str) else value
+    return round(parse_duration(value) * 1000) if isinstance(value, str) else value  # within 64 bits: see MAX_SECONDS
 
 
 def _size(value: Any) -> Any:
@@ -71,7 +71,7 @@ _DURATION_SCHEMA = {
 }
 Seconds = Annotated[
     float,
-    Field(gt=0),
+    Field(gt=0, le=MAX_SECONDS, allow_inf_nan=False),
     BeforeValidator(_duration),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, _DURATION_SCHEMA]}),
 ]
@@ -354,11 +354,12 @@ class Document(_Strict):
 
 @dataclass(frozen=True)
 class Parsed:
-    """A checked document, or the problems with one plus what is left once broken entries are set aside.
+    """A checked document, or the problems with one plus what is left once broken parts are set aside.
 
-    `partial` keeps every declared name (broken exchanges and queues become bare placeholders, broken
-    routes and schedule entries are dropped), so that reference checks can still run in the same pass.
-    """
+    `partial` keeps every declared name (a broken setting is dropped, a broken entry becomes a bare
+    placeholder or is dropped, a broken default_queue is taken to be a declared queue), so that the
+    reference checks can still run in the same pass. It is None when what is broken is a whole
+    `exchanges` or `queues` section: every reference to one would then be reported wrongly."""
 
     document: Document | None
     problems: list[Problem]
@@ -366,6 +367,9 @@ class Parsed:
 
 
 _PLACEHOLDERS: dict[str, Any] = {"exchanges": {"type": "direct"}, "queues": {}}
+_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
+_DECLARING = ("exchanges", "queues")
+_SETTING_ASIDE_ROUNDS = 4  # a dropped setting may leave its entry missing a required one: then the entry goes
 
 
 def parse_document(data: Any, positions: Positions) -> Parsed:
@@ -376,33 +380,74 @@ def parse_document(data: Any, positions: Positions) -> Parsed:
     except ValidationError as error:
         details = error.errors()
     problems = [_problem(detail, positions) for detail in details]
-    pruned = _set_aside(data, {tuple(d["loc"][:2]) for d in details})
-    if pruned is None:
-        return Parsed(None, problems)
-    try:
-        return Parsed(None, problems, Document.model_validate(pruned))
-    except ValidationError:
-        return Parsed(None, problems)
+    pruned: Any = data
+    for _ in range(_SETTING_ASIDE_ROUNDS):
+        pruned = _set_aside(pruned, [_settable(tuple(d["loc"]), d["type"]) for d in details])
+        if pruned is None:
+            return Parsed(None, problems)
+        try:
+            return Parsed(None, problems, Document.model_validate(pruned))
+        except ValidationError as error:
+            details = error.errors()
+    return Parsed(None, problems)
 
 
-_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
-
-
-def _set_aside(data: Any, broken: set[Path]) -> dict[str, Any] | None:
-    """`data` with each broken entry replaced by a placeholder or dropped; None if the breakage is wider."""
-    if not isinstance(data, dict) or any(len(loc) != 2 or loc[0] not in _ENTRY_SECTIONS for loc in broken):
+def _set_aside(data: Any, broken: list[Path]) -> dict[str, Any] | None:
+    """`data` without what each location in `broken` names (copied where changed, never changed in
+    place); None when a broken part cannot be set aside without making the reference checks wrong."""
+    if not isinstance(data, dict):
         return None
-    if any(not isinstance(data.get(section), dict) for section, _ in broken):
-        return None
-    pruned = {
-        key: dict(value) if key in _ENTRY_SECTIONS and isinstance(value, dict) else value for key, value in data.items()
-    }
-    for section, name in broken:
-        if section in _PLACEHOLDERS:
-            pruned[str(section)][name] = _PLACEHOLDERS[str(section)]
+    pruned = dict(data)
+    # the highest list index first, so that removing an item does not move the next one to remove
+    for loc in sorted(set(broken), key=_deepest_last_index_first):
+        if not loc or (len(loc) == 1 and loc[0] in _DECLARING):
+            return None
+        if loc == ("default_queue",):
+            queues = pruned.get("queues")
+            if not isinstance(queues, dict) or not queues or not all(isinstance(q, str) for q in queues):
+                return None
+            pruned["default_queue"] = next(iter(queues))  # set aside: a declared name is checked as nothing
+        elif len(loc) == 2 and loc[0] in _PLACEHOLDERS:
+            _replace(pruned, loc, _PLACEHOLDERS[str(loc[0])])
         else:
-            del pruned[str(section)][name]
+            _replace(pruned, loc, None)
     return pruned
+
+
+def _settable(loc: Path, kind: str) -> Path:
+    """The part to set aside for an error of `kind` at `loc`: a key's error is its entry's; a missing
+    setting, below the top level, is its container's; else the value at `loc` itself."""
+    if loc and loc[-1] == "[key]":
+        return loc[:-1]
+    return loc[:-1] if kind == "missing" and len(loc) > 1 else loc
+
+
+def _deepest_last_index_first(loc: Path) -> list[tuple[int, str]]:
+    return [(-part, "") if isinstance(part, int) else (0, str(part)) for part in loc]
+
+
+def _replace(data: dict[str, Any], loc: Path, value: Any) -> None:
+    """Put `value` at `loc` in `data` (None: remove what is there), copying each container on the way."""
+    container: Any = data
+    for part in loc[:-1]:
+        child = container[part] if _holds(container, part) else None
+        if not isinstance(child, (dict, list)):
+            return
+        container[part] = child = dict(child) if isinstance(child, dict) else list(child)
+        container = child
+    last = loc[-1]
+    if not _holds(container, last):
+        return
+    if value is not None:
+        container[last] = value
+    else:
+        del container[last]
+
+
+def _holds(container: Any, part: str | int) -> bool:
+    if isinstance(container, dict):
+        return part in container
+    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
 
 
 _EMPTY = "the file is empty: expected queues, exchanges, routes and default_queue"
@@ -489,10 +534,7 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
     return Topology(
         exchanges=tuple(_exchange(name, e, positions) for name, e in doc.exchanges.items()),
         queues=tuple(_queue(name, q, positions) for name, q in doc.queues.items()),
-        routes=tuple(
-            Route(pattern, r.queue, r.exchange, r.routing_key or "", r.priority, positions.of_key(("routes", pattern)))
-            for pattern, r in doc.routes.items()
-        ),
+        routes=tuple(_route(pattern, r, positions) for pattern, r in doc.routes.items()),
         default_queue=doc.default_queue,
         default_queue_origin=positions.of_value(("default_queue",)),
         schedule=tuple(_schedule_entry(name, s, positions) for name, s in doc.schedule.items()),
@@ -512,6 +554,12 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
         owner=doc.owner,
         nets=nets_of(doc.unroutable, doc.dead_letters),
     )
+
+
+def _route(pattern: str, doc: RouteDoc, positions: Positions) -> Route:
+    at: Path = ("routes", pattern)
+    written = {key: positions.values[(*at, key)] for key in RouteDoc.model_fields if (*at, key) in positions.values}
+    return Route(pattern, doc.queue, doc.exchange, doc.routing_key or "", doc.priority, positions.of_key(at), written)
 
 
 def _bindings(docs: list[BindingDoc], at: Path, positions: Positions) -> tuple[Binding, ...]:

@@ -104,7 +104,11 @@ class _Interpolator:
         pieces.append(text[position:])
         result = "".join(pieces)
         if whole is not None and whole.group(0) != "$$":
-            return _as_scalar(result)
+            try:
+                return _as_scalar(result)
+            except ValueError as error:
+                self.problems.append(Problem(f"{text}: {error}", self.positions.of_value(path)))
+                return None
         return result
 
     def token(self, token: re.Match[str], path: Path) -> str | None:
@@ -136,11 +140,9 @@ class _Interpolator:
 
 
 def _as_scalar(text: str) -> Any:
-    """'1000' -> 1000, 'true' -> True, as if written in the file; anything else stays text."""
-    import yaml  # here: a command whose file check is cached needs only `referenced_variables`
+    """'1000' -> 1000, 'true' -> True, as if written in the file; anything else stays text.
+    ValueError for a whole number out of the range the file allows."""
+    from topology.language.yaml_source import plain_scalar  # here: a cached check needs no YAML
 
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+    value = plain_scalar(text.strip())
     return value if isinstance(value, (int, float, bool)) else text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,16 +38,57 @@ def load(
 
     Without them the result depends only on the text, its path and the environment: it is cached."""
     file = topology_path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise InvalidTopology([Problem(f"cannot read the topology file: {reason}", Origin(str(file), 1, 1))]) from None
+    text = read_file(file)
     environ = os.environ if environ is None else environ
     if registered is not None:
         return check_text(text, str(file), registered=registered, environ=environ)
     key = entry_key(text, str(file), referenced_variables(text), environ)
     return cached(cache_directory(os.environ), key, lambda: check_text(text, str(file), environ=environ))
+
+
+def read_file(file: Path) -> str:
+    """The file's text. Only a regular file of at most MAX_FILE_BYTES is read: opened without blocking
+    (a FIFO would wait for a writer forever) and refused if it is a FIFO, a device (/dev/zero never
+    ends) or a directory, before a byte is read."""
+    where = Origin(str(file), 1, 1)
+    try:
+        descriptor = os.open(file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise InvalidTopology([Problem(f"cannot read the topology file: {error.strerror}", where)]) from None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(descriptor)
+        kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+        raise InvalidTopology([Problem(f"cannot read the topology file: it is {kind}, not a regular file", where)])
+    with os.fdopen(descriptor, "rb") as stream:
+        try:
+            # at most one byte past the limit, whatever st_size said: the file may grow while it is read
+            data = b"" if info.st_size > MAX_FILE_BYTES else stream.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise InvalidTopology([Problem(f"cannot read the topology file: {error.strerror}", where)]) from None
+    size = max(info.st_size, len(data))
+    if size > MAX_FILE_BYTES:
+        message = f"the topology file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} (20 MB) a file may be"
+        raise InvalidTopology([Problem(message, where)])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = len(data[data.rfind(b"\n", 0, error.start) + 1 : error.start].decode("utf-8", "replace")) + 1
+        problem = f"the file is not UTF-8 text: byte 0x{data[error.start]:02x} cannot be read ({error.reason})"
+        raise InvalidTopology([Problem(problem, Origin(str(file), line, column))]) from None
+
+
+MAX_FILE_BYTES = 20_000_000
+"""The largest topology file read (20 MB, as rabbitmq.conf counts): far more than any real topology takes;
+within it, the reader's own limits (MAX_DEPTH, MAX_VALUES) bound the time and memory a file can cost."""
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def load_topology(path: str | os.PathLike[str] | None = None) -> Topology:
@@ -78,19 +120,21 @@ def check_text(
     if parsed.document is None:
         if parsed.partial is not None:
             later += check_references(to_topology(parsed.partial, source.positions))
-        raise InvalidTopology(source.problems + interpolated.problems + _besides(later, interpolated.problems))
+        raise InvalidTopology(
+            source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
+        )
     topology = to_topology(parsed.document, source.positions)
     later += check_topology(topology, registered)
-    problems = source.problems + interpolated.problems + _besides(later, interpolated.problems)
+    problems = source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise InvalidTopology(problems)
     return Loaded(topology, tuple(InvalidTopology(problems).problems))
 
 
-def _besides(problems: list[Problem], interpolation: list[Problem]) -> list[Problem]:
-    """A value whose interpolation failed is reported once: not again for what it then fails to be."""
-    failed = {p.origin for p in interpolation}
+def _besides(problems: list[Problem], reading: list[Problem]) -> list[Problem]:
+    """A value that could not be read or interpolated is reported once: not again for what it then fails to be."""
+    failed = {p.origin for p in reading}
     return [p for p in problems if p.origin not in failed]
 
 
