@@ -249,3 +249,41 @@ def doctor(ctx: click.Context, /, **given: str | None) -> int:
     result = diagnose(_options(ctx, **given).settings())
     output.print_doctor(result.report)
     return result.exit_code
+
+
+# --- export and adopt: routing.yaml to RabbitMQ definitions, and a live vhost to routing.yaml ---
+
+OUTPUT = click.option("-o", "--output", help="Write to this file instead of stdout.")
+
+
+@main.command()
+@common_options
+@OUTPUT
+@click.pass_context
+def export(ctx: click.Context, /, output: str | None, **given: str | None) -> int:
+    """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
+    `rabbitmqctl import_definitions` or the management UI's import."""
+    import json
+
+    from topology.cli.written_output import write_file
+    from topology.commands.export import export_command
+
+    options = _options(ctx, **given)
+    result = export_command(options.topology(), options.settings().vhost)
+    write_file(json.dumps(result.report, indent=2) + "\n", output)
+    return result.exit_code
+
+
+@main.command()
+@common_options
+@OUTPUT
+@FORMAT
+@click.pass_context
+def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | None) -> int:
+    """Write the live vhost as routing.yaml (Celery's and RabbitMQ's own objects left out); nothing changes."""
+    from topology.cli.adopt_output import print_adopted
+    from topology.commands.adopt import adopt_command
+
+    result = adopt_command(_options(ctx, **given).settings())
+    print_adopted(result.report, output, fmt)
+    return result.exit_code
