@@ -287,3 +287,20 @@ def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | No
     result = adopt_command(_options(ctx, **given).settings())
     print_adopted(result.report, output, fmt)
     return result.exit_code
+
+
+# --- import-celery: an existing Celery configuration as routing.yaml ---
+
+
+@main.command("import-celery")
+@click.argument("module")
+@OUTPUT
+@FORMAT
+def import_celery(module: str, output: str | None, fmt: str) -> int:
+    """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
+    from topology.cli.import_celery_output import print_imported
+    from topology.commands.import_celery import import_command
+
+    result = import_command(module)
+    print_imported(result.report, output, fmt)
+    return result.exit_code
