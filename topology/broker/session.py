@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
@@ -54,6 +54,11 @@ class Session(Protocol):
         """Run each phase's operations, phase after phase: what RabbitMQ refused, by object."""
 
     def put_policy(self, policy: Policy) -> None: ...
+
+    def global_parameter(self, name: str) -> Any:
+        """A RabbitMQ global parameter's value (None: not set): where `apply` records itself."""
+
+    def put_global_parameter(self, name: str, value: Any) -> None: ...
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -117,6 +122,12 @@ class VhostSession:
 
     def put_policy(self, policy: Policy) -> None:
         self.management.put_policy(self._settings.vhost, policy)
+
+    def global_parameter(self, name: str) -> Any:
+        return self.management.global_parameter(name)
+
+    def put_global_parameter(self, name: str, value: Any) -> None:
+        self.management.put_global_parameter(name, value)
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))

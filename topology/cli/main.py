@@ -28,6 +28,7 @@ from topology.errors import TopologyError
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
     from topology.model import Topology
+    from topology.planning.history import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,11 +179,13 @@ def _session(options: Options) -> tuple[VhostSession, Topology]:
 @click.pass_context
 def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
     """Show what `apply` would do; exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli import output
     from topology.commands.plan import plan_command
 
-    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force)
+    source = _source(options)
+    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
     output.print_plan(result.report, session.settings, fmt)
     return result.exit_code
 
@@ -194,14 +197,24 @@ def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bo
 @click.pass_context
 def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
     """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli import output
     from topology.commands.apply import apply_command
 
+    source = _source(options)
     with _progress_bar() as progress:
-        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force)
+        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force, source=source)
     output.print_apply(result.report, session.settings, fmt)
     return result.exit_code
+
+
+def _source(options: Options) -> Source:
+    """The file's identity (hash, git commit): what `apply` records and plan and inspect compare with."""
+    from topology.commands.history import source_of
+    from topology.language.loader import topology_path
+
+    return source_of(topology_path(options.file))
 
 
 @contextmanager
@@ -229,11 +242,12 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
 @click.pass_context
 def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> int:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli import output
     from topology.commands.inspect import inspect_command
 
-    result = inspect_command(topology, session, require_consumers=require_consumers)
+    result = inspect_command(topology, session, require_consumers=require_consumers, source=_source(options))
     output.print_inspect(topology, result.report, session.settings, result.exit_code == 0, fmt)
     return result.exit_code
 

@@ -9,13 +9,15 @@ as long, and both keep the broker busy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
+from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
 from topology.model import Severity, Topology
 from topology.planning.drift import Finding, diff
+from topology.planning.history import SinceLastApply, Source
 from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import wanted
 from topology.routing import tasks_by_queue
@@ -29,6 +31,7 @@ class InspectReport:
     routed: dict[str, list[str]]  # the queues tasks are routed to, and those tasks
     transport: TransportInfo  # the AMQP client Celery will use
     note: str = ""  # what could not be checked (`LiveState.unseen`)
+    since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
@@ -54,7 +57,12 @@ def inspect_topology(topology: Topology, session: Session) -> InspectReport:
     return InspectReport(live.vhost, tuple(diff(topology, live, routed, wants)), live, routed, transport)
 
 
-def inspect_command(topology: Topology, session: Session, *, require_consumers: bool) -> Result[InspectReport]:
+def inspect_command(
+    topology: Topology, session: Session, *, require_consumers: bool, source: Source | None = None
+) -> Result[InspectReport]:
     report = inspect_topology(topology, session)
+    if source is not None:
+        drift = any(f.severity is Severity.ERROR for f in report.findings)
+        report = replace(report, since=since(session, source, differs=drift))
     in_sync = report.in_sync(require_consumers=require_consumers)
     return Result(report, ExitCode.OK if in_sync else ExitCode.DIFFERS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from topology.broker.amqp import Refusal
 from topology.broker.pipeline import Progress
@@ -29,6 +30,7 @@ class FakeSession:
     policies: list[Policy] = field(default_factory=list)
     asked: list[tuple[str, ...]] = field(default_factory=list)  # the names of every `counts` call
     reads: int = 0
+    parameters: dict[str, Any] = field(default_factory=dict)  # global parameters, by name
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
     @property
@@ -61,6 +63,16 @@ class FakeSession:
 
     def put_policy(self, policy: Policy) -> None:
         self.policies.append(policy)
+
+    def global_parameter(self, name: str) -> Any:
+        if self.management_down:
+            raise ManagementUnreachable("the management API did not answer (fake)")
+        return self.parameters.get(name)
+
+    def put_global_parameter(self, name: str, value: Any) -> None:
+        if self.management_down:
+            raise ManagementUnreachable("the management API did not answer (fake)")
+        self.parameters[name] = value
 
     def reread(self) -> None:
         pass
