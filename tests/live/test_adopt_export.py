@@ -118,6 +118,12 @@ def test_adopt_json_and_stdout(broker: Broker) -> None:
     assert data["routing_yaml"] == printed.stdout and "queue 'celeryev.1f7c': auto-delete" in " ".join(data["left_out"])
 
 
+def test_adopt_of_an_empty_vhost_writes_the_file_and_says_it_does_not_validate_yet(broker: Broker) -> None:
+    adopted = broker.cli("adopt")
+    assert adopted.returncode == 1 and "default_queue: celery" in adopted.stdout
+    assert "the written file: routing.yaml:" in adopted.stderr and "'celery'" in adopted.stderr
+
+
 def test_adopt_of_a_missing_vhost_exits_3_with_the_fix(broker: Broker) -> None:
     gone = broker.cli("adopt", "--broker", broker.url.rsplit("/", 1)[0] + "/no-such-vhost-here")
     assert gone.returncode == 3 and gone.stdout == ""

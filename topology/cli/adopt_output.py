@@ -15,7 +15,12 @@ def print_adopted(report: AdoptReport, output: str | None, fmt: str) -> None:
         "policies": len(topology.policies),
     }
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-    lines = [f"left out {line}" for line in report.adopted.left_out]
+    lines = [f"left out {line}" for line in report.adopted.left_out] + list(report.problems)
     lines.append(f"adopted from vhost {report.vhost!r}: {summary}")
-    data = {"vhost": report.vhost, "counts": counts, "left_out": list(report.adopted.left_out)}
+    data = {
+        "vhost": report.vhost,
+        "counts": counts,
+        "left_out": list(report.adopted.left_out),
+        "problems": list(report.problems),
+    }
     print_written(report.text, output, fmt, data, lines)
