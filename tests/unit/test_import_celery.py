@@ -171,6 +171,11 @@ def test_a_module_that_does_not_import_is_one_line_with_its_place_and_exit_2(tmp
     syntax = run_cli("import-celery", "syntaxconfig", cwd=tmp_path)
     assert syntax.returncode == 2 and len(syntax.stderr.splitlines()) == 1
     assert syntax.stderr.startswith("syntaxconfig.py:1: cannot import 'syntaxconfig': SyntaxError:")
+    (tmp_path / "mixedconfig.py").write_text("CELERY_QUEUES = ()\ntask_routes = {}\n")
+    mixed = run_cli("import-celery", "mixedconfig", cwd=tmp_path)
+    assert mixed.returncode == 2 and mixed.stderr.count("\n") == 1
+    assert mixed.stderr.startswith("Celery refuses the settings of 'mixedconfig': ImproperlyConfigured: Cannot mix")
+    assert "CELERY_QUEUES -> task_queues" in mixed.stderr
     missing = run_cli("import-celery", "nowhere_at_all", cwd=tmp_path)
     assert missing.returncode == 2 and "Traceback" not in missing.stderr and "nowhere_at_all" in missing.stderr
 
@@ -228,7 +233,7 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
     patterns = st.sampled_from([*TASKS, "shop.*", "shop.mail.*", "ops.*", "*"])
     routes = draw(st.dictionaries(patterns, route_values, max_size=5))
     return {
-        "task_queues": draw(st.sampled_from([list, tuple]))(queues),
+        "task_queues": draw(st.sampled_from([list, tuple, set]))(queues),
         "task_routes": routes,
         "task_default_queue": draw(st.sampled_from(names)),
         "task_default_exchange": draw(st.sampled_from(["", "jobs"])),

@@ -148,12 +148,18 @@ def load_celery(module: str) -> tuple[Celery, bool, _Sources]:
             if isinstance(source, ModuleType):
                 sources.add(source)  # first: settings are looked for where they are written
             sources.add(sys.modules.get(app.main or "", None) or _module_of(module))
-        app.loader.import_default_modules()
-        app.conf.task_queues  # noqa: B018  (reading a setting makes Celery check them all)
     except Exception as error:
         raise CannotImport(_import_error(module, error)) from None
     except SystemExit as error:
         raise CannotImport(f"cannot import {module!r}: it exited while importing (code {error.code})") from None
+    try:
+        app.conf.task_queues  # noqa: B018  (reading a setting makes Celery check them all)
+    except Exception as error:
+        raise CannotImport(_import_error(module, error, "Celery refuses the settings of")) from None
+    try:
+        app.loader.import_default_modules()  # the modules of `imports`/`include`, which register tasks
+    except Exception as error:
+        raise CannotImport(_import_error(module, error)) from None
     return app, is_app, sources
 
 
@@ -161,9 +167,9 @@ def _module_of(name: str) -> ModuleType | None:
     return sys.modules.get(name.partition(":")[0])
 
 
-def _import_error(module: str, error: BaseException) -> str:
+def _import_error(module: str, error: BaseException, failed: str = "cannot import") -> str:
     """One line: where the error is (the innermost frame in the user's own code), and what it is."""
-    reason = str(error).splitlines()[0] if str(error) else ""
+    reason = " ".join(str(error).split())  # one line, however Celery wraps it
     what = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
     where = None
     if isinstance(error, SyntaxError) and error.filename:
@@ -171,13 +177,14 @@ def _import_error(module: str, error: BaseException) -> str:
         what = f"SyntaxError: {error.msg}"
     else:
         library = tuple(
-            {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")} | {sys.prefix}
+            {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+            | {sys.prefix, str(Path(__file__).resolve().parents[1])}  # and this tool's own code
         )
         frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(("<", *library))]
         if frames:
             where = f"{_shown(Path(frames[-1].filename))}:{frames[-1].lineno}"
     prefix = f"{where}: " if where else ""
-    return f"{prefix}cannot import {module!r}: {what}"
+    return f"{prefix}{failed} {module!r}: {what}"
 
 
 def _shown(path: Path) -> str:
@@ -214,9 +221,7 @@ def import_celery(module: str) -> Imported:
     try:
         return convert(app, is_app, sources)
     except Exception as error:  # settings Celery itself cannot use (it would fail on the first task sent)
-        raise CannotImport(
-            _import_error(module, error).replace("cannot import", "Celery cannot use the settings of")
-        ) from None
+        raise CannotImport(_import_error(module, error, "Celery cannot use the settings of")) from None
 
 
 def convert(app: Celery, is_app: bool, sources: _Sources | None = None) -> Imported:
