@@ -100,6 +100,17 @@ class ManagementClient:
     def delete_policy(self, vhost: str, name: str) -> None:
         self._request("DELETE", f"/policies/{_segment(vhost)}/{_segment(name)}", allow_404=True)
 
+    def global_parameter(self, name: str) -> Any:
+        """The value of a RabbitMQ global parameter, None if there is none (the administrator tag is needed)."""
+        found = self._request("GET", f"/global-parameters/{_segment(name)}", allow_404=True)
+        return None if found is None else found.get("value")
+
+    def put_global_parameter(self, name: str, value: Any) -> None:
+        self._request("PUT", f"/global-parameters/{_segment(name)}", json={"name": name, "value": value})
+
+    def delete_global_parameter(self, name: str) -> None:
+        self._request("DELETE", f"/global-parameters/{_segment(name)}", allow_404=True)
+
     def queue(self, vhost: str, name: str) -> dict[str, Any]:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
         return dict(self._request("GET", f"/queues/{_segment(vhost)}/{_segment(name)}"))
@@ -135,7 +146,11 @@ class ManagementClient:
         self._request("PUT", f"/permissions/{_segment(vhost)}/{user}", json=permissions)
 
     def delete_vhost(self, vhost: str) -> None:
+        """The vhost, and the record `apply` keeps of it (a global parameter: RabbitMQ keeps it otherwise)."""
+        from topology.planning.history import parameter_name
+
         self._request("DELETE", f"/vhosts/{_segment(vhost)}", allow_404=True)
+        self.delete_global_parameter(parameter_name(vhost))
 
     def get(self, path: str) -> Any:
         """Any GET of the API (`path` after /api), as parsed JSON."""

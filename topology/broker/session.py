@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
@@ -62,6 +62,11 @@ class Session(Protocol):
 
     def kept(self, queue: str, limit: int) -> Read:
         """Up to `limit` tasks a net's queue keeps, read without consuming them (`broker.recover`)."""
+
+    def global_parameter(self, name: str) -> Any:
+        """A RabbitMQ global parameter's value (None: not set): where `apply` records itself."""
+
+    def put_global_parameter(self, name: str, value: Any) -> None: ...
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -137,6 +142,12 @@ class VhostSession:
         from topology.broker.activity import read_traffic
 
         return read_traffic(self.management, self._settings.vhost)
+
+    def global_parameter(self, name: str) -> Any:
+        return self.management.global_parameter(name)
+
+    def put_global_parameter(self, name: str, value: Any) -> None:
+        self.management.put_global_parameter(name, value)
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))

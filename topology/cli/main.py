@@ -28,6 +28,7 @@ from topology.errors import TopologyError
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
     from topology.model import Topology
+    from topology.planning.history import Source
     from topology.planning.kept import Net
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -184,11 +185,13 @@ def _session(options: Options, *, traffic: bool = False) -> tuple[VhostSession, 
 @click.pass_context
 def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
     """Show what `apply` would do; exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli import output
     from topology.commands.plan import plan_command
 
-    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force)
+    source = _source(options)
+    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
     output.print_plan(result.report, session.settings, fmt)
     return result.exit_code
 
@@ -200,14 +203,24 @@ def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bo
 @click.pass_context
 def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
     """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli import output
     from topology.commands.apply import apply_command
 
+    source = _source(options)
     with _progress_bar() as progress:
-        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force)
+        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force, source=source)
     output.print_apply(result.report, session.settings, fmt)
     return result.exit_code
+
+
+def _source(options: Options) -> Source:
+    """The file's identity (hash, git commit): what `apply` records and plan and inspect compare with."""
+    from topology.commands.history import source_of
+    from topology.language.loader import topology_path
+
+    return source_of(topology_path(options.file))
 
 
 @contextmanager
@@ -249,13 +262,16 @@ def inspect(
     **given: str | None,
 ) -> int:
     """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
-    session, topology = _session(_options(ctx, **given), traffic=True)
+    options = _options(ctx, **given)
+    session, topology = _session(options, traffic=True)
     from topology.cli import output
     from topology.commands.inspect import inspect_command
     from topology.planning.activity import Thresholds
 
     thresholds = Thresholds(max_ready, max_age)
-    result = inspect_command(topology, session, require_consumers=require_consumers, thresholds=thresholds)
+    result = inspect_command(
+        topology, session, require_consumers=require_consumers, thresholds=thresholds, source=_source(options)
+    )
     output.print_inspect(topology, result.report, session.settings, result.exit_code == 0, fmt)
     return result.exit_code
 
@@ -399,4 +415,59 @@ def replay(
     with _progress_bar("replaying") as progress:
         result = replay_tasks(topology, session, _net(unroutable), tasks, ids, progress)
     recover_output.print_replayed(result.report, fmt)
+    return result.exit_code
+
+
+# --- export and adopt: routing.yaml to RabbitMQ definitions, and a live vhost to routing.yaml ---
+
+OUTPUT = click.option("-o", "--output", help="Write to this file instead of stdout.")
+
+
+@main.command()
+@common_options
+@OUTPUT
+@click.pass_context
+def export(ctx: click.Context, /, output: str | None, **given: str | None) -> int:
+    """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
+    `rabbitmqctl import_definitions` or the management UI's import."""
+    import json
+
+    from topology.cli.written_output import write_file
+    from topology.commands.export import export_command
+
+    options = _options(ctx, **given)
+    result = export_command(options.topology(), options.settings().vhost)
+    write_file(json.dumps(result.report, indent=2) + "\n", output)
+    return result.exit_code
+
+
+@main.command()
+@common_options
+@OUTPUT
+@FORMAT
+@click.pass_context
+def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | None) -> int:
+    """Write the live vhost as routing.yaml (Celery's and RabbitMQ's own objects left out); nothing changes."""
+    from topology.cli.adopt_output import print_adopted
+    from topology.commands.adopt import adopt_command
+
+    result = adopt_command(_options(ctx, **given).settings())
+    print_adopted(result.report, output, fmt)
+    return result.exit_code
+
+
+# --- import-celery: an existing Celery configuration as routing.yaml ---
+
+
+@main.command("import-celery")
+@click.argument("module")
+@OUTPUT
+@FORMAT
+def import_celery(module: str, output: str | None, fmt: str) -> int:
+    """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
+    from topology.cli.import_celery_output import print_imported
+    from topology.commands.import_celery import import_command
+
+    result = import_command(module)
+    print_imported(result.report, output, fmt)
     return result.exit_code

@@ -117,6 +117,8 @@ def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
             click.echo(f"  {action.value:<9} {len(changes):>6}  {_kinds(changes)}")
     if planned.note:
         click.echo(planned.note)
+    if planned.since is not None:
+        click.echo(planned.since.message)
     if planned.conflicts:
         click.echo(f"{len(planned.conflicts)} conflicts: `apply` changes nothing until they are fixed")
     elif planned.pending:
@@ -134,6 +136,7 @@ def _plan_data(planned: Plan) -> dict[str, Any]:
         "pending": len(planned.pending),
         "conflicts": len(planned.conflicts),
         "note": planned.note,
+        "since_last_apply": planned.since.data() if planned.since else None,
         "changes": [
             {
                 "action": c.action.value,
@@ -185,6 +188,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
                 "transport": asdict(transport),
                 "in_sync": in_sync,
                 "note": report.note,
+                "since_last_apply": report.since.data() if report.since else None,
                 "findings": [
                     {"code": f.code, "severity": f.severity.value, "subject": str(f.ref), "message": f.message}
                     for f in report.findings
@@ -204,6 +208,8 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         click.echo("\n".join(f"{f.severity.value:<7} {f.code:<17} {f.message}" for f in report.findings))
     if report.note:
         click.echo(report.note)
+    if report.since is not None:
+        click.echo(report.since.message)
     errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
     warnings = len(report.findings) - errors
     state = "in sync" if in_sync else "NOT in sync"

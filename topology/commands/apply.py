@@ -15,10 +15,12 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from topology.broker.session import Session
+from topology.commands.history import record
 from topology.commands.plan import read_plan
 from topology.commands.result import ExitCode, Result
 from topology.errors import ConnectionLost
 from topology.model import Policy, Ref, Topology
+from topology.planning.history import Source
 from topology.planning.operations import operations
 from topology.planning.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions
 
@@ -113,9 +115,20 @@ def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None
 
 
 def apply_command(
-    topology: Topology, session: Session, progress: ProgressFactory | None, *, recreate: bool, prune: bool, force: bool
+    topology: Topology,
+    session: Session,
+    progress: ProgressFactory | None,
+    *,
+    recreate: bool,
+    prune: bool,
+    force: bool,
+    source: Source | None = None,
 ) -> Result[ApplyReport]:
+    """With the file's `source`, a successful apply is recorded on the broker (see `planning.history`)."""
     report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress)
+    unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
+    if unrecorded:
+        report = replace(report, note=f"{report.note}; {unrecorded}" if report.note else unrecorded)
     return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS)
 
 

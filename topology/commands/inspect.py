@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
+from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
 from topology.commands.workers import Replies, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
 from topology.planning.consumers import WorkerConsumer, consumer_findings
 from topology.planning.drift import Finding, diff
+from topology.planning.history import SinceLastApply, Source
 from topology.planning.kept import waiting_findings
 from topology.planning.live_routes import LiveRoute, capture_findings, live_routes
 from topology.planning.observed import Counts, LiveState, with_counts
@@ -42,6 +44,7 @@ class InspectReport:
     workers: tuple[WorkerConsumer, ...] = ()  # the consumers, named as workers
     routes: tuple[LiveRoute, ...] = ()  # each task followed through the broker's bindings
     now: float = 0.0  # when the statistics were read, for the age of queues' oldest messages
+    since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
@@ -97,8 +100,16 @@ def _with_traffic(
 
 
 def inspect_command(
-    topology: Topology, session: Session, *, require_consumers: bool, thresholds: Thresholds = NO_THRESHOLDS
+    topology: Topology,
+    session: Session,
+    *,
+    require_consumers: bool,
+    thresholds: Thresholds = NO_THRESHOLDS,
+    source: Source | None = None,
 ) -> Result[InspectReport]:
     report = inspect_topology(topology, session, thresholds)
+    if source is not None:
+        drift = any(f.severity is Severity.ERROR for f in report.findings)
+        report = replace(report, since=since(session, source, differs=drift))
     in_sync = report.in_sync(require_consumers=require_consumers)
     return Result(report, ExitCode.OK if in_sync else ExitCode.DIFFERS)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from topology.broker.session import Session
+from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
 from topology.errors import BrokerUnavailable
 from topology.model import Topology
+from topology.planning.history import Source
 from topology.planning.observed import with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
 
@@ -36,8 +40,19 @@ def _needs_management(topology: Topology) -> str:
     return "--prune lists the vhost, which only the management API can do"
 
 
-def plan_command(topology: Topology, session: Session, *, recreate: bool, prune: bool, force: bool) -> Result[Plan]:
-    """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
+def plan_command(
+    topology: Topology,
+    session: Session,
+    *,
+    recreate: bool,
+    prune: bool,
+    force: bool,
+    source: Source | None = None,
+) -> Result[Plan]:
+    """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending. With the file's `source`,
+    the plan also says what changed since the last apply."""
     planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
     differs = bool(planned.pending or planned.conflicts)
+    if source is not None:
+        planned = replace(planned, since=since(session, source, differs=bool(planned.findings)))
     return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)

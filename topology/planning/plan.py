@@ -26,6 +26,7 @@ from topology.model import (
     Topology,
     binding_arguments,
 )
+from topology.planning.history import SinceLastApply
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.values import NOT_SET, show
 
@@ -103,6 +104,7 @@ class Plan:
     owner: str
     changes: tuple[Change, ...]
     note: str = ""  # what the plan could not see (`LiveState.unseen`)
+    since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def of(self, *actions: Action) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action in actions)

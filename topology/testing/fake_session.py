@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from topology.broker.amqp import Refusal
 from topology.broker.pipeline import Progress
@@ -33,6 +34,7 @@ class FakeSession:
     kept_in: dict[str, Read] = field(default_factory=dict)  # what `kept` answers, by queue
     reads: int = 0
     seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
+    parameters: dict[str, Any] = field(default_factory=dict)  # global parameters, by name
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
     @property
@@ -68,6 +70,16 @@ class FakeSession:
 
     def traffic(self) -> Traffic:
         return self.seen_traffic
+
+    def global_parameter(self, name: str) -> Any:
+        if self.management_down:
+            raise ManagementUnreachable("the management API did not answer (fake)")
+        return self.parameters.get(name)
+
+    def put_global_parameter(self, name: str, value: Any) -> None:
+        if self.management_down:
+            raise ManagementUnreachable("the management API did not answer (fake)")
+        self.parameters[name] = value
 
     def reread(self) -> None:
         pass

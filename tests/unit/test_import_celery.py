@@ -1,0 +1,258 @@
+"""import-celery: Celery settings written as routing.yaml, proven by round trip. For every task the app
+registers, the written file's routes deliver it to the queues that Celery's own router and publisher
+(`app.amqp.router`, `app.amqp.send_task_message`) send it to with the original settings; tested on the
+hand-written legacy fixtures in tests/fixtures and on generated configurations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from kombu import Exchange, Queue, binding
+
+from tests.conftest import ROOT, SEED
+from topology.celery_adapter.import_config import Imported, celery_route, convert, import_celery, route_table
+from topology.language.document import parse_document, to_topology
+from topology.language.loader import parse_topology
+from topology.language.writer import topology_yaml
+from topology.language.yaml_source import read_yaml
+from topology.model import Topology
+from topology.routing import deliver, route_for, task_message
+
+
+def read_back(text: str) -> Topology:
+    """The written file as the tool reads it, without the checks (a generated config may route to nothing)."""
+    source = read_yaml(text, "routing.yaml")
+    parsed = parse_document(source.data, source.positions)
+    assert parsed.document is not None, parsed.problems
+    return to_topology(parsed.document, source.positions)
+
+
+def celery_lands(app: Celery, topology: Topology, name: str) -> tuple[str, ...]:
+    """The queues a task reaches as Celery publishes it with the original settings."""
+    destination = celery_route(app, name)
+    if destination.exchange == "":  # RabbitMQ's default exchange: the queue named by the key, if it exists
+        return (destination.routing_key,) if topology.queue(destination.routing_key) else ()
+    return deliver(topology, destination.exchange, task_message(destination, name)).queues
+
+
+def assert_round_trip(app: Celery, imported: Imported) -> Topology:
+    written = read_back(topology_yaml(imported.topology, imported.notes))
+    ours = route_table(written, imported.registered)
+    widened = {f.route for f in imported.findings if f.code == "binding_reaches_more"}
+    for name in sorted(imported.registered):
+        celery = set(celery_lands(app, written, name))
+        route = route_for(written, name)
+        if (route.pattern if route else "") in widened:
+            assert celery <= set(ours[name]), name  # reported: the binding reaches more than the queue
+        else:
+            assert set(ours[name]) == celery, (name, ours[name], celery)
+    return written
+
+
+def register(app: Celery, name: str) -> None:
+    def task() -> None: ...
+
+    app.task(name=name, shared=False)(task)
+
+
+def codes(imported: Imported) -> list[tuple[str, str | None]]:
+    return [(f.code, f.where) for f in imported.findings]
+
+
+def test_legacy_app_round_trip_and_findings() -> None:
+    from tests.fixtures.legacy_app import app
+
+    imported = import_celery("tests.fixtures.legacy_app")
+    written = assert_round_trip(app, imported)
+    declared = {q.name for q in written.queues} - written.nets.names  # the written file keeps the nets on
+    assert declared == {"default", "email", "media", "reports", "forgotten"}
+    media = written.queue("media")
+    assert media is not None and {(b.exchange, b.routing_key) for b in media.bindings} == {
+        ("media", "image.#"),
+        ("media", "video.#"),
+    }
+    reports = written.queue("reports")
+    assert reports is not None and reports.arguments == {"x-max-priority": 10, "x-message-ttl": 3_600_000}
+    assert route_table(written, ["legacy.reports.daily", "legacy.tasks.resize", "legacy.misc.cleanup"]) == {
+        "legacy.reports.daily": ("reports",),  # from the router function, for the tasks the app registers
+        "legacy.tasks.resize": ("media",),
+        "legacy.misc.cleanup": ("default",),
+    }
+    assert [(e.name, e.cron, e.every) for e in written.schedule] == [
+        ("daily-report", "0 3 * * *", None),
+        ("ping", None, 30.0),
+        ("weekly", None, 604800.0),
+        ("pong", None, 60.0),
+    ]
+    config = "tests/fixtures/legacy_celeryconfig.py"
+    found = codes(imported)
+    assert ("unknown_setting", f"{config}:46") in found
+    assert ("router_not_convertible", f"{config}:24") in found
+    assert ("unknown_task", f"{config}:35") in found  # legacy.tasks.sendemail
+    assert ("unknown_task", f"{config}:43") in found  # the schedule's legacy.misc.pong
+    assert ("queue_unreached", f"{config}:20") in found  # forgotten
+    assert ("default_exchange_bypass", f"{config}:33") in found  # {"queue": "email"}
+    messages = " | ".join(map(str, imported.findings))
+    assert "did you mean 'CELERY_ACKS_LATE'?" in messages and "did you mean 'legacy.tasks.send_email'?" in messages
+    assert "did you mean 'legacy.misc.ping'?" in messages
+
+
+def test_modern_config_module_round_trip() -> None:
+    imported = import_celery("tests.fixtures.modern_celeryconfig")
+    app = Celery("modern", set_as_current=False)
+    app.config_from_object("tests.fixtures.modern_celeryconfig")
+    for name in ("app.events.created", "app.events.renamed", "other.task"):
+        register(app, name)
+    with_tasks = convert(app, is_app=True)
+    written = assert_round_trip(app, with_tasks)
+    assert route_table(written, ["app.events.created", "app.events.renamed"]) == {
+        "app.events.created": ("events",),
+        "app.events.renamed": ("events",),
+    }
+    assert [r.pattern for r in written.routes] == ["/app\\.events\\.(created|deleted)$/", "app.events.*"]
+    assert ("unknown_setting", "tests/fixtures/modern_celeryconfig.py:19") in codes(imported)
+    assert "did you mean 'task_default_queue'?" in " ".join(map(str, imported.findings))
+
+
+def test_the_seed_app_imports_as_the_seed() -> None:
+    imported = import_celery("tasks")
+    written = read_back(topology_yaml(imported.topology))
+    seed = parse_topology(SEED)
+    names = ["tasks.taskA", "tasks.taskB", "tasks.add", "tasks.other"]
+    assert route_table(written, names) == route_table(seed, names)
+    assert written.exchanges == seed.exchanges and written.queues == seed.queues
+    assert [(e.name, e.task, e.every, e.args) for e in written.schedule] == [
+        (e.name, e.task, e.every, e.args) for e in seed.schedule
+    ]
+
+
+def test_implicit_celery_queue_and_undeclared_default_queue() -> None:
+    app = Celery("bare", set_as_current=False)
+    register(app, "work.run")
+    imported = convert(app, is_app=True)
+    assert [(q.name, [(b.exchange, b.routing_key) for b in q.bindings]) for q in imported.topology.queues] == [
+        ("celery", [("celery", "celery")])
+    ]
+    assert "implicit" in " ".join(imported.notes[("queues", "celery")])
+    assert_round_trip(app, imported)
+    app.conf.update(task_queues=[Queue("jobs", Exchange("jobs"), "jobs")], task_default_queue="missing")
+    imported = convert(app, is_app=True)
+    assert "default_queue_undeclared" in [code for code, _ in codes(imported)]
+    assert imported.topology.queue("missing") is not None
+    assert_round_trip(app, imported)
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "topology", *args],
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_module_that_does_not_import_is_one_line_with_its_place_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "brokenconfig.py").write_text("CELERY_QUEUES = ()\nimport not_a_module_anywhere\n")
+    (tmp_path / "syntaxconfig.py").write_text("CELERY_QUEUES = (\n")
+    broken = run_cli("import-celery", "brokenconfig", cwd=tmp_path)
+    assert broken.returncode == 2 and broken.stdout == ""
+    assert broken.stderr.splitlines() == [
+        "brokenconfig.py:2: cannot import 'brokenconfig': ModuleNotFoundError: No module named 'not_a_module_anywhere'"
+    ]
+    syntax = run_cli("import-celery", "syntaxconfig", cwd=tmp_path)
+    assert syntax.returncode == 2 and len(syntax.stderr.splitlines()) == 1
+    assert syntax.stderr.startswith("syntaxconfig.py:1: cannot import 'syntaxconfig': SyntaxError:")
+    (tmp_path / "mixedconfig.py").write_text("CELERY_QUEUES = ()\ntask_routes = {}\n")
+    mixed = run_cli("import-celery", "mixedconfig", cwd=tmp_path)
+    assert mixed.returncode == 2 and mixed.stderr.count("\n") == 1
+    assert mixed.stderr.startswith("Celery refuses the settings of 'mixedconfig': ImproperlyConfigured: Cannot mix")
+    assert "CELERY_QUEUES -> task_queues" in mixed.stderr
+    missing = run_cli("import-celery", "nowhere_at_all", cwd=tmp_path)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr and "nowhere_at_all" in missing.stderr
+
+
+def test_cli_writes_the_file_reports_on_stderr_and_json(tmp_path: Path) -> None:
+    out = tmp_path / "routing.yaml"
+    written = run_cli("import-celery", "tests.fixtures.legacy_app", "-o", str(out), cwd=ROOT)
+    assert written.returncode == 1 and written.stdout == ""
+    assert "did you mean 'CELERY_ACKS_LATE'?" in written.stderr
+    assert parse_topology(out.read_text()).queue("media") is not None
+    clean = tmp_path / "cleanconfig.py"
+    clean.write_text(
+        textwrap.dedent("""
+        from kombu import Exchange, Queue
+        task_queues = [Queue("celery", Exchange("celery", type="topic"), routing_key="celery")]
+    """)
+    )
+    ok = run_cli("import-celery", "cleanconfig", "--format", "json", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(ok.stdout)
+    assert data["findings"] == [] and data["counts"]["queues"] == 1
+    assert parse_topology(data["routing_yaml"]).queue("celery") is not None
+
+
+# --- generated configurations ---
+
+TASKS = ["shop.orders.create", "shop.orders.cancel", "shop.mail.send", "shop.mail.bulk", "ops.ping", "ops.report"]
+EXCHANGES = {"jobs": "direct", "events": "topic", "all": "fanout"}
+KEYS = ["a", "b", "shop.orders", "shop.#", "*.mail", "ops.*", "#", ""]
+
+
+@st.composite
+def configs(draw: st.DrawFn) -> dict[str, Any]:
+    names = draw(st.lists(st.sampled_from(["q1", "q2", "q3", "q4", "celery"]), min_size=1, max_size=4, unique=True))
+    queues: list[Queue] = []
+    for name in names:
+        pairs = draw(st.lists(st.tuples(st.sampled_from(sorted(EXCHANGES)), st.sampled_from(KEYS)), max_size=3))
+        if len(pairs) == 1:
+            exchange, key = pairs[0]
+            queues.append(Queue(name, Exchange(exchange, EXCHANGES[exchange]), routing_key=key))
+        elif pairs:
+            bindings = [binding(Exchange(e, EXCHANGES[e]), routing_key=k) for e, k in pairs]
+            queues.append(Queue(name, bindings=bindings))
+        else:
+            queues.append(Queue(name))
+    route_values = st.one_of(
+        st.sampled_from(names),
+        st.builds(lambda q: {"queue": q}, st.sampled_from(names)),
+        st.builds(
+            lambda e, k: {"exchange": e, "exchange_type": EXCHANGES[e], "routing_key": k},
+            st.sampled_from(sorted(EXCHANGES)),
+            st.sampled_from([k for k in KEYS if "*" not in k and "#" not in k] + ["shop.orders.x", "ops.mail"]),
+        ),
+    )
+    patterns = st.sampled_from([*TASKS, "shop.*", "shop.mail.*", "ops.*", "*"])
+    routes = draw(st.dictionaries(patterns, route_values, max_size=5))
+    return {
+        "task_queues": draw(st.sampled_from([list, tuple, set]))(queues),
+        "task_routes": routes,
+        "task_default_queue": draw(st.sampled_from(names)),
+        "task_default_exchange": draw(st.sampled_from(["", "jobs"])),
+        "task_default_routing_key": draw(st.sampled_from(["", "a"])),
+    }
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs())
+def test_generated_configs_round_trip(config: dict[str, Any]) -> None:
+    app = Celery("generated", set_as_current=False)
+    app.conf.update({k: v for k, v in config.items() if v != ""})
+    for name in TASKS:
+        register(app, name)
+    imported = convert(app, is_app=True)
+    written = assert_round_trip(app, imported)
+    for queue in app.amqp.queues.values():  # every binding Celery declares, and only those
+        declared = queue.bindings or {binding(queue.exchange, routing_key=queue.routing_key)}
+        expected = {(b.exchange.name, b.routing_key or "") for b in declared if b.exchange and b.exchange.name}
+        found = written.queue(queue.name)
+        assert found is not None and {(b.exchange, b.routing_key) for b in found.bindings} == expected
