@@ -53,16 +53,33 @@ class Options:
         return load_topology(self.file)
 
 
+JSON_OUTPUT = "topology.json_output"
+"""ctx.meta key: the name of the command whose `--format json` was given (its errors are JSON too)."""
+
+
 class _Commands(click.Group):
-    """The command group: a TopologyError anywhere becomes its message on stderr and its exit code; anything
-    else is a bug and shows its traceback."""
+    """The command group: a TopologyError anywhere becomes its message on stderr and its exit code (with
+    `--format json`, also the envelope on stdout, its problems listed); anything else is a bug and shows its
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TopologyError as error:
             click.echo(str(error), err=True)
+            command = ctx.meta.get(JSON_OUTPUT)
+            if command is not None:
+                _print_error_envelope(command, error)
             ctx.exit(error.exit_code)
+
+
+def _print_error_envelope(command: str, error: TopologyError) -> None:
+    from topology.cli.envelope import envelope, error_problem
+    from topology.cli.output import print_json
+    from topology.errors import InvalidTopology
+
+    problems = error.problems if isinstance(error, InvalidTopology) else [error_problem(str(error))]
+    print_json(envelope(command, error.exit_code, problems=problems))
 
 
 COMMON_OPTIONS = (
@@ -81,6 +98,7 @@ def common_options(command: F) -> F:
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="celery-topology", prog_name="topology", message="%(prog)s %(version)s")
 @common_options
 @click.pass_context
 def main(ctx: click.Context, file: str | None, broker: str | None, management_url: str | None) -> None:
@@ -105,7 +123,22 @@ def _options(ctx: click.Context, file: str | None, broker: str | None, managemen
     return options.over(file, broker, management_url)
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def _remember_format(ctx: click.Context, _: click.Parameter, fmt: str) -> str:
+    if fmt == "json":
+        ctx.meta[JSON_OUTPUT] = ctx.info_name
+    return fmt
+
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    is_eager=True,  # known before any other option can fail, so that its error is JSON too
+    callback=_remember_format,
+    help="json: one envelope (topology/cli/envelope.schema.json), errors included.",
+)
 APP = click.option(
     "-A", "--app", help="Celery app to check task names against (as for `celery -A`; default: `app:` in the file)."
 )
@@ -114,15 +147,16 @@ APP = click.option(
 @main.command()
 @common_options
 @APP
+@FORMAT
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.pass_context
-def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str | None) -> int:
+def validate(ctx: click.Context, /, app: str | None, fmt: str, strict: bool, **given: str | None) -> int:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
     from topology.cli import output
     from topology.commands.validate import validate as validate_file
 
     result = validate_file(_options(ctx, **given).file, app, strict=strict)
-    output.print_validated(result.report)
+    output.print_validated(result.report, result.exit_code, fmt)
     return result.exit_code
 
 
@@ -130,14 +164,16 @@ def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str 
 @common_options
 @APP
 @FORMAT
+@click.argument("task_names", nargs=-1, metavar="[TASK]...")
 @click.pass_context
-def routes(ctx: click.Context, /, app: str | None, fmt: str, **given: str | None) -> int:
-    """Show where each task goes: the rule that picks it, the exchange and key, the queues it lands in."""
+def routes(ctx: click.Context, /, app: str | None, fmt: str, task_names: tuple[str, ...], **given: str | None) -> int:
+    """Show where each task goes (those named, else every task): the rule that picks it, the exchange and
+    key, the queues it lands in."""
     from topology.cli import output
     from topology.commands.validate import check
 
     checked = check(_options(ctx, **given).file, app)
-    output.print_routes(checked.loaded.topology, checked.task_names, checked.tasks, fmt)
+    output.print_routes(checked, task_names, 0, fmt)
     return 0
 
 
@@ -165,11 +201,25 @@ def _plan_options(command: F) -> F:
     return command
 
 
-def _session(options: Options) -> tuple[VhostSession, Topology]:
+def _session(options: Options, app: str | None = None) -> tuple[VhostSession, Topology]:
     """The vhost session, its read already under way, and the file loaded meanwhile (on a large vhost both
-    take a few hundred milliseconds)."""
+    take a few hundred milliseconds). With `app` (-A), the file's task names are checked against the app's
+    first, as `validate -A` checks them: an error is exit 2 before anything is planned."""
     session = VhostSession(options.settings())
-    return session, options.topology()
+    if app is None:
+        return session, options.topology()
+    from topology.cli.output import print_problems
+    from topology.commands.validate import check
+
+    checked = check(options.file, app)
+    print_problems(checked.loaded.warnings)
+    return session, checked.loaded.topology
+
+
+def _flags(recreate: bool, prune: bool, force: bool) -> tuple[str, ...]:
+    """The plan's flags as given, for the `apply` command a plan points to."""
+    given = (("--recreate", recreate), ("--prune", prune), ("--force", force))
+    return tuple(flag for flag, on in given if on)
 
 
 def _plan_options_of(recreate: bool, prune: bool, force: bool) -> PlanOptions:
@@ -180,34 +230,41 @@ def _plan_options_of(recreate: bool, prune: bool, force: bool) -> PlanOptions:
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @_plan_options
 @click.pass_context
-def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
-    """Show what `apply` would do; exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
-    session, topology = _session(_options(ctx, **given))
+def plan(
+    ctx: click.Context, /, app: str | None, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None
+) -> int:
+    """Show what `apply` would do. Exit 0 when the broker holds the file, 1 when it differs (anything to
+    create, change or delete, a conflict, or an object not in the file: what `inspect` calls drift)."""
+    session, topology = _session(_options(ctx, **given), app)
     from topology.cli import output
     from topology.commands.plan import plan_command
 
     result = plan_command(topology, session, _plan_options_of(recreate, prune, force))
-    output.print_plan(result.report, session.settings, fmt)
+    output.print_plan(result.report, session.settings, _flags(recreate, prune, force), result.exit_code, fmt)
     return result.exit_code
 
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @_plan_options
 @click.pass_context
-def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
+def apply(
+    ctx: click.Context, /, app: str | None, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None
+) -> int:
     """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
-    session, topology = _session(_options(ctx, **given))
+    session, topology = _session(_options(ctx, **given), app)
     from topology.cli import output
     from topology.commands.apply import apply_command
 
     with _progress_bar() as progress:
         result = apply_command(topology, session, _plan_options_of(recreate, prune, force), progress)
-    output.print_apply(result.report, session.settings, fmt)
+    output.print_apply(result.report, session.settings, result.exit_code, fmt)
     return result.exit_code
 
 
@@ -231,28 +288,31 @@ def _progress_bar() -> Iterator[ProgressFactory | None]:
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
 @click.pass_context
-def inspect(ctx: click.Context, /, fmt: str, require_consumers: bool, **given: str | None) -> int:
-    """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
-    session, topology = _session(_options(ctx, **given))
+def inspect(ctx: click.Context, /, app: str | None, fmt: str, require_consumers: bool, **given: str | None) -> int:
+    """Compare the live vhost with routing.yaml: drift, consumers, ready messages. Exit 1 on drift, as
+    `plan` does for the same broker."""
+    session, topology = _session(_options(ctx, **given), app)
     from topology.cli import output
     from topology.commands.inspect import inspect_command
 
     result = inspect_command(topology, session, require_consumers=require_consumers)
-    output.print_inspect(topology, result.report, session.settings, result.exit_code == 0, fmt)
+    output.print_inspect(topology, result.report, session.settings, result.exit_code, fmt)
     return result.exit_code
 
 
 @main.command()
 @common_options
+@FORMAT
 @click.pass_context
-def doctor(ctx: click.Context, /, **given: str | None) -> int:
+def doctor(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
     """Say which AMQP client Celery will use and whether the broker and management API answer."""
     from topology.cli import output
     from topology.commands.doctor import doctor as diagnose
 
     result = diagnose(_options(ctx, **given).settings())
-    output.print_doctor(result.report)
+    output.print_doctor(result.report, result.exit_code, fmt)
     return result.exit_code

@@ -6,6 +6,7 @@ from topology.broker.session import Session
 from topology.commands.result import ExitCode, Result
 from topology.errors import BrokerUnavailable
 from topology.model import Topology
+from topology.planning.drift import drift
 from topology.planning.observed import with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
 
@@ -27,7 +28,10 @@ def read_plan(topology: Topology, session: Session, options: PlanOptions = NO_OP
 
 
 def plan_command(topology: Topology, session: Session, options: PlanOptions) -> Result[Plan]:
-    """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
+    """Exit 1 when the broker differs from the file, exactly when `inspect` finds drift: something to create,
+    change or delete, a conflict, or an object the file does not have (which `apply` leaves alone unless
+    --prune says otherwise). Bindings bound again only because they cannot be seen (no management API) are
+    no difference."""
     planned = read_plan(topology, session, options)
-    differs = bool(planned.pending or planned.conflicts)
+    differs = any(True for _ in drift(planned))
     return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)
