@@ -23,6 +23,7 @@ from topology.values import parse_rabbitmq_value, show
 CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
 ACCESS_REFUSED = 403
+PRECONDITION_FAILED = 406
 PLUGIN_HINT = f"enable the plugin that provides it ({hints.enable_plugin('<plugin>')})"
 T = TypeVar("T")
 INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$")
@@ -60,7 +61,7 @@ class Refusal:
 
 def check_connection(settings: Settings) -> None:
     """Open and close one connection: raises BrokerUnavailable with the reason and the fix."""
-    _connect(settings).close()
+    connect(settings).close()
 
 
 def connection_parameters(settings: Settings, name: str = "topology") -> pika.ConnectionParameters:
@@ -78,9 +79,10 @@ def connection_parameters(settings: Settings, name: str = "topology") -> pika.Co
     )
 
 
-def _connect(settings: Settings) -> pika.BlockingConnection:
+def connect(settings: Settings, name: str = "topology") -> pika.BlockingConnection:
+    """A blocking connection, or BrokerUnavailable with the reason and the fix."""
     try:
-        return pika.BlockingConnection(connection_parameters(settings))
+        return pika.BlockingConnection(connection_parameters(settings, name))
     except (pika.exceptions.AMQPConnectionError, OSError) as error:
         raise connect_error(settings, error) from None
 

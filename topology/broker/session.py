@@ -110,10 +110,26 @@ class VhostSession:
         return counts
 
     def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
+        """Phases without a delete that must find its queue idle go out pipelined, as many at once as run
+        one after the other; such deletes are made one by one (`broker.deletes`), in their phase's turn."""
+        from topology.broker.deletes import delete_if_idle
         from topology.broker.pipeline import run
 
-        outcomes = run(self._settings, phases, progress=progress)
-        return {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
+        refused: dict[Ref, Refusal] = {}
+        pipelined: list[Sequence[Operation]] = []
+        for phase in [*phases, None]:  # None: the end, where what is gathered goes out
+            checked = [op for op in phase or () if op.if_idle]
+            if phase is not None and not checked:
+                pipelined.append(phase)
+                continue
+            outcomes = run(self._settings, pipelined, progress=progress)
+            refused |= {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
+            pipelined = [[op for op in phase or () if not op.if_idle]]
+            if checked:
+                refused |= delete_if_idle(self._settings, checked)
+                if progress is not None:
+                    progress(len(checked))
+        return refused
 
     def put_policy(self, policy: Policy) -> None:
         self.management.put_policy(self._settings.vhost, policy)

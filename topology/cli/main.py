@@ -191,10 +191,14 @@ def schema() -> int:
 def _plan_options(command: F) -> F:
     options = (
         click.option(
-            "--recreate", is_flag=True, help="Delete and re-declare a conflicting queue, only if empty and unconsumed."
+            "--recreate",
+            is_flag=True,
+            help="Delete and declare again a conflicting queue, only if empty and unconsumed (or with --force).",
         ),
         click.option("--prune", is_flag=True, help="Delete objects not in the file that `apply` made (same owner)."),
-        click.option("--force", is_flag=True, help="With --prune: delete such queues even if they hold messages."),
+        click.option(
+            "--force", is_flag=True, help="With --recreate or --prune: delete queues even if they hold messages."
+        ),
     )
     for option in reversed(options):
         command = option(command)

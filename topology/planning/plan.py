@@ -23,6 +23,7 @@ from topology.model import (
     Policy,
     Queue,
     QueueDeclaration,
+    QueueType,
     Ref,
     Topology,
     binding_arguments,
@@ -99,7 +100,7 @@ class Change:
 class PlanOptions:
     recreate: bool = False
     prune: bool = False
-    force: bool = False
+    force: bool = False  # --recreate and --prune delete queues that hold messages or have consumers
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,8 @@ def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptio
     by_policy = "; ".join(_by_policy(mismatches))
     if options.recreate:
         rerun = hints.apply_with("--recreate")
-        refusal = _in_use(found, "--recreate deletes only an empty queue nobody consumes", vhost, rerun)
+        rule = "--recreate deletes only an empty queue nobody consumes, unless --force"
+        refusal = None if options.force else _in_use(found, rule, vhost, rerun)
         if refusal is None:
             return Change(Action.RECREATE, ref, _explain(mismatches), mismatches, desired=queue, found=found)
         rule, fix = refusal
@@ -252,14 +254,19 @@ def _by_policy(mismatches: tuple[Mismatch, ...]) -> Iterator[str]:
 
 def _in_use(found: LiveQueue, rule: str, vhost: str, rerun: str) -> tuple[str, str] | None:
     """Why `found` may not be deleted and what to do about it, or None when it is known to be empty and
-    unconsumed."""
+    unconsumed. A stream is never known to be: it keeps what it is sent after it is read, and its passive
+    declare reports no messages whatever it holds."""
+    if found.type == QueueType.STREAM.value:
+        why = f"{rule}: a stream keeps its messages once read, and AMQP cannot count them"
+        return why, f"run `{rerun} --force` to delete it with its messages, or make routing.yaml match the broker"
     if _unknown(found):
         return f"{rule} (whether it is empty is not known)", f"run `{rerun}` again once the broker answers"
     if not found.in_use:
         return None
     messages, consumers = found.messages_ready or 0, found.consumers or 0
     held = f"it holds {hints.counted(messages, 'ready message')} and has {hints.counted(consumers, 'consumer')}"
-    return f"{rule}, and {held}", hints.free_queue(vhost, found.name, messages, consumers, rerun)
+    forced = f"or run `{rerun} --force` to delete it anyway"
+    return f"{rule}, and {held}", f"{hints.free_queue(vhost, found.name, messages, consumers, rerun)}, {forced}"
 
 
 def _unknown(found: LiveQueue) -> bool:
@@ -283,14 +290,8 @@ def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptio
             refusal = _in_use(found, rule, live.vhost, hints.apply_with("--prune"))
             if refusal is not None:
                 detail, fix = f"not in routing.yaml; {refusal[0]}", refusal[1]
-                forced = f"or run `{hints.apply_with('--prune', '--force')}` to delete it anyway"
                 change = Change(
-                    Action.CONFLICT,
-                    change.ref,
-                    detail,
-                    counts_unknown=_unknown(found),
-                    found=found,
-                    fix=f"{fix}, {forced}" if found.messages_ready is not None else fix,
+                    Action.CONFLICT, change.ref, detail, counts_unknown=_unknown(found), found=found, fix=fix
                 )
         changes.append(change)
     return changes
