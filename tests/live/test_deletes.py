@@ -95,14 +95,18 @@ def test_prune_replaces_a_queue_of_every_type_by_another_on_the_same_route(broke
 
 
 def test_a_delete_refused_part_way_leaves_the_new_route_working(broker: Broker) -> None:
-    """The user may make 'new' but not delete 'old' (configure permission): the apply fails on the delete,
-    after the new queue is declared and bound, so the routing key still reaches a queue."""
+    """The user may make 'new' (and take the apply lock) but not delete 'old' (configure permission): the
+    apply fails on the delete, after the new queue is declared and bound, so the routing key still reaches a
+    queue."""
     assert broker.cli("apply", file=broker.write(routing("old", "quorum"), "old.yaml")).returncode == 0
     user, password = f"{broker.vhost}-limited", "limited-secret"
     admin_api(broker, "PUT", f"/users/{user}", {"password": password, "tags": "management"})
     try:
         admin_api(
-            broker, "PUT", f"/permissions/{broker.vhost}/{user}", {"configure": "^new$", "write": ".*", "read": ".*"}
+            broker,
+            "PUT",
+            f"/permissions/{broker.vhost}/{user}",
+            {"configure": r"^(new|topology\.apply-lock)$", "write": ".*", "read": ".*"},
         )
         settings = broker.settings
         as_user = [

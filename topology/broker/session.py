@@ -12,6 +12,7 @@ later, while the broker answers (start-up is measured).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
-from topology.errors import ConnectionLost, ManagementUnreachable
+from topology.errors import BrokerUnavailable, ConnectionLost, ManagementUnreachable
 
 if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
+    from topology.broker.lock import ApplyLock
     from topology.broker.pipeline import Progress
     from topology.model import Policy, Ref, Topology
     from topology.planning.observed import Counts, LiveState
@@ -60,11 +62,36 @@ class Session(Protocol):
 
 
 class VhostSession:
-    def __init__(self, settings: Settings) -> None:
+    """`lock_wait`: first take the vhost's apply lock (`broker.lock`), waiting up to that many seconds, and
+    read only once it is held, until `close`: what is read cannot change under the plan made from it."""
+
+    def __init__(self, settings: Settings, *, lock_wait: float | None = None) -> None:
         self._settings = settings
         self.management = ManagementClient(settings.management)
         self._unreachable: ManagementUnreachable | None = None
-        self._reading = _in_background(lambda: self.management.state(settings.vhost))
+        self._lock: ApplyLock | None = None
+        self._reading = _in_background(lambda: self._read(lock_wait))
+
+    def _read(self, lock_wait: float | None) -> LiveState:
+        if lock_wait is not None:
+            from topology.broker.lock import acquire, lock_connection
+
+            try:
+                connection = lock_connection(self._settings)
+            except BrokerUnavailable as error:
+                try:
+                    self.management.state(self._settings.vhost)
+                except ManagementUnreachable as unreachable:  # one line that tells of both
+                    both = f"{error} (and the management API did not answer either: {unreachable})"
+                    raise BrokerUnavailable(both) from None
+                raise
+            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
+        return self.management.state(self._settings.vhost)
+
+    def close(self) -> None:
+        """Release the apply lock, if this session holds it (closing the process does too)."""
+        if self._lock is not None:
+            self._lock.release()
 
     @property
     def settings(self) -> Settings:
@@ -136,6 +163,10 @@ class VhostSession:
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+
+
+def _on_stderr(said: str) -> None:
+    print(said, file=sys.stderr)
 
 
 def _in_background(work: Callable[[], T]) -> Future[T]:

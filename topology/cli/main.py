@@ -205,11 +205,11 @@ def _plan_options(command: F) -> F:
     return command
 
 
-def _session(options: Options, app: str | None = None) -> tuple[VhostSession, Topology]:
+def _session(options: Options, app: str | None = None, lock_wait: float | None = None) -> tuple[VhostSession, Topology]:
     """The vhost session, its read already under way, and the file loaded meanwhile (on a large vhost both
     take a few hundred milliseconds). With `app` (-A), the file's task names are checked against the app's
     first, as `validate -A` checks them: an error is exit 2 before anything is planned."""
-    session = VhostSession(options.settings())
+    session = VhostSession(options.settings(), lock_wait=lock_wait)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
@@ -257,17 +257,37 @@ def plan(
 @APP
 @FORMAT
 @_plan_options
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait while another apply holds the vhost's lock, before exit 3 naming it.",
+)
 @click.pass_context
 def apply(
-    ctx: click.Context, /, app: str | None, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: str,
+    recreate: bool,
+    prune: bool,
+    force: bool,
+    lock_wait: float,
+    **given: str | None,
 ) -> int:
-    """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
-    session, topology = _session(_options(ctx, **given), app)
+    """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts.
+    One apply at a time on a vhost: each holds the vhost's apply lock from its read to its last change."""
+    session, topology = _session(_options(ctx, **given), app, lock_wait)
     from topology.cli import output
     from topology.commands.apply import apply_command
 
-    with _progress_bar() as progress:
-        result = apply_command(topology, session, _plan_options_of(recreate, prune, force), progress)
+    try:
+        with _progress_bar() as progress:
+            result = apply_command(topology, session, _plan_options_of(recreate, prune, force), progress)
+    finally:
+        session.close()
     output.print_apply(result.report, session.settings, result.exit_code, fmt)
     return result.exit_code
 
