@@ -14,6 +14,12 @@ from typing import TypeVar
 
 import pika
 import pika.exceptions
+from pika.adapters.utils.connection_workflow import (
+    AMQPConnectionWorkflowFailed,
+    AMQPConnectorException,
+    AMQPConnectorPhaseErrorBase,
+    AMQPConnectorStackTimeout,
+)
 
 from topology import hints
 from topology.broker.settings import Settings
@@ -83,14 +89,43 @@ def connect(settings: Settings, name: str = "topology") -> pika.BlockingConnecti
     """A blocking connection, or BrokerUnavailable with the reason and the fix."""
     try:
         return pika.BlockingConnection(connection_parameters(settings, name))
-    except (pika.exceptions.AMQPConnectionError, OSError) as error:
+    except CONNECT_ERRORS as error:
         raise connect_error(settings, error) from None
 
 
+CONNECT_ERRORS = (pika.exceptions.AMQPConnectionError, AMQPConnectorException, OSError)
+"""What opening a pika connection raises when it cannot: pika's own errors, its connector's (a stack
+timeout is not an AMQPConnectionError), and the socket's."""
+
+
 def connect_error(settings: Settings, error: BaseException) -> BrokerUnavailable:
-    """Why a connection could not be opened, in one line with the fix (never the password)."""
+    """Why a connection could not be opened, in one line with the fix (never the password): each cause
+    (refused, no such host, TLS refused, a port that never speaks AMQP) with its own."""
     broker = settings.broker
     where = f"RabbitMQ at {broker} (vhost {settings.vhost!r})"
+    error = _root_cause(error)
+    if isinstance(error, socket.gaierror):
+        return BrokerUnavailable(
+            f"cannot connect to {where}: the host name {broker.host!r} does not resolve (DNS); {hints.FIX_BROKER_URL}"
+        )
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return BrokerUnavailable(
+            f"cannot connect to {where}: its TLS certificate was not accepted ({error.verify_message}); "
+            "give the host name the certificate names, or trust its CA (SSL_CERT_FILE)"
+        )
+    if isinstance(error, ssl.SSLError):
+        return BrokerUnavailable(
+            f"cannot connect to {where}: the TLS handshake failed ({error.reason or error}): the port may not "
+            f"speak TLS (RabbitMQ's TLS port is usually 5671, its plain one 5672: amqp:// for that); "
+            f"{hints.FIX_BROKER_URL}"
+        )
+    if isinstance(error, AMQPConnectorStackTimeout | pika.exceptions.AMQPConnectionError) and _timed_out(error):
+        tls = "; amqps:// to a plain port waits the same way" if settings.tls else ""
+        return BrokerUnavailable(
+            f"cannot connect to {where}: the port accepts connections but no AMQP handshake came within "
+            f"{CONNECT_TIMEOUT_SECONDS * 2:.0f} s: it is not RabbitMQ's AMQP port (5672, TLS 5671), or the broker "
+            f"is stuck{tls}; {hints.FIX_BROKER_URL}"
+        )
     if isinstance(error, pika.exceptions.ProbableAuthenticationError):
         return BrokerUnavailable(
             f"{where} refused user {broker.username!r}: wrong user or password; {hints.FIX_BROKER_URL}"
@@ -101,6 +136,21 @@ def connect_error(settings: Settings, error: BaseException) -> BrokerUnavailable
             f"{hints.add_vhost(settings.vhost, broker.username)}"
         )
     return BrokerUnavailable(f"cannot connect to {where}: {_reason(error)}; {hints.START_BROKER}")
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The error under pika's wrappers: a failed workflow's last attempt, a connector phase's own error."""
+    while True:
+        if isinstance(error, AMQPConnectionWorkflowFailed) and error.exceptions:
+            error = error.exceptions[-1]
+        elif isinstance(error, AMQPConnectorPhaseErrorBase):
+            error = error.exception
+        else:
+            return error
+
+
+def _timed_out(error: BaseException) -> bool:
+    return isinstance(error, AMQPConnectorStackTimeout) or "timeout" in repr(error).lower()
 
 
 def _reason(error: BaseException) -> str:

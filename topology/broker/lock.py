@@ -21,7 +21,7 @@ from typing import Any
 import pika
 import pika.exceptions
 
-from topology.broker.amqp import Refusal, connect_error, connection_parameters
+from topology.broker.amqp import CONNECT_ERRORS, Refusal, connect_error, connection_parameters
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
@@ -54,7 +54,7 @@ def lock_connection(settings: Settings) -> Any:
     parameters.heartbeat = 0
     try:
         return pika.BlockingConnection(parameters)
-    except (pika.exceptions.AMQPConnectionError, OSError) as error:
+    except CONNECT_ERRORS as error:
         raise connect_error(settings, error) from None
 
 

@@ -63,14 +63,20 @@ class Session(Protocol):
 
 class VhostSession:
     """`lock_wait`: first take the vhost's apply lock (`broker.lock`), waiting up to that many seconds, and
-    read only once it is held, until `close`: what is read cannot change under the plan made from it."""
+    read only once it is held, until `close`: what is read cannot change under the plan made from it.
 
-    def __init__(self, settings: Settings, *, lock_wait: float | None = None) -> None:
+    `prove_amqp`: also open and close an AMQP connection meanwhile, for a command that may otherwise use
+    only the management API (a plan with nothing to do): its state is then only given once the broker's
+    AMQP endpoint (TLS included) has answered as workers will need it to. The lock's connection proves as
+    much for apply; inspect's passive declares for inspect."""
+
+    def __init__(self, settings: Settings, *, lock_wait: float | None = None, prove_amqp: bool = False) -> None:
         self._settings = settings
         self.management = ManagementClient(settings.management)
         self._unreachable: ManagementUnreachable | None = None
         self._lock: ApplyLock | None = None
         self._reading = _in_background(lambda: self._read(lock_wait))
+        self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
 
     def _read(self, lock_wait: float | None) -> LiveState:
         if lock_wait is not None:
@@ -109,6 +115,8 @@ class VhostSession:
 
             self._unreachable = unreachable
             return probe_state(topology, self._settings, unreachable, check_properties=check_properties)
+        if self._amqp_proof is not None:
+            self._amqp_proof.result()  # raises BrokerUnavailable with the reason and the fix
         if any(e.type.plugin for e in topology.exchanges):
             state = replace(state, exchange_types=self.management.exchange_types())
         return state
@@ -163,6 +171,12 @@ class VhostSession:
 
     def reread(self) -> None:
         self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+
+
+def _open_and_close(settings: Settings) -> None:
+    from topology.broker.amqp import check_connection
+
+    check_connection(settings)
 
 
 def _on_stderr(said: str) -> None:

@@ -205,11 +205,13 @@ def _plan_options(command: F) -> F:
     return command
 
 
-def _session(options: Options, app: str | None = None, lock_wait: float | None = None) -> tuple[VhostSession, Topology]:
+def _session(
+    options: Options, app: str | None = None, lock_wait: float | None = None, prove_amqp: bool = False
+) -> tuple[VhostSession, Topology]:
     """The vhost session, its read already under way, and the file loaded meanwhile (on a large vhost both
     take a few hundred milliseconds). With `app` (-A), the file's task names are checked against the app's
     first, as `validate -A` checks them: an error is exit 2 before anything is planned."""
-    session = VhostSession(options.settings(), lock_wait=lock_wait)
+    session = VhostSession(options.settings(), lock_wait=lock_wait, prove_amqp=prove_amqp)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
@@ -243,7 +245,7 @@ def plan(
 ) -> int:
     """Show what `apply` would do. Exit 0 when the broker holds the file, 1 when it differs (anything to
     create, change or delete, a conflict, or an object not in the file: what `inspect` calls drift)."""
-    session, topology = _session(_options(ctx, **given), app)
+    session, topology = _session(_options(ctx, **given), app, prove_amqp=True)
     from topology.cli import output
     from topology.commands.plan import plan_command
 
