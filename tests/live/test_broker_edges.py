@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import SEED, envelope
 from tests.live.conftest import Broker
+from topology.broker.handshake import prove_amqp
+from topology.errors import BrokerUnavailable
 
 COMMANDS = ["doctor", "plan", "apply", "inspect"]
 
@@ -101,3 +103,25 @@ def test_another_http_server_is_not_taken_for_a_missing_vhost(broker: Broker, fo
     for result in run_all(broker, "--management-url", foreign).values():
         line = assert_one_line(result, "it is not RabbitMQ's management API", "--management-url")
         assert "does not exist" not in line
+
+
+def test_the_handshake_by_hand_opens_a_real_connection_and_names_login_and_vhost_refusals(broker: Broker) -> None:
+    """plan's AMQP proof is AMQP's own handshake: the broker accepts it, and refuses what it must, saying why."""
+    prove_amqp(broker.settings)  # no error: RabbitMQ opened the vhost for it
+    wrong_password = replace(broker.settings, broker=replace(broker.settings.broker, password="WRONGPW"))
+    with pytest.raises(BrokerUnavailable, match="refused user 'guest': wrong user or password") as refused:
+        prove_amqp(wrong_password)
+    assert "WRONGPW" not in str(refused.value)
+    with pytest.raises(BrokerUnavailable, match="the vhost does not exist or 'guest' may not use it"):
+        prove_amqp(replace(broker.settings, vhost=f"{broker.vhost}-missing"))
+
+
+def test_plan_with_a_wrong_amqp_password_exits_3_even_with_nothing_to_do(broker: Broker) -> None:
+    file = broker.write(SEED)
+    assert broker.cli("apply", file=file).returncode == 0
+    wrong = replace(broker.settings.broker, password="WRONGPW").url(secret=True)
+    planned = broker.cli(
+        "plan", "--broker", wrong, "--management-url", broker.settings.management.url(secret=True), file=file
+    )
+    assert planned.returncode == 3 and "wrong user or password" in planned.stderr
+    assert "WRONGPW" not in planned.stdout + planned.stderr

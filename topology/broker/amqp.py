@@ -22,13 +22,12 @@ from pika.adapters.utils.connection_workflow import (
 )
 
 from topology import hints
+from topology.broker.handshake import ACCESS_REFUSED, CONNECT_TIMEOUT_SECONDS, NOT_ALLOWED, explain, refusal
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
 from topology.values import parse_rabbitmq_value, show
 
-CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
-ACCESS_REFUSED = 403
 PRECONDITION_FAILED = 406
 PLUGIN_HINT = f"enable the plugin that provides it ({hints.enable_plugin('<plugin>')})"
 T = TypeVar("T")
@@ -100,42 +99,19 @@ timeout is not an AMQPConnectionError), and the socket's."""
 
 def connect_error(settings: Settings, error: BaseException) -> BrokerUnavailable:
     """Why a connection could not be opened, in one line with the fix (never the password): each cause
-    (refused, no such host, TLS refused, a port that never speaks AMQP) with its own."""
-    broker = settings.broker
-    where = f"RabbitMQ at {broker} (vhost {settings.vhost!r})"
+    (refused, no such host, TLS refused, a port that never speaks AMQP, login or vhost refused) with its own."""
     error = _root_cause(error)
-    if isinstance(error, socket.gaierror):
-        return BrokerUnavailable(
-            f"cannot connect to {where}: the host name {broker.host!r} does not resolve (DNS); {hints.FIX_BROKER_URL}"
-        )
-    if isinstance(error, ssl.SSLCertVerificationError):
-        return BrokerUnavailable(
-            f"cannot connect to {where}: its TLS certificate was not accepted ({error.verify_message}); "
-            "give the host name the certificate names, or trust its CA (SSL_CERT_FILE)"
-        )
-    if isinstance(error, ssl.SSLError):
-        return BrokerUnavailable(
-            f"cannot connect to {where}: the TLS handshake failed ({error.reason or error}): the port may not "
-            f"speak TLS (RabbitMQ's TLS port is usually 5671, its plain one 5672: amqp:// for that); "
-            f"{hints.FIX_BROKER_URL}"
-        )
-    if isinstance(error, AMQPConnectorStackTimeout | pika.exceptions.AMQPConnectionError) and _timed_out(error):
-        tls = "; amqps:// to a plain port waits the same way" if settings.tls else ""
-        return BrokerUnavailable(
-            f"cannot connect to {where}: the port accepts connections but no AMQP handshake came within "
-            f"{CONNECT_TIMEOUT_SECONDS * 2:.0f} s: it is not RabbitMQ's AMQP port (5672, TLS 5671), or the broker "
-            f"is stuck{tls}; {hints.FIX_BROKER_URL}"
-        )
     if isinstance(error, pika.exceptions.ProbableAuthenticationError):
-        return BrokerUnavailable(
-            f"{where} refused user {broker.username!r}: wrong user or password; {hints.FIX_BROKER_URL}"
-        )
+        return refusal(settings, ACCESS_REFUSED, str(error))
     if isinstance(error, pika.exceptions.ProbableAccessDeniedError):
-        return BrokerUnavailable(
-            f"{where}: the vhost does not exist or {broker.username!r} may not use it: "
-            f"{hints.add_vhost(settings.vhost, broker.username)}"
-        )
-    return BrokerUnavailable(f"cannot connect to {where}: {_reason(error)}; {hints.START_BROKER}")
+        return refusal(settings, NOT_ALLOWED, str(error))
+    if isinstance(error, AMQPConnectorStackTimeout) or (
+        isinstance(error, pika.exceptions.AMQPConnectionError) and "timeout" in repr(error).lower()
+    ):
+        error = TimeoutError(str(error))
+    elif not isinstance(error, OSError):
+        error = OSError(_reason(error))
+    return explain(settings, error, CONNECT_TIMEOUT_SECONDS * 2)
 
 
 def _root_cause(error: BaseException) -> BaseException:
@@ -147,10 +123,6 @@ def _root_cause(error: BaseException) -> BaseException:
             error = error.exception
         else:
             return error
-
-
-def _timed_out(error: BaseException) -> bool:
-    return isinstance(error, AMQPConnectorStackTimeout) or "timeout" in repr(error).lower()
 
 
 def _reason(error: BaseException) -> str:

@@ -174,9 +174,9 @@ class VhostSession:
 
 
 def _open_and_close(settings: Settings) -> None:
-    from topology.broker.amqp import check_connection
+    from topology.broker.handshake import prove_amqp
 
-    check_connection(settings)
+    prove_amqp(settings)
 
 
 def _on_stderr(said: str) -> None:
