@@ -34,13 +34,26 @@ POLL_SECONDS = 0.25
 
 @dataclass
 class ApplyLock:
-    """Held while its connection is open."""
+    """Held while its connection is open: a connection lost mid-apply (the broker restarting, the network)
+    loses the lock with it, and the apply's retry takes it again before it reads the vhost again."""
 
     connection: Any
 
+    @property
+    def held(self) -> bool:
+        try:
+            self.connection.process_data_events(time_limit=0)  # learns of a close the socket has seen
+        except (pika.exceptions.AMQPError, OSError):
+            return False
+        return bool(self.connection.is_open)
+
     def release(self) -> None:
-        if self.connection.is_open:
-            self.connection.close()
+        """Close its connection; one already lost has released the lock."""
+        try:
+            if self.connection.is_open:
+                self.connection.close()
+        except (pika.exceptions.AMQPError, OSError):
+            pass
 
 
 def holder() -> str:

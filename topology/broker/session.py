@@ -75,11 +75,13 @@ class VhostSession:
         self.management = ManagementClient(settings.management)
         self._unreachable: ManagementUnreachable | None = None
         self._lock: ApplyLock | None = None
-        self._reading = _in_background(lambda: self._read(lock_wait))
+        self._lock_wait = lock_wait
+        self._reading = _in_background(self._read)
         self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
 
-    def _read(self, lock_wait: float | None) -> LiveState:
-        if lock_wait is not None:
+    def _read(self) -> LiveState:
+        lock_wait = self._lock_wait
+        if lock_wait is not None and (self._lock is None or not self._lock.held):
             from topology.broker.lock import acquire, lock_connection
 
             try:
@@ -170,7 +172,7 @@ class VhostSession:
         self.management.put_policy(self._settings.vhost, policy)
 
     def reread(self) -> None:
-        self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+        self._reading = _in_background(self._read)
 
 
 def _open_and_close(settings: Settings) -> None:
