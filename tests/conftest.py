@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from topology.model import DEFAULT_OWNER, OWNER_ARGUMENT
 
@@ -14,6 +18,22 @@ OWNED = {OWNER_ARGUMENT: DEFAULT_OWNER}
 """The marker `apply` puts on what it creates: a binding is removed by unbinding with its arguments."""
 WITHOUT_NETS = "unroutable: false\ndead_letters: false\n"
 """Opts a file out of the nets, for tests of other things that count objects or lack the rights policies need."""
+
+ENVELOPE_SCHEMA = ROOT / "topology" / "cli" / "envelope.schema.json"
+
+
+@cache
+def _envelope_validator() -> Draft202012Validator:
+    schema = json.loads(ENVELOPE_SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def envelope(text: str) -> dict[str, Any]:
+    """A command's --format json output, parsed and validated against the published envelope schema."""
+    data: dict[str, Any] = json.loads(text)
+    _envelope_validator().validate(data)
+    return data
 
 
 @pytest.fixture(autouse=True)

@@ -70,3 +70,42 @@ def replay_kept(net: str) -> str:
 
 
 APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml, so the broker must match it"
+
+
+def apply_with(*flags: str) -> str:
+    """The apply that does what a plan made with `flags` showed: `plan --prune` is carried out by `apply --prune`."""
+    return " ".join([APPLY, *flags])
+
+
+def counted(n: int, one: str, many: str = "") -> str:
+    """`1 warning`, `2 warnings`: the plural is `one` + s unless given."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+def free_queue(vhost: str, name: str, messages: int, consumers: int, rerun: str) -> str:
+    """What to do about a queue that holds messages or has consumers before a delete can go through: its
+    consumers are stopped only when it has any, and its messages consumed or dropped only when it holds some."""
+    steps = []
+    if messages and consumers:
+        steps.append(f"let its {counted(consumers, 'consumer')} drain its {counted(messages, 'ready message')}")
+    elif messages:
+        steps.append(
+            f"consume its {counted(messages, 'ready message')} (start a worker on it) or drop them "
+            f"(`rabbitmqctl -p {vhost} purge_queue {name}`)"
+        )
+    if consumers:
+        steps.append(f"stop its {counted(consumers, 'consumer')} (the workers consuming it)")
+    return f"{', then '.join(steps)}, then run `{rerun}` again"
+
+
+def by_policy(argument: str, option: str) -> str:
+    """An x-argument that a policy can set instead: RabbitMQ changes a policy's settings on a live queue."""
+    return (
+        f"or set {argument} by a policy, which RabbitMQ changes on a live queue without deleting it: drop "
+        f"`{option}` from the queue in routing.yaml and declare it under `policies:` (for example "
+        f"`policies: {{name: {{queues: [...], {option}: ...}}}}`)"
+    )
+
+
+def start_worker(app: str | None, queue: str) -> str:
+    return f"start a worker on it: `celery -A {app or '<your app>'} worker -Q {queue}`"

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pika
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, envelope
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings, resolve_settings
 from topology.errors import BrokerUnavailable
@@ -82,7 +82,8 @@ class Broker:
         return path
 
     def cli(self, *args: str, file: Path | None = None, **extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
+        """Run the CLI; whatever it prints with `--format json` is checked against the envelope schema."""
+        result = subprocess.run(
             [sys.executable, "-m", "topology", *args],
             cwd=ROOT,
             env=self.env(file, **extra),
@@ -90,6 +91,9 @@ class Broker:
             text=True,
             timeout=60,
         )
+        if "json" in args and "--format" in args:
+            envelope(result.stdout)
+        return result
 
     def connection(self) -> pika.BlockingConnection:
         """A raw pika connection to the vhost, for making drift the way another client would."""

@@ -8,6 +8,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -25,9 +26,16 @@ def apply_seed(broker: Broker) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def findings(broker: Broker) -> tuple[int, list[dict[str, str]]]:
+def findings(broker: Broker) -> tuple[int, list[dict[str, Any]]]:
     result = broker.cli("inspect", "--format", "json", file=broker.write(SEED))
     return result.returncode, json.loads(result.stdout)["findings"]
+
+
+def identity(finding: dict[str, Any]) -> tuple[str | None, ...]:
+    """What a finding is about, from its fields: (kind, name), or a binding's (kind, source, destination, key)."""
+    if finding["kind"] == "binding":
+        return ("binding", finding["source"], finding["destination"], finding["routing_key"])
+    return (finding["kind"], finding["name"])
 
 
 def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
@@ -76,8 +84,8 @@ def test_apply_twice_changes_nothing(broker: Broker) -> None:
     apply_seed(broker)
     again = broker.cli("apply", "--format", "json", file=broker.write(SEED))
     assert again.returncode == 0
-    steps = json.loads(again.stdout)["steps"]
-    assert len(steps) == 17 and {s["status"] for s in steps} == {"unchanged"}
+    steps = json.loads(again.stdout)["changes"]
+    assert len(steps) == 17 and {s["status"] for s in steps} == {"unchanged"}  # 9 objects, 8 of the nets
 
 
 def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -> None:
@@ -99,9 +107,10 @@ def test_deleted_binding_is_drift(broker: Broker) -> None:
         connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
     code, found = findings(broker)
     assert code == 1
-    assert [(f["code"], f["subject"]) for f in found if f["severity"] == "error"] == [
-        ("missing_binding", "binding 'for_task_A' -> queue 'for_task_A' (routing key 'for_task_A')")
+    assert [(f["code"], identity(f)) for f in found if f["severity"] == "error"] == [
+        ("missing_binding", ("binding", "for_task_A", "for_task_A", "for_task_A"))
     ]
+    assert found[0]["destination_kind"] == "queue" and found[0]["fix"] == "run `python -m topology apply`"
 
 
 def test_extra_binding_is_drift(broker: Broker) -> None:
@@ -110,8 +119,8 @@ def test_extra_binding_is_drift(broker: Broker) -> None:
         connection.channel().queue_bind("for_task_B", "for_task_A", "for_task_A")
     code, found = findings(broker)
     assert code == 1
-    extra = "binding 'for_task_A' -> queue 'for_task_B' (routing key 'for_task_A')"
-    assert [(f["code"], f["subject"]) for f in found if f["severity"] == "error"] == [
+    extra = ("binding", "for_task_A", "for_task_B", "for_task_A")
+    assert [(f["code"], identity(f)) for f in found if f["severity"] == "error"] == [
         ("extra_binding", extra),
         ("captured_route", extra),  # and it takes a copy of every tasks.taskA
     ]
@@ -139,6 +148,9 @@ def test_retyped_exchange_is_drift(broker: Broker) -> None:
     assert [(f["code"], f["message"]) for f in found if f["severity"] == "error"] == [
         ("exchange_mismatch", "exchange 'for_task_B' has type=topic but routing.yaml says direct")
     ]
+    assert [(f["name"], f["property"], f["found"], f["wanted"]) for f in found if f["severity"] == "error"] == [
+        ("for_task_B", "type", "topic", "direct")
+    ]
 
 
 def test_extra_queue_and_exchange_are_drift_but_celery_internals_are_not(broker: Broker) -> None:
@@ -151,7 +163,10 @@ def test_extra_queue_and_exchange_are_drift_but_celery_internals_are_not(broker:
         channel.queue_declare("reply-to-someone", exclusive=True)
         code, found = findings(broker)
     assert code == 1
-    assert sorted(f["subject"] for f in found if f["severity"] == "error") == ["exchange 'stray'", "queue 'leftover'"]
+    assert sorted(identity(f) for f in found if f["severity"] == "error") == [
+        ("exchange", "stray"),
+        ("queue", "leftover"),
+    ]
 
 
 def test_invalid_file_exits_2_without_traceback_or_broker_change(broker: Broker) -> None:
@@ -196,7 +211,7 @@ def test_another_connection_s_exclusive_queue_is_reported_missing_without_failin
         assert "for_task_B" not in broker.state().queues  # the definitions leave exclusive queues out
         code, found = findings(broker)
     assert code == 1
-    assert ("missing_queue", "queue 'for_task_B'") in {(f["code"], f["subject"]) for f in found}
+    assert ("missing_queue", ("queue", "for_task_B")) in {(f["code"], identity(f)) for f in found}
 
 
 def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Broker) -> None:
@@ -209,7 +224,7 @@ def test_a_missing_queue_does_not_cost_the_others_their_live_counts(broker: Brok
         channel.confirm_delivery()
         channel.basic_publish("", "svc9.q2", b"{}")  # the last one
     inspected = broker.cli("inspect", "--format", "json", file=path)
-    rows = {row["name"]: row for row in json.loads(inspected.stdout)["queues"]}
+    rows = {row["name"]: row for row in json.loads(inspected.stdout)["data"]["queues"]}
     assert len(rows) == 30 and not rows["svc0.q0"]["exists"]
     assert rows.pop("svc9.q2")["messages_ready"] == 1
     assert {
@@ -326,7 +341,7 @@ def test_a_user_without_the_administrator_tag_reads_the_vhost_from_its_listings(
         planned = broker.cli("plan", *options, file=file)
         inspected = broker.cli("inspect", *options, file=file)
     assert "user-secret" not in applied.stdout + planned.stdout + planned.stderr + inspected.stdout
-    assert planned.returncode == 0, planned.stderr  # nothing to do: the policy set behind the file's back is extra
+    assert planned.returncode == 1, planned.stderr  # `apply` would change nothing, but the broker differs
     assert "unchanged      9" in planned.stdout and "extra          1  1 policy" in planned.stdout
     assert inspected.returncode == 1, inspected.stderr  # drift: the one policy not in the file
     drift = [line.split()[1] for line in inspected.stdout.splitlines() if line.startswith("error")]
@@ -346,13 +361,12 @@ def test_a_user_without_rights_on_the_vhost_plans_and_inspects_but_apply_says_wh
         applied = broker.cli("apply", *options, file=changed)
     assert inspected.returncode == 0 and "in sync: 0 drift findings" in inspected.stdout, inspected.stderr
     assert planned.returncode == 1, planned.stderr
-    assert applied.returncode == 1
+    # apply first takes the vhost's lock (an exclusive queue), which needs the configure right: refused, exit 3
+    assert applied.returncode == 3 and applied.stdout == ""
     user = as_user.broker.username
     grant = f"`rabbitmqctl set_permissions -p {broker.vhost} {user} '.*' '.*' '.*'`"
-    failed = [line for line in applied.stdout.splitlines() if line.startswith("failed")]
-    assert failed and all(
-        line.endswith(f"apply needs configure, write and read permissions on the vhost ({grant})") for line in failed
-    ), applied.stdout
+    assert applied.stderr.startswith(f"cannot take the apply lock on vhost {broker.vhost!r}: ")
+    assert applied.stderr.rstrip().endswith(f"apply needs configure, write and read permissions on the vhost ({grant})")
     assert "for_task_C" not in broker.state().queues
 
 

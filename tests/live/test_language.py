@@ -30,7 +30,7 @@ def test_the_full_example_applies_is_in_sync_and_reapplies_unchanged(broker: Bro
     assert inspected.returncode == 0, inspected.stdout
     assert [f for f in json.loads(inspected.stdout)["findings"] if f["severity"] == "error"] == []
     again = broker.cli("apply", "--format", "json", file=full)
-    assert {step["status"] for step in json.loads(again.stdout)["steps"]} == {"unchanged"}
+    assert {step["status"] for step in json.loads(again.stdout)["changes"]} == {"unchanged"}
     live = broker.state()
     assert live.queues["reports"].type == "quorum" and live.queues["audit_log"].type == "stream"
     assert live.exchanges["audit"].internal and live.exchanges["events"].arguments == {"alternate-exchange": "unrouted"}
@@ -99,7 +99,7 @@ def test_an_exchange_type_whose_plugin_is_not_enabled_is_refused_before_any_chan
 def test_routes_shows_each_registered_task_with_its_rule_line_and_queues(broker: Broker, full: Path) -> None:
     shown = broker.cli("routes", "--format", "json", file=full)
     assert shown.returncode == 0, shown.stderr
-    rows = {row["task"]: row for row in json.loads(shown.stdout)["tasks"]}
+    rows = {row["task"]: row for row in json.loads(shown.stdout)["data"]["tasks"]}
     assert rows["tasks.taskA"] == {
         "task": "tasks.taskA",
         "rule": "tasks.taskA",

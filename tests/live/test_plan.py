@@ -17,7 +17,7 @@ from subprocess import PIPE
 import pika
 import pytest
 
-from tests.conftest import OWNED, ROOT, SEED, WITHOUT_NETS
+from tests.conftest import OWNED, ROOT, SEED, WITHOUT_NETS, envelope
 from tests.live.conftest import RABBITMQCTL, Broker, wait_until
 from tests.live.relay import Relay
 from topology.broker.session import VhostSession
@@ -46,13 +46,13 @@ def findings(planned: Plan) -> list[tuple[str, str, str]]:
 def test_plan_of_an_applied_generated_topology_is_empty_and_exits_0(broker: Broker) -> None:
     path = broker.write(synthetic_yaml(1000) + WITHOUT_NETS)
     before = broker.cli("plan", "--format", "json", file=path)
-    assert before.returncode == 1 and json.loads(before.stdout)["counts"] == {"create": object_count(1000)}
+    assert before.returncode == 1 and json.loads(before.stdout)["summary"] == {"create": object_count(1000)}
     applied = broker.cli("apply", file=path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     after = broker.cli("plan", "--format", "json", file=path)
     assert after.returncode == 0, after.stdout
     data = json.loads(after.stdout)
-    assert data["counts"] == {"unchanged": 1000} and data["changes"] == [] and data["pending"] == 0
+    assert data["summary"] == {"unchanged": 1000} and data["changes"] == [] and data["findings"] == []
     live = broker.state()
     assert len(live.exchanges) - sum(name.startswith("amq.") or name == "" for name in live.exchanges) == 100
     assert len(live.queues) == 300 and sum(q.type == "quorum" for q in live.queues.values()) == 30
@@ -134,7 +134,10 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     _make_conflicting_queue_with_a_message(broker)
     refused = broker.cli("apply", "--recreate", file=path)
     assert refused.returncode == 1
-    assert "holds 1 ready messages" in refused.stdout and "nothing was changed" in refused.stdout
+    assert "holds 1 ready message and has 0 consumers" in refused.stdout and "nothing was changed" in refused.stdout
+    fix = next(line for line in refused.stdout.splitlines() if line.lstrip().startswith("fix:"))
+    assert "purge_queue for_task_B" in fix and "then run `python -m topology apply --recreate` again" in fix
+    assert "stop its" not in fix  # nobody consumes it: there are no workers to stop
     assert broker.ready("for_task_B") == 1
     with broker.connection() as connection:
         connection.channel().queue_purge("for_task_B")
@@ -172,12 +175,16 @@ def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messag
     assert "old_events" not in live.exchanges
     assert any(b.routing_key == "by-hand" for b in live.bindings)  # a binding we did not make stays too
     again = broker.cli("plan", "--prune", "--format", "json", file=seed)
-    left = {(c["action"], c["name"]) for c in json.loads(again.stdout)["changes"]}
-    assert left == {
-        ("extra", "not-ours"),
-        ("extra", "team-b"),
-        ("extra", "'for_task_A' -> queue 'not-ours' (routing key 'by-hand')"),
+    left = {
+        (c["action"], c["kind"], c["name"] or c["destination"], c["routing_key"])
+        for c in envelope(again.stdout)["changes"]
     }
+    assert left == {
+        ("extra", "queue", "not-ours", None),
+        ("extra", "queue", "team-b", None),
+        ("extra", "binding", "not-ours", "by-hand"),
+    }
+    assert again.returncode == 1  # what --prune leaves is still drift, as inspect says
 
 
 def _apply_process(broker: Broker, text: str, relay: Relay) -> subprocess.Popen[str]:
@@ -295,12 +302,16 @@ def _effective_max_length(broker: Broker, queue: str) -> object:
 def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
     path = broker.write(SEED)
     pending = broker.cli("plan", "--format", "json", file=path)
-    assert pending.returncode == 1 and json.loads(pending.stdout)["pending"] == 17  # 9 objects, 8 of the nets
+    planned = json.loads(pending.stdout)
+    assert pending.returncode == 1 and planned["summary"] == {"create": 17}  # 9 objects, 8 of the nets
+    assert len(planned["changes"]) == 17
+    assert {f["code"] for f in planned["findings"]} == {"missing_exchange", "missing_queue"}  # bindings: part of them
     assert broker.cli("apply", file=path).returncode == 0
     done = broker.cli("plan", file=path)
     assert done.returncode == 0 and "nothing to do" in done.stdout
     _make_conflicting_queue_with_a_message(broker)
     conflicted = broker.cli("plan", "--format", "json", file=path)
     data = json.loads(conflicted.stdout)
-    assert conflicted.returncode == 1 and data["conflicts"] == 1
+    assert conflicted.returncode == 1 and data["summary"]["conflict"] == 1
+    assert [(c["action"], c["name"]) for c in data["changes"] if c["kind"] == "queue"] == [("conflict", "for_task_B")]
     assert broker.ready("for_task_B") == 1  # plan changed nothing: the message is still there

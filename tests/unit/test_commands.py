@@ -46,8 +46,8 @@ def applied() -> LiveState:
 def test_apply_sends_declares_before_bindings_and_reports_each_change_done() -> None:
     session = FakeSession(EMPTY)
     report = apply_topology(TOPOLOGY, session)
-    unbind, delete, declare, bind = session.sent
-    assert (unbind, delete) == ([], [])
+    declare, bind, *later = session.sent
+    assert later == [[]] * 5  # nothing to unbind, delete or recreate
     assert [op.ref for op in declare] == [Ref(Kind.EXCHANGE, "jobs"), WORK, Ref(Kind.QUEUE, "spare")]
     assert [op.method for op in bind] == ["queue_bind"] and bind[0].ref.source == "jobs"
     assert report.ok and {s.status for s in report.steps} == {StepStatus.CREATED}
@@ -106,3 +106,47 @@ def test_inspect_counts_first_then_asks_what_the_first_pass_left_and_finds_uncon
         ("no_consumer", WORK),
     ]
     assert not report.in_sync()
+
+
+def test_a_queue_replaced_by_another_is_declared_and_bound_before_the_old_one_goes() -> None:
+    """--prune moving a route from one queue to another: a failure part-way leaves the old route working."""
+    moved = parse_topology(FILE.replace("work: {bindings", "jobs-v2: {bindings").replace(": work\n", ": jobs-v2\n"))
+    old = {"work": LiveQueue("work", True, owner="topology", messages_ready=0, consumers=0)}
+    session = FakeSession(replace(applied(), queues={**applied().queues, **old}))
+    report = apply_topology(moved, session, PlanOptions(prune=True))
+    declare, bind, unbind, delete, *recreate = session.sent
+    assert [op.ref.name for op in declare] == ["jobs-v2"] and [op.ref.name for op in bind] == ["jobs-v2"]
+    assert [(op.method, op.ref.name) for op in unbind] == [("queue_unbind", "work")]
+    assert [(op.method, op.ref.name, op.if_idle) for op in delete] == [("queue_delete", "work", True)]
+    assert recreate == [[]] * 3 and report.ok
+
+
+def test_a_recreated_queue_is_deleted_if_idle_declared_and_bound_again_after_everything_else() -> None:
+    changed = {"work": LiveQueue("work", False, owner="topology", messages_ready=0, consumers=0)}
+    grown = parse_topology(
+        FILE.replace("  spare: {}", "  spare: {}\n  fresh: {bindings: [{exchange: jobs, routing_key: f}]}")
+    )
+    session = FakeSession(replace(applied(), queues={**applied().queues, **changed}))
+    apply_topology(grown, session, PlanOptions(recreate=True))
+    declare, bind, unbind, delete, undeclare, redeclare, rebind = session.sent
+    assert [op.ref.name for op in declare + bind] == ["fresh", "fresh"] and unbind == delete == []
+    assert [(op.method, op.ref.name, op.if_idle, dict(op.arguments)) for op in undeclare] == [
+        ("queue_delete", "work", True, {"queue": "work"})  # no if-unused/if-empty: quorum queues refuse them
+    ]
+    assert [op.ref.name for op in redeclare] == ["work"] and [op.ref.source for op in rebind] == ["jobs"]
+
+
+def test_force_deletes_a_queue_in_use_unchecked_and_a_stream_only_with_force() -> None:
+    busy = LiveQueue("work", False, owner="topology", messages_ready=3, consumers=1)
+    session = FakeSession(replace(applied(), queues={**applied().queues, "work": busy}))
+    apply_topology(TOPOLOGY, session, PlanOptions(recreate=True, force=True))
+    assert [(op.ref.name, op.if_idle) for op in session.sent[4]] == [("work", False)]
+    stream = LiveQueue("work", True, owner="topology", messages_ready=0, consumers=0, type="stream")
+    planned = read_plan(
+        TOPOLOGY,
+        FakeSession(replace(applied(), queues={**applied().queues, "work": stream})),
+        PlanOptions(recreate=True),
+    )
+    [conflict] = planned.conflicts
+    assert "AMQP cannot count them" in conflict.detail
+    assert conflict.fix.startswith("run `python -m topology apply --recreate --force` to delete it with its messages")

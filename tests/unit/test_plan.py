@@ -63,7 +63,7 @@ def test_a_changed_queue_is_one_conflict_naming_each_difference_and_its_fix() ->
     assert conflict.detail.startswith(
         "durable is false on the broker but true in routing.yaml; x-max-priority is 3 on the broker but not set"
     )
-    assert "--recreate" in conflict.detail and "rabbitmqctl -p v delete_queue work" in conflict.detail
+    assert "apply --recreate" in conflict.fix and "rabbitmqctl -p v delete_queue work" in conflict.fix
 
 
 def test_recreate_takes_an_empty_queue_and_refuses_one_holding_messages_or_consumed() -> None:

@@ -14,15 +14,21 @@ from typing import TypeVar
 
 import pika
 import pika.exceptions
+from pika.adapters.utils.connection_workflow import (
+    AMQPConnectionWorkflowFailed,
+    AMQPConnectorException,
+    AMQPConnectorPhaseErrorBase,
+    AMQPConnectorStackTimeout,
+)
 
 from topology import hints
+from topology.broker.handshake import ACCESS_REFUSED, CONNECT_TIMEOUT_SECONDS, NOT_ALLOWED, explain, refusal
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable
 from topology.values import parse_rabbitmq_value, show
 
-CONNECT_TIMEOUT_SECONDS = 5.0
 NOT_FOUND = 404
-ACCESS_REFUSED = 403
+PRECONDITION_FAILED = 406
 PLUGIN_HINT = f"enable the plugin that provides it ({hints.enable_plugin('<plugin>')})"
 T = TypeVar("T")
 INEQUIVALENT = re.compile(r"inequivalent arg '([^']+)'.*: received (.+) but current is (.+)$")
@@ -78,27 +84,45 @@ def connection_parameters(settings: Settings, name: str = "topology") -> pika.Co
     )
 
 
-def connect(settings: Settings) -> pika.BlockingConnection:
+def connect(settings: Settings, name: str = "topology") -> pika.BlockingConnection:
+    """A blocking connection, or BrokerUnavailable with the reason and the fix."""
     try:
-        return pika.BlockingConnection(connection_parameters(settings))
-    except (pika.exceptions.AMQPConnectionError, OSError) as error:
+        return pika.BlockingConnection(connection_parameters(settings, name))
+    except CONNECT_ERRORS as error:
         raise connect_error(settings, error) from None
 
 
+CONNECT_ERRORS = (pika.exceptions.AMQPConnectionError, AMQPConnectorException, OSError)
+"""What opening a pika connection raises when it cannot: pika's own errors, its connector's (a stack
+timeout is not an AMQPConnectionError), and the socket's."""
+
+
 def connect_error(settings: Settings, error: BaseException) -> BrokerUnavailable:
-    """Why a connection could not be opened, in one line with the fix (never the password)."""
-    broker = settings.broker
-    where = f"RabbitMQ at {broker} (vhost {settings.vhost!r})"
+    """Why a connection could not be opened, in one line with the fix (never the password): each cause
+    (refused, no such host, TLS refused, a port that never speaks AMQP, login or vhost refused) with its own."""
+    error = _root_cause(error)
     if isinstance(error, pika.exceptions.ProbableAuthenticationError):
-        return BrokerUnavailable(
-            f"{where} refused user {broker.username!r}: wrong user or password; {hints.FIX_BROKER_URL}"
-        )
+        return refusal(settings, ACCESS_REFUSED, str(error))
     if isinstance(error, pika.exceptions.ProbableAccessDeniedError):
-        return BrokerUnavailable(
-            f"{where}: the vhost does not exist or {broker.username!r} may not use it: "
-            f"{hints.add_vhost(settings.vhost, broker.username)}"
-        )
-    return BrokerUnavailable(f"cannot connect to {where}: {_reason(error)}; {hints.START_BROKER}")
+        return refusal(settings, NOT_ALLOWED, str(error))
+    if isinstance(error, AMQPConnectorStackTimeout) or (
+        isinstance(error, pika.exceptions.AMQPConnectionError) and "timeout" in repr(error).lower()
+    ):
+        error = TimeoutError(str(error))
+    elif not isinstance(error, OSError):
+        error = OSError(_reason(error))
+    return explain(settings, error, CONNECT_TIMEOUT_SECONDS * 2)
+
+
+def _root_cause(error: BaseException) -> BaseException:
+    """The error under pika's wrappers: a failed workflow's last attempt, a connector phase's own error."""
+    while True:
+        if isinstance(error, AMQPConnectionWorkflowFailed) and error.exceptions:
+            error = error.exceptions[-1]
+        elif isinstance(error, AMQPConnectorPhaseErrorBase):
+            error = error.exception
+        else:
+            return error
 
 
 def _reason(error: BaseException) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json as jsonlib
+import socket
 import ssl
 from base64 import b64encode
 from dataclasses import dataclass
@@ -174,6 +175,14 @@ class ManagementClient:
             ) from None
         finally:
             connection.close()
+        try:  # the management API answers JSON, errors included; another HTTP server answers HTML or text
+            parsed = jsonlib.loads(data) if data else {}
+        except ValueError:
+            raise BrokerUnavailable(
+                f"{self.endpoint} answered {method} {self.endpoint.path}/api{path.split('?')[0]} with {status} and no "
+                "JSON: it is not RabbitMQ's management API; point --management-url ($RABBITMQ_MANAGEMENT_URL) at the "
+                "management plugin (port 15672 of the broker by default)"
+            ) from None
         if allow_404 and (status == 404 or b"vhost_not_found" in data):
             return None
         tag = TAG_REFUSALS.get(_refusal_reason(data)) if status == 401 else None
@@ -193,7 +202,7 @@ class ManagementClient:
                 f"the management API at {self.endpoint} answered {method} {path} with {status}: "
                 f"{data.decode(errors='replace').strip()[:200]}"
             )
-        return jsonlib.loads(data) if data else {}
+        return parsed
 
     def _connection(self) -> http.client.HTTPConnection:
         endpoint = self.endpoint
@@ -219,6 +228,10 @@ def _refusal_reason(data: bytes) -> str:
 
 
 def _reason(error: BaseException) -> str:
+    if isinstance(error, socket.gaierror):
+        return "its host name does not resolve (DNS)"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed: {error.reason or error}; http:// for a plain port"
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
     if isinstance(error, TimeoutError):

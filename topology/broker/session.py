@@ -12,6 +12,7 @@ later, while the broker answers (start-up is measured).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -20,10 +21,11 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
-from topology.errors import ConnectionLost, ManagementUnreachable
+from topology.errors import BrokerUnavailable, ConnectionLost, ManagementUnreachable
 
 if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
+    from topology.broker.lock import ApplyLock
     from topology.broker.pipeline import Progress
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
@@ -74,14 +76,49 @@ class Session(Protocol):
 
 class VhostSession:
     """`traffic`: also read the vhost's statistics and consumers from the start, beside the definitions,
-    for the commands that show them (inspect, workers); plan and apply do not pay for them."""
+    for the commands that show them (inspect, workers); plan and apply do not pay for them.
 
-    def __init__(self, settings: Settings, *, traffic: bool = False) -> None:
+    `lock_wait`: first take the vhost's apply lock (`broker.lock`), waiting up to that many seconds, and
+    read only once it is held, until `close`: what is read cannot change under the plan made from it.
+
+    `prove_amqp`: also open and close an AMQP connection meanwhile, for a command that may otherwise use
+    only the management API (a plan with nothing to do): its state is then only given once the broker's
+    AMQP endpoint (TLS included) has answered as workers will need it to. The lock's connection proves as
+    much for apply; inspect's passive declares for inspect."""
+
+    def __init__(
+        self, settings: Settings, *, traffic: bool = False, lock_wait: float | None = None, prove_amqp: bool = False
+    ) -> None:
         self._settings = settings
         self.management = ManagementClient(settings.management)
         self._unreachable: ManagementUnreachable | None = None
-        self._reading = _in_background(lambda: self.management.state(settings.vhost))
+        self._lock: ApplyLock | None = None
+        self._lock_wait = lock_wait
+        self._reading = _in_background(self._read)
+        self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
         self._traffic = _in_background(self._read_traffic) if traffic else None
+
+    def _read(self) -> LiveState:
+        lock_wait = self._lock_wait
+        if lock_wait is not None and (self._lock is None or not self._lock.held):
+            from topology.broker.lock import acquire, lock_connection
+
+            try:
+                connection = lock_connection(self._settings)
+            except BrokerUnavailable as error:
+                try:
+                    self.management.state(self._settings.vhost)
+                except ManagementUnreachable as unreachable:  # one line that tells of both
+                    both = f"{error} (and the management API did not answer either: {unreachable})"
+                    raise BrokerUnavailable(both) from None
+                raise
+            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
+        return self.management.state(self._settings.vhost)
+
+    def close(self) -> None:
+        """Release the apply lock, if this session holds it (closing the process does too)."""
+        if self._lock is not None:
+            self._lock.release()
 
     @property
     def settings(self) -> Settings:
@@ -99,6 +136,8 @@ class VhostSession:
 
             self._unreachable = unreachable
             return probe_state(topology, self._settings, unreachable, check_properties=check_properties)
+        if self._amqp_proof is not None:
+            self._amqp_proof.result()  # raises BrokerUnavailable with the reason and the fix
         if any(e.type.plugin for e in topology.exchanges):
             state = replace(state, exchange_types=self.management.exchange_types())
         return state
@@ -127,10 +166,26 @@ class VhostSession:
         return counts
 
     def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
+        """Phases without a delete that must find its queue idle go out pipelined, as many at once as run
+        one after the other; such deletes are made one by one (`broker.deletes`), in their phase's turn."""
+        from topology.broker.deletes import delete_if_idle
         from topology.broker.pipeline import run
 
-        outcomes = run(self._settings, phases, progress=progress)
-        return {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
+        refused: dict[Ref, Refusal] = {}
+        pipelined: list[Sequence[Operation]] = []
+        for phase in [*phases, None]:  # None: the end, where what is gathered goes out
+            checked = [op for op in phase or () if op.if_idle]
+            if phase is not None and not checked:
+                pipelined.append(phase)
+                continue
+            outcomes = run(self._settings, pipelined, progress=progress)
+            refused |= {o.operation.ref: o.refusal for o in outcomes if o.refusal is not None}
+            pipelined = [[op for op in phase or () if not op.if_idle]]
+            if checked:
+                refused |= delete_if_idle(self._settings, checked)
+                if progress is not None:
+                    progress(len(checked))
+        return refused
 
     def put_policy(self, policy: Policy) -> None:
         self.management.put_policy(self._settings.vhost, policy)
@@ -150,12 +205,22 @@ class VhostSession:
         self.management.put_global_parameter(name, value)
 
     def reread(self) -> None:
-        self._reading = _in_background(lambda: self.management.state(self._settings.vhost))
+        self._reading = _in_background(self._read)
 
     def kept(self, queue: str, limit: int) -> Read:
         from topology.broker.recover import read_kept
 
         return read_kept(self._settings, queue, limit)
+
+
+def _open_and_close(settings: Settings) -> None:
+    from topology.broker.handshake import prove_amqp
+
+    prove_amqp(settings)
+
+
+def _on_stderr(said: str) -> None:
+    print(said, file=sys.stderr)
 
 
 def _in_background(work: Callable[[], T]) -> Future[T]:

@@ -54,16 +54,33 @@ class Options:
         return load_topology(self.file)
 
 
+JSON_OUTPUT = "topology.json_output"
+"""ctx.meta key: the name of the command whose `--format json` was given (its errors are JSON too)."""
+
+
 class _Commands(click.Group):
-    """The command group: a TopologyError anywhere becomes its message on stderr and its exit code; anything
-    else is a bug and shows its traceback."""
+    """The command group: a TopologyError anywhere becomes its message on stderr and its exit code (with
+    `--format json`, also the envelope on stdout, its problems listed); anything else is a bug and shows its
+    traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except TopologyError as error:
             click.echo(str(error), err=True)
+            command = ctx.meta.get(JSON_OUTPUT)
+            if command is not None:
+                _print_error_envelope(command, error)
             ctx.exit(error.exit_code)
+
+
+def _print_error_envelope(command: str, error: TopologyError) -> None:
+    from topology.cli.envelope import envelope, error_problem
+    from topology.cli.output import print_json
+    from topology.errors import InvalidTopology
+
+    problems = error.problems if isinstance(error, InvalidTopology) else [error_problem(str(error))]
+    print_json(envelope(command, error.exit_code, problems=problems))
 
 
 COMMON_OPTIONS = (
@@ -82,6 +99,7 @@ def common_options(command: F) -> F:
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="celery-topology", prog_name="topology", message="%(prog)s %(version)s")
 @common_options
 @click.pass_context
 def main(ctx: click.Context, file: str | None, broker: str | None, management_url: str | None) -> None:
@@ -106,7 +124,22 @@ def _options(ctx: click.Context, file: str | None, broker: str | None, managemen
     return options.over(file, broker, management_url)
 
 
-FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def _remember_format(ctx: click.Context, _: click.Parameter, fmt: str) -> str:
+    if fmt == "json":
+        ctx.meta[JSON_OUTPUT] = ctx.info_name
+    return fmt
+
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    is_eager=True,  # known before any other option can fail, so that its error is JSON too
+    callback=_remember_format,
+    help="json: one envelope (topology/cli/envelope.schema.json), errors included.",
+)
 APP = click.option(
     "-A", "--app", help="Celery app to check task names against (as for `celery -A`; default: `app:` in the file)."
 )
@@ -115,15 +148,16 @@ APP = click.option(
 @main.command()
 @common_options
 @APP
+@FORMAT
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @click.pass_context
-def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str | None) -> int:
+def validate(ctx: click.Context, /, app: str | None, fmt: str, strict: bool, **given: str | None) -> int:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
     from topology.cli import output
     from topology.commands.validate import validate as validate_file
 
     result = validate_file(_options(ctx, **given).file, app, strict=strict)
-    output.print_validated(result.report)
+    output.print_validated(result.report, result.exit_code, fmt)
     return result.exit_code
 
 
@@ -134,16 +168,20 @@ def validate(ctx: click.Context, /, app: str | None, strict: bool, **given: str 
 @click.option(
     "--live", is_flag=True, help="Follow each route through the bindings on the broker; exit 1 if they differ."
 )
+@click.argument("task_names", nargs=-1, metavar="[TASK]...")
 @click.pass_context
-def routes(ctx: click.Context, /, app: str | None, fmt: str, live: bool, **given: str | None) -> int:
-    """Show where each task goes: the rule that picks it, the exchange and key, the queues it lands in."""
+def routes(
+    ctx: click.Context, /, app: str | None, fmt: str, live: bool, task_names: tuple[str, ...], **given: str | None
+) -> int:
+    """Show where each task goes (those named, else every task): the rule that picks it, the exchange and
+    key, the queues it lands in."""
     from topology.cli import output
     from topology.commands.validate import check
 
     if live:
         return _live_routes(_options(ctx, **given), app, fmt)
     checked = check(_options(ctx, **given).file, app)
-    output.print_routes(checked.loaded.topology, checked.task_names, checked.tasks, fmt)
+    output.print_routes(checked, task_names, 0, fmt)
     return 0
 
 
@@ -161,57 +199,111 @@ def schema() -> int:
 def _plan_options(command: F) -> F:
     options = (
         click.option(
-            "--recreate", is_flag=True, help="Delete and re-declare a conflicting queue, only if empty and unconsumed."
+            "--recreate",
+            is_flag=True,
+            help="Delete and declare again a conflicting queue, only if empty and unconsumed (or with --force).",
         ),
         click.option("--prune", is_flag=True, help="Delete objects not in the file that `apply` made (same owner)."),
-        click.option("--force", is_flag=True, help="With --prune: delete such queues even if they hold messages."),
+        click.option(
+            "--force", is_flag=True, help="With --recreate or --prune: delete queues even if they hold messages."
+        ),
     )
     for option in reversed(options):
         command = option(command)
     return command
 
 
-def _session(options: Options, *, traffic: bool = False) -> tuple[VhostSession, Topology]:
+def _session(
+    options: Options,
+    app: str | None = None,
+    lock_wait: float | None = None,
+    *,
+    prove_amqp: bool = False,
+    traffic: bool = False,
+) -> tuple[VhostSession, Topology]:
     """The vhost session, its read already under way (with the vhost's traffic when `traffic`), and the file
-    loaded meanwhile (on a large vhost both take a few hundred milliseconds)."""
-    session = VhostSession(options.settings(), traffic=traffic)
-    return session, options.topology()
+    loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
+    task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
+    anything is planned."""
+    session = VhostSession(options.settings(), traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
+    if app is None:
+        return session, options.topology()
+    from topology.cli.output import print_problems
+    from topology.commands.validate import check
+
+    checked = check(options.file, app)
+    print_problems(checked.loaded.warnings)
+    return session, checked.loaded.topology
+
+
+def _flags(recreate: bool, prune: bool, force: bool) -> tuple[str, ...]:
+    """The plan's flags as given, for the `apply` command a plan points to."""
+    given = (("--recreate", recreate), ("--prune", prune), ("--force", force))
+    return tuple(flag for flag, on in given if on)
 
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @_plan_options
 @click.pass_context
-def plan(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
-    """Show what `apply` would do; exit 0 when nothing is to be done, 1 when changes or conflicts are pending."""
+def plan(
+    ctx: click.Context, /, app: str | None, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None
+) -> int:
+    """Show what `apply` would do. Exit 0 when the broker holds the file, 1 when it differs (anything to
+    create, change or delete, a conflict, or an object not in the file: what `inspect` calls drift)."""
     options = _options(ctx, **given)
-    session, topology = _session(options)
+    session, topology = _session(options, app, prove_amqp=True)
     from topology.cli import output
     from topology.commands.plan import plan_command
 
     source = _source(options)
     result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
-    output.print_plan(result.report, session.settings, fmt)
+    output.print_plan(result.report, session.settings, _flags(recreate, prune, force), result.exit_code, fmt)
     return result.exit_code
 
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @_plan_options
+@click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait while another apply holds the vhost's lock, before exit 3 naming it.",
+)
 @click.pass_context
-def apply(ctx: click.Context, /, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None) -> int:
-    """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts."""
+def apply(
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: str,
+    recreate: bool,
+    prune: bool,
+    force: bool,
+    lock_wait: float,
+    **given: str | None,
+) -> int:
+    """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts.
+    One apply at a time on a vhost: each holds the vhost's apply lock from its read to its last change."""
     options = _options(ctx, **given)
-    session, topology = _session(options)
+    session, topology = _session(options, app, lock_wait)
     from topology.cli import output
     from topology.commands.apply import apply_command
 
     source = _source(options)
-    with _progress_bar() as progress:
-        result = apply_command(topology, session, progress, recreate=recreate, prune=prune, force=force, source=source)
-    output.print_apply(result.report, session.settings, fmt)
+    flags = {"recreate": recreate, "prune": prune, "force": force}
+    try:
+        with _progress_bar() as progress:
+            result = apply_command(topology, session, progress, **flags, source=source)
+    finally:
+        session.close()
+    output.print_apply(result.report, session.settings, result.exit_code, fmt)
     return result.exit_code
 
 
@@ -243,6 +335,7 @@ def _progress_bar(description: str = "applying") -> Iterator[ProgressFactory | N
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
 @click.option("--max-ready", type=click.IntRange(min=0), help="Exit 1 when any queue holds more ready messages.")
@@ -255,15 +348,17 @@ def _progress_bar(description: str = "applying") -> Iterator[ProgressFactory | N
 def inspect(
     ctx: click.Context,
     /,
+    app: str | None,
     fmt: str,
     require_consumers: bool,
     max_ready: int | None,
     max_age: float | None,
     **given: str | None,
 ) -> int:
-    """Compare the live vhost with routing.yaml: drift, consumers, ready messages."""
+    """Compare the live vhost with routing.yaml: drift, consumers, ready messages. Exit 1 on drift, as
+    `plan` does for the same broker."""
     options = _options(ctx, **given)
-    session, topology = _session(options, traffic=True)
+    session, topology = _session(options, app, traffic=True)
     from topology.cli import output
     from topology.commands.inspect import inspect_command
     from topology.planning.activity import Thresholds
@@ -272,20 +367,21 @@ def inspect(
     result = inspect_command(
         topology, session, require_consumers=require_consumers, thresholds=thresholds, source=_source(options)
     )
-    output.print_inspect(topology, result.report, session.settings, result.exit_code == 0, fmt)
+    output.print_inspect(topology, result.report, session.settings, result.exit_code, fmt)
     return result.exit_code
 
 
 @main.command()
 @common_options
+@FORMAT
 @click.pass_context
-def doctor(ctx: click.Context, /, **given: str | None) -> int:
+def doctor(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
     """Say which AMQP client Celery will use and whether the broker and management API answer."""
     from topology.cli import output
     from topology.commands.doctor import doctor as diagnose
 
     result = diagnose(_options(ctx, **given).settings())
-    output.print_doctor(result.report)
+    output.print_doctor(result.report, result.exit_code, fmt)
     return result.exit_code
 
 

@@ -1,7 +1,8 @@
 """What the commands print: one text and one JSON form of each report (JSON for CI, text for people).
 
-Rendering only: every figure printed is in the report it is given. Kept out of main.py so that the CLI
-can start reading the broker before importing the plan, routing and model code this module needs.
+Rendering only: every figure printed is in the report it is given. The JSON of every command is one
+envelope (`envelope.py`, checked against envelope.schema.json). Kept out of main.py so that the CLI can
+start reading the broker before importing the plan, routing and model code this module needs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import click
 
 from topology import hints
 from topology.broker.settings import Settings
+from topology.cli.envelope import change_record, envelope
+from topology.hints import counted
 from topology.model import Problem, Severity, Topology
+from topology.planning.drift import drift
 from topology.planning.plan import Action, Change, Plan
 from topology.routing import deliver, route_destination, route_for, task_message
 
@@ -61,14 +65,18 @@ def tasks_line(tasks: AppTasks | None) -> str:
         return "task names not checked: no Celery app given (`app:` in the file, or --app)"
     if tasks.error is not None:
         return f"task names not checked: cannot import Celery app {tasks.app!r}: {tasks.error}"
-    return f"task names checked against Celery app {tasks.app!r}: {len(tasks.own)} tasks"
+    return f"task names checked against Celery app {tasks.app!r}: {counted(len(tasks.own), 'task')}"
 
 
-def print_routes(topology: Topology, names: list[str], tasks: AppTasks | None, fmt: str) -> None:
-    rows = [_route_row(topology, name) for name in names]
+def print_routes(checked: Checked, names: Sequence[str], exit_code: int, fmt: str) -> None:
+    """`names`: the tasks asked about, else every task the app (or the file) knows."""
+    topology = checked.loaded.topology
+    rows = [_route_row(topology, name) for name in names or checked.task_names]
     if fmt == "json":
-        print_json({"tasks": rows, "note": tasks_line(tasks)})
+        data = {"tasks": rows, "task_names": tasks_line(checked.tasks)}
+        print_json(envelope("routes", exit_code, problems=checked.loaded.warnings, data=data))
         return
+    print_problems(checked.loaded.warnings)
     dropped = click.style("DROPPED", fg="red", bold=True)
     print_columns(
         ("TASK", "RULE (LINE)", "EXCHANGE", "ROUTING KEY", "QUEUES"),
@@ -83,7 +91,7 @@ def print_routes(topology: Topology, names: list[str], tasks: AppTasks | None, f
             for row in rows
         ],
     )
-    click.echo(tasks_line(tasks))
+    click.echo(tasks_line(checked.tasks))
 
 
 def _route_row(topology: Topology, name: str) -> dict[str, Any]:
@@ -101,15 +109,32 @@ def _route_row(topology: Topology, name: str) -> dict[str, Any]:
     }
 
 
-def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
+def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_code: int, fmt: str) -> None:
+    """`flags`: the plan's own (--recreate, --prune, --force), which the `apply` it points to needs too."""
     if fmt == "json":
-        print_json(_plan_data(planned))
+        records = [change_record(c) for c in planned.changes if c.action is not Action.UNCHANGED]
+        print_json(
+            envelope(
+                "plan",
+                exit_code,
+                vhost=planned.vhost,
+                broker=str(settings.broker),
+                summary=planned.counts,
+                note=planned.note,
+                findings=drift(planned),
+                changes=records,
+                data={"owner": planned.owner, "since_last_apply": planned.since.data() if planned.since else None},
+            )
+        )
         return
     implied = Counter(c.implied_by for c in planned.changes if c.implied_by and c.action is not Action.UNCHANGED)
     for change in planned.findings:
-        more = f" (and {implied[change.ref]} of its bindings)" if implied[change.ref] else ""
+        bound = implied[change.ref]
+        more = f" (and {bound} of its {'binding' if bound == 1 else 'bindings'})" if bound else ""
         detail = f"  {change.detail}" if change.detail else ""
         click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}{more}{detail}")
+        if change.fix:
+            click.echo(f"{'':<9} fix: {change.fix}")
     click.echo(f"plan for vhost {settings.vhost!r} on {settings.broker} (owner {planned.owner!r}):")
     for action in Action:
         changes = planned.of(action)
@@ -119,83 +144,87 @@ def print_plan(planned: Plan, settings: Settings, fmt: str) -> None:
         click.echo(planned.note)
     if planned.since is not None:
         click.echo(planned.since.message)
+    click.echo(plan_verdict(planned, flags))
+
+
+def plan_verdict(planned: Plan, flags: Sequence[str]) -> str:
+    """The plan's last line: what stands in the way, or the command that carries it out."""
+    apply = hints.apply_with(*flags)
+    extra = planned.of(Action.EXTRA)
     if planned.conflicts:
-        click.echo(f"{len(planned.conflicts)} conflicts: `apply` changes nothing until they are fixed")
-    elif planned.pending:
-        click.echo(f"{len(planned.pending)} changes pending: run `{hints.APPLY}`")
-    else:
-        click.echo("nothing to do")
-
-
-def _plan_data(planned: Plan) -> dict[str, Any]:
-    shown = [c for c in planned.changes if c.action is not Action.UNCHANGED]
-    return {
-        "vhost": planned.vhost,
-        "owner": planned.owner,
-        "counts": planned.counts,
-        "pending": len(planned.pending),
-        "conflicts": len(planned.conflicts),
-        "note": planned.note,
-        "since_last_apply": planned.since.data() if planned.since else None,
-        "changes": [
-            {
-                "action": c.action.value,
-                "kind": c.kind.value,
-                "name": c.ref.shown,
-                "detail": c.detail,
-                "implied_by": str(c.implied_by) if c.implied_by else None,
-            }
-            for c in shown
-        ],
-    }
+        return f"{counted(len(planned.conflicts), 'conflict')}: `apply` changes nothing until they are fixed"
+    if planned.pending:
+        left = f" ({counted(len(extra), 'extra object')} left alone)" if extra else ""
+        return f"{counted(len(planned.pending), 'change')} pending: run `{apply}`{left}"
+    if extra:
+        return (
+            f"the broker differs: {counted(len(extra), 'extra object')} not in routing.yaml "
+            "(each line above says what to do); `apply` would change nothing"
+        )
+    return "nothing to do"
 
 
 def _kinds(changes: tuple[Change, ...]) -> str:
-    counted = Counter(c.kind for c in changes)
-    return ", ".join(f"{n} {kind.value if n == 1 else kind.plural}" for kind, n in counted.items())
+    kinds = Counter(c.kind for c in changes)
+    return ", ".join(counted(n, kind.value, kind.plural) for kind, n in kinds.items())
 
 
-def print_apply(report: ApplyReport, settings: Settings, fmt: str) -> None:
+def print_apply(report: ApplyReport, settings: Settings, exit_code: int, fmt: str) -> None:
+    statuses = Counter(step.status.value for step in report.steps)
     if fmt == "json":
-        data = {"vhost": settings.vhost, "ok": report.ok, "note": report.note, "counts": report.plan.counts}
-        steps = [
-            {"status": s.status.value, "kind": s.ref.kind.value, "name": s.ref.shown, "detail": s.detail}
-            for s in report.steps
-        ]
-        print_json(data | {"steps": steps})
+        steps = {step.ref: step for step in report.steps}
+        changes = [change_record(c, steps[c.ref]) for c in report.plan.changes if c.ref in steps]
+        print_json(
+            envelope(
+                "apply",
+                exit_code,
+                vhost=settings.vhost,
+                broker=str(settings.broker),
+                summary=dict(statuses),
+                note=report.note,
+                findings=drift(report.plan) if not report.ok else (),
+                changes=changes,
+                data={"owner": report.plan.owner},
+            )
+        )
         return
+    fixes = {c.ref: c.fix for c in report.plan.changes if c.fix}
     for step in report.steps:
         if step.status.value != "unchanged":
             detail = f"  {step.detail}" if step.detail else ""
             click.echo(f"{step.status.value:<9} {step.ref.kind.value:<8} {step.ref.shown}{detail}")
-    counts = Counter(step.status.value for step in report.steps)
-    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+            if step.status.value in ("conflict", "extra") and fixes.get(step.ref):
+                click.echo(f"{'':<9} fix: {fixes[step.ref]}")
+    summary = ", ".join(f"{n} {status}" for status, n in statuses.items())
     verdict = "applied" if report.ok else "NOT applied"
     click.echo(f"{verdict} to vhost {settings.vhost!r} on {settings.broker}: {summary}")
     if report.note:
         click.echo(report.note)
 
 
-def print_inspect(topology: Topology, report: InspectReport, settings: Settings, in_sync: bool, fmt: str) -> None:
+def print_inspect(topology: Topology, report: InspectReport, settings: Settings, exit_code: int, fmt: str) -> None:
     from topology.cli import workers_output  # it imports this module's helpers
 
     transport = report.transport
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    warnings = len(report.findings) - errors
     if fmt == "json":
         print_json(
-            {
-                "vhost": report.vhost,
-                "broker": str(settings.broker),
-                "transport": asdict(transport),
-                "in_sync": in_sync,
-                "note": report.note,
-                "since_last_apply": report.since.data() if report.since else None,
-                "findings": [
-                    {"code": f.code, "severity": f.severity.value, "subject": str(f.ref), "message": f.message}
-                    for f in report.findings
-                ],
-                "queues": _queue_rows(topology, report),
-                **workers_output.inspect_data(report),
-            }
+            envelope(
+                "inspect",
+                exit_code,
+                vhost=report.vhost,
+                broker=str(settings.broker),
+                summary={"drift": errors, "warnings": warnings},
+                note=report.note,
+                findings=report.findings,
+                data={
+                    "transport": asdict(transport),
+                    "queues": _queue_rows(topology, report),
+                    "since_last_apply": report.since.data() if report.since else None,
+                    **workers_output.inspect_data(report),
+                },
+            )
         )
         return
     click.echo(f"vhost {report.vhost!r} on {settings.broker}, management API {settings.management}")
@@ -204,21 +233,20 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         ("QUEUE", "READY", "CONSUMERS", "ROUTED TASKS"), [_queue_line(row) for row in _queue_rows(topology, report)]
     )
     workers_output.print_inspect_traffic(report)
-    if report.findings:
-        click.echo("\n".join(f"{f.severity.value:<7} {f.code:<17} {f.message}" for f in report.findings))
+    for f in report.findings:
+        click.echo(f"{f.severity.value:<7} {f.code:<17} {f.message}")
+        if f.fix:
+            click.echo(f"{'':<25} fix: {f.fix}")
     if report.note:
         click.echo(report.note)
     if report.since is not None:
         click.echo(report.since.message)
-    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
-    warnings = len(report.findings) - errors
-    state = "in sync" if in_sync else "NOT in sync"
-    click.echo(f"{state}: {errors} drift findings, {warnings} warnings")
+    state = "in sync" if exit_code == 0 else "NOT in sync"
+    click.echo(f"{state}: {counted(errors, 'drift finding')}, {counted(warnings, 'warning')}")
 
 
 def _queue_line(row: dict[str, Any]) -> tuple[str, ...]:
-    routed = row["routed"]
-    tasks = "-" if routed is None else (", ".join(routed) or "(tasks without a route)")
+    tasks = (", ".join(row["tasks"]) or "(tasks without a route)") if row["routed"] else "-"
     if not row["exists"]:
         return (row["name"], "missing", "missing", tasks)
     return (row["name"], str(row["messages_ready"]), str(row["consumers"]), tasks)
@@ -234,35 +262,63 @@ def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any
                 "exists": live is not None,
                 "messages_ready": live.messages_ready if live else None,
                 "consumers": live.consumers if live else None,
-                "routed": report.routed.get(queue.name),
+                "routed": queue.name in report.routed,
+                "tasks": report.routed.get(queue.name, []),
             }
         )
     return rows
 
 
-def print_validated(checked: Checked) -> None:
-    print_problems(checked.loaded.warnings)
+def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
     topology = checked.loaded.topology
-    counted = (
-        (len(topology.exchanges), "exchange", "exchanges"),
-        (len(topology.queues), "queue", "queues"),
-        (len(topology.all_bindings()), "binding", "bindings"),
-        (len(topology.routes), "route", "routes"),
-        (len(topology.schedule), "schedule entry", "schedule entries"),
-        (len(checked.loaded.warnings), "warning", "warnings"),
+    summary = {
+        "exchanges": len(topology.exchanges),
+        "queues": len(topology.queues),
+        "bindings": len(topology.all_bindings()),
+        "routes": len(topology.routes),
+        "schedule_entries": len(topology.schedule),
+        "warnings": len(checked.loaded.warnings),
+    }
+    if fmt == "json":
+        data = {"file": str(checked.path), "task_names": tasks_line(checked.tasks)}
+        print_json(envelope("validate", exit_code, summary=summary, problems=checked.loaded.warnings, data=data))
+        return
+    print_problems(checked.loaded.warnings)
+    names = (
+        ("exchange", "exchanges"),
+        ("queue", "queues"),
+        ("binding", "bindings"),
+        ("route", "routes"),
+        ("schedule entry", "schedule entries"),
+        ("warning", "warnings"),
     )
-    click.echo(f"{checked.path}: ok: " + ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in counted))
+    shown = (counted(n, one, many) for n, (one, many) in zip(summary.values(), names, strict=True))
+    click.echo(f"{checked.path}: ok: " + ", ".join(shown))
     click.echo(tasks_line(checked.tasks))
 
 
-def print_doctor(report: DoctorReport) -> None:
+def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
     settings, transport = report.settings, report.transport
+    nodes = [{"name": n.name, "file_descriptors": n.file_descriptors} for n in report.nodes or ()]
+    if fmt == "json":
+        data = {
+            "python": sys.version.split()[0],
+            "transport": asdict(transport),
+            "management": str(settings.management),
+            "nodes_visible": report.nodes is not None,  # the user's tags let it see the nodes
+            "nodes": nodes,
+        }
+        summary = {"exchanges": report.exchanges, "queues": report.queues}
+        print_json(
+            envelope("doctor", exit_code, vhost=settings.vhost, broker=str(settings.broker), summary=summary, data=data)
+        )
+        return
     click.echo(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}")
     click.echo(f"  {transport.reason}")
     click.echo(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}")
     click.echo(
-        f"management API: {settings.management} answers ({report.exchanges} exchanges, "
-        f"{report.queues} queues in the vhost)"
+        f"management API: {settings.management} answers ({counted(report.exchanges, 'exchange')}, "
+        f"{counted(report.queues, 'queue')} in the vhost)"
     )
     if report.nodes is None:
         user = settings.management.username

@@ -9,6 +9,7 @@ from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
 from topology.errors import BrokerUnavailable
 from topology.model import Topology
+from topology.planning.drift import drift
 from topology.planning.history import Source
 from topology.planning.observed import with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
@@ -49,10 +50,12 @@ def plan_command(
     force: bool,
     source: Source | None = None,
 ) -> Result[Plan]:
-    """Exit 0 when nothing is to be done, 1 when changes or conflicts are pending. With the file's `source`,
-    the plan also says what changed since the last apply."""
+    """Exit 1 when the broker differs from the file, exactly when `inspect` finds drift: something to create,
+    change or delete, a conflict, or an object the file does not have (which `apply` leaves alone unless
+    --prune says otherwise). Bindings bound again only because they cannot be seen (no management API) are
+    no difference. With the file's `source`, the plan also says what changed since the last apply."""
     planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
-    differs = bool(planned.pending or planned.conflicts)
+    differs = any(True for _ in drift(planned))
     if source is not None:
         planned = replace(planned, since=since(session, source, differs=bool(planned.findings)))
     return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from topology import hints
 from topology.model import Kind, Ref, Severity, Topology
 from topology.planning.observed import LiveState
-from topology.planning.plan import Action, Plan, Wanted, plan
+from topology.planning.plan import Action, Mismatch, Plan, Wanted, plan
 from topology.values import show
 
 # Severity.ERROR: drift, the broker does not do what routing.yaml says.
@@ -17,10 +17,14 @@ from topology.values import show
 
 @dataclass(frozen=True)
 class Finding:
+    """One difference: a missing, extra or differing object, or one property of it (`mismatch`), with the fix."""
+
     code: str
     severity: Severity
     ref: Ref
     message: str
+    fix: str = ""
+    mismatch: Mismatch | None = None
 
 
 def diff(
@@ -28,34 +32,35 @@ def diff(
 ) -> list[Finding]:
     """`routed`: `tasks_by_queue(topology)`, the queues that must have a consumer; `wants`: `wanted(topology)`,
     if worked out already."""
-    return [*drift(plan(topology, live, wants=wants)), *_consumers(routed, live)]
+    return [*drift(plan(topology, live, wants=wants)), *_consumers(routed, live, topology.app)]
 
 
 def drift(planned: Plan) -> Iterator[Finding]:
-    """One finding per object that differs; the bindings of a missing queue are part of that finding."""
+    """One finding per object that differs, or per property where the broker names them; the bindings of a
+    missing queue are part of that finding. The same for `plan` (any flags) and `inspect`: they agree on drift."""
     for change in planned.findings:
         ref, kind = change.ref, change.kind.value
-        if change.action is Action.CONFLICT and change.mismatches:
-            said = "; ".join(
-                f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}" for m in change.mismatches
-            )
-            yield _drift(f"{kind}_mismatch", ref, f"{ref} has {said}")
+        if change.action in (Action.CONFLICT, Action.RECREATE) and change.mismatches:
+            fix = change.fix or f"run `{hints.apply_with('--recreate')}`"
+            for m in change.mismatches:
+                said = f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}"
+                yield Finding(f"{kind}_mismatch", Severity.ERROR, ref, f"{ref} has {said}", fix, m)
         elif change.action is Action.UPDATE:
-            yield _drift(f"{kind}_mismatch", ref, f"{ref} differs: {change.detail}")
+            for m in change.mismatches:
+                yield Finding(f"{kind}_mismatch", Severity.ERROR, ref, f"{ref} differs: {m}", f"run `{hints.APPLY}`", m)
         elif change.action is Action.CREATE and change.kind is Kind.BINDING:
-            yield _drift("missing_binding", ref, f"{ref} is missing: messages sent this way are dropped")
+            message = f"{ref} is missing: messages sent this way are dropped"
+            yield Finding("missing_binding", Severity.ERROR, ref, message, f"run `{hints.APPLY}`")
         elif change.action in (Action.CREATE, Action.CONFLICT):
-            reason = change.detail or f"run `{hints.APPLY}`"
-            yield _drift(f"missing_{kind}", ref, f"{ref} is missing: {reason}")
-        elif change.action is Action.EXTRA:
-            yield _drift(f"extra_{kind}", ref, f"{ref} is on the broker but not in routing.yaml")
+            message = f"{ref} is missing" + (f": {change.detail}" if change.detail else "")
+            yield Finding(f"missing_{kind}", Severity.ERROR, ref, message, change.fix or f"run `{hints.APPLY}`")
+        elif change.action in (Action.EXTRA, Action.DELETE):
+            fix = change.fix or f"run `{hints.apply_with('--prune')}`"
+            message = f"{ref} is on the broker but not in routing.yaml"
+            yield Finding(f"extra_{kind}", Severity.ERROR, ref, message, fix)
 
 
-def _drift(code: str, ref: Ref, message: str) -> Finding:
-    return Finding(code, Severity.ERROR, ref, message)
-
-
-def _consumers(routed: Mapping[str, list[str]], live: LiveState) -> Iterator[Finding]:
+def _consumers(routed: Mapping[str, list[str]], live: LiveState, app: str | None) -> Iterator[Finding]:
     for queue, tasks in routed.items():
         found = live.queues.get(queue)
         if found is None or found.consumers != 0:
@@ -67,4 +72,5 @@ def _consumers(routed: Mapping[str, list[str]], live: LiveState) -> Iterator[Fin
             Severity.WARNING,
             Ref(Kind.QUEUE, queue),
             f"{who} {verb} routed to queue {queue!r}, which no worker consumes: its tasks will stay PENDING",
+            hints.start_worker(app, queue),
         )

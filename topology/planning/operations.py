@@ -1,4 +1,9 @@
-"""A plan as AMQP operations, in dependency order: unbind, delete, declare, bind. Pure.
+"""A plan as AMQP operations, in phases: what is new first, what goes away after, what is replaced last. Pure.
+
+New exchanges, queues and bindings are declared and bound before anything is unbound or deleted, so an
+apply that replaces one queue by another (a binding moved with --prune) has the new route working before
+the old one goes: a failure part-way leaves the old route, never none. A recreated queue (same name) can
+only be deleted before it is declared again: that comes last, with its bindings, once everything else is done.
 
 Every exchange, queue and binding declared carries our owner marker (x-topology-owner) among its
 arguments: RabbitMQ ignores unknown x-arguments when it compares declarations, and the marker is what
@@ -24,16 +29,23 @@ class Operation:
     arguments: Mapping[str, Any]
     ref: Ref
     waits: bool = False  # needs the broker's reply (passive declare), or has no nowait form (queue.unbind)
+    if_idle: bool = False  # a queue.delete made only if, asked right before, the queue is empty and unconsumed
 
 
 def operations(planned: Plan) -> list[list[Operation]]:
-    """The plan's AMQP operations in dependency order: unbind, delete, declare, bind."""
+    """The plan's AMQP operations in phases, each sent once the one before is done: declare, bind (the new
+    routes), unbind, delete (the old ones), then delete, declare and bind again each recreated queue."""
     owner = planned.owner
+    recreated = {c.ref for c in planned.of(Action.RECREATE)}
+    bindings = [c for c in planned.of(Action.CREATE, Action.ENSURE) if c.kind is Kind.BINDING]
+    rebound = [c for c in bindings if recreated & set(c.ref.endpoints)]  # bound once their queue is back
+    declare = [op for c in planned.of(Action.CREATE) for op in _declare(c, owner)]
+    bind = [op for c in bindings if c not in rebound for op in _bind(c, owner)]
     unbind = [op for c in planned.of(Action.DELETE) if c.kind is Kind.BINDING for op in _unbind(c)]
-    delete = [op for c in planned.of(Action.DELETE, Action.RECREATE) if c.kind is not Kind.BINDING for op in _delete(c)]
-    declare = [op for c in planned.of(Action.CREATE, Action.RECREATE) for op in _declare(c, owner)]
-    bind = [op for c in planned.of(Action.CREATE, Action.ENSURE) if c.kind is Kind.BINDING for op in _bind(c, owner)]
-    return [unbind, delete, declare, bind]
+    delete = [op for c in planned.of(Action.DELETE) if c.kind is not Kind.BINDING for op in _delete(c)]
+    undeclare = [op for c in planned.of(Action.RECREATE) for op in _delete(c)]
+    redeclare = [op for c in planned.of(Action.RECREATE) for op in _declare(c, owner)]
+    return [declare, bind, unbind, delete, undeclare, redeclare, [op for c in rebound for op in _bind(c, owner)]]
 
 
 def declaration(declared: ExchangeDeclaration | QueueDeclaration, owner: str) -> Operation:
@@ -104,12 +116,14 @@ def _wire_arguments(found: LiveBinding) -> dict[str, Any]:
 
 
 def _delete(change: Change) -> Iterator[Operation]:
-    """Deletes are guarded on the broker too: a queue that got a message or a consumer since the plan stays."""
+    """A queue planned as empty and unconsumed (always so for --recreate; for --prune unless --force said
+    otherwise) is deleted only if it still is: the broker is asked right before (`if_idle`). Not with
+    queue.delete's if-unused and if-empty, which quorum and stream queues refuse (NOT_IMPLEMENTED, closing
+    the connection)."""
     ref = change.ref
     if ref.kind is Kind.EXCHANGE:
         yield Operation("exchange_delete", {"exchange": ref.name}, ref)
     elif ref.kind is Kind.QUEUE:
-        # planned as empty and unused (always so for --recreate; for --prune unless --force said otherwise)
         found = change.found
-        guarded = not isinstance(found, LiveQueue) or not found.in_use
-        yield Operation("queue_delete", {"queue": ref.name, "if_unused": guarded, "if_empty": guarded}, ref)
+        idle = not isinstance(found, LiveQueue) or not found.in_use
+        yield Operation("queue_delete", {"queue": ref.name}, ref, if_idle=idle)

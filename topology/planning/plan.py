@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from topology import hints
+from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
     Binding,
@@ -22,6 +23,7 @@ from topology.model import (
     Policy,
     Queue,
     QueueDeclaration,
+    QueueType,
     Ref,
     Topology,
     binding_arguments,
@@ -47,6 +49,9 @@ class Action(str, Enum):
 
 
 UNSEEN_BINDING = "not visible without the management API: bound again, which changes nothing where it exists"
+
+POLICY_SETTABLE = {QUEUE_OPTIONS[option]: option for option in POLICY_OPTIONS if option in QUEUE_OPTIONS}
+"""The x-arguments a policy can set instead, with the routing.yaml option that names them."""
 
 PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.ENSURE, Action.RECREATE, Action.DELETE})
 
@@ -83,6 +88,7 @@ class Change:
     mismatches: tuple[Mismatch, ...] = ()
     implied_by: Ref | None = None  # the change this one follows from (a new queue's bindings)
     counts_unknown: bool = False  # refused only because nobody has yet asked the queue whether it is empty
+    fix: str = ""  # the command (or edit) that resolves it, when it is not `apply` with the same flags
     desired: Desired = field(default=None, compare=False, repr=False)
     found: Found = field(default=None, compare=False, repr=False)
 
@@ -95,7 +101,7 @@ class Change:
 class PlanOptions:
     recreate: bool = False
     prune: bool = False
-    force: bool = False
+    force: bool = False  # --recreate and --prune delete queues that hold messages or have consumers
 
 
 @dataclass(frozen=True)
@@ -198,9 +204,10 @@ def _exchange(exchange: Exchange, live: LiveState) -> Change:
         return Change(Action.UNCHANGED, ref, desired=exchange, found=found)
     fix = (
         f"RabbitMQ cannot change an exchange in place: delete it (management UI, or "
-        f"{hints.delete_exchange(vhost, exchange.name)}) and apply again, or make routing.yaml match the broker"
+        f"{hints.delete_exchange(vhost, exchange.name)}) and run `{hints.APPLY}` again, or make routing.yaml "
+        "match the broker"
     )
-    return Change(Action.CONFLICT, ref, _explain(mismatches, fix), mismatches, desired=exchange, found=found)
+    return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=exchange, found=found, fix=fix)
 
 
 def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions) -> Change:
@@ -210,27 +217,58 @@ def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptio
     mismatches = _differences(queue.declared(), found)
     if not mismatches:
         return Change(Action.UNCHANGED, ref, desired=queue, found=found)
+    by_policy = "; ".join(_by_policy(mismatches))
     if options.recreate:
-        refusal = _in_use(found, "--recreate deletes only an empty queue nobody consumes")
+        rerun = hints.apply_with("--recreate")
+        rule = "--recreate deletes only an empty queue nobody consumes, unless --force"
+        refusal = None if options.force else _in_use(found, rule, vhost, rerun)
         if refusal is None:
-            return Change(Action.RECREATE, ref, _explain(mismatches, ""), mismatches, desired=queue, found=found)
-        detail = _explain(mismatches, refusal)
-        return Change(Action.CONFLICT, ref, detail, mismatches, None, _unknown(found), queue, found)
+            return Change(Action.RECREATE, ref, _explain(mismatches), mismatches, desired=queue, found=found)
+        rule, fix = refusal
+        detail = f"{_explain(mismatches)}; {rule}"
+        fix = f"{fix}, {by_policy}" if by_policy else fix
+        return Change(
+            Action.CONFLICT,
+            ref,
+            detail,
+            mismatches,
+            counts_unknown=_unknown(found),
+            desired=queue,
+            found=found,
+            fix=fix,
+        )
     fix = (
-        "RabbitMQ cannot change a queue in place: let workers drain it and run `apply --recreate`, or delete it "
-        f"({hints.delete_queue(vhost, queue.name)}) and apply again, or make routing.yaml match the broker"
+        f"RabbitMQ cannot change a queue in place: run `{hints.apply_with('--recreate')}` (it deletes the queue "
+        f"once it is empty and unconsumed, and declares it again), or delete it "
+        f"({hints.delete_queue(vhost, queue.name)}) and run `{hints.APPLY}`, or make routing.yaml match the broker"
     )
-    return Change(Action.CONFLICT, ref, _explain(mismatches, fix), mismatches, desired=queue, found=found)
+    fix = f"{fix}, {by_policy}" if by_policy else fix
+    return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=queue, found=found, fix=fix)
 
 
-def _in_use(found: LiveQueue, rule: str) -> str | None:
-    """Why `found` may not be deleted, or None when it is known to be empty and unconsumed."""
+def _by_policy(mismatches: tuple[Mismatch, ...]) -> Iterator[str]:
+    """The policy alternative for each differing x-argument that a policy can set."""
+    for mismatch in mismatches:
+        option = POLICY_SETTABLE.get(mismatch.prop)
+        if option is not None:
+            yield hints.by_policy(mismatch.prop, option)
+
+
+def _in_use(found: LiveQueue, rule: str, vhost: str, rerun: str) -> tuple[str, str] | None:
+    """Why `found` may not be deleted and what to do about it, or None when it is known to be empty and
+    unconsumed. A stream is never known to be: it keeps what it is sent after it is read, and its passive
+    declare reports no messages whatever it holds."""
+    if found.type == QueueType.STREAM.value:
+        why = f"{rule}: a stream keeps its messages once read, and AMQP cannot count them"
+        return why, f"run `{rerun} --force` to delete it with its messages, or make routing.yaml match the broker"
     if _unknown(found):
-        return f"{rule} (whether it is empty is not known)"
+        return f"{rule} (whether it is empty is not known)", f"run `{rerun}` again once the broker answers"
     if not found.in_use:
         return None
-    held = f"holds {found.messages_ready} ready messages and has {found.consumers} consumers"
-    return f"{rule}, and it {held}: stop its workers once it is drained, then apply again"
+    messages, consumers = found.messages_ready or 0, found.consumers or 0
+    held = f"it holds {hints.counted(messages, 'ready message')} and has {hints.counted(consumers, 'consumer')}"
+    forced = f"or run `{rerun} --force` to delete it anyway"
+    return f"{rule}, and {held}", f"{hints.free_queue(vhost, found.name, messages, consumers, rerun)}, {forced}"
 
 
 def _unknown(found: LiveQueue) -> bool:
@@ -250,10 +288,13 @@ def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptio
             continue
         change = _extra(Ref(Kind.QUEUE, name), found.owner, owner, options, found)
         if change.action is Action.DELETE and not options.force:
-            refusal = _in_use(found, "--prune deletes a queue holding messages or consumed only with --force")
+            rule = "--prune deletes a queue holding messages or consumed only with --force"
+            refusal = _in_use(found, rule, live.vhost, hints.apply_with("--prune"))
             if refusal is not None:
-                detail = f"not in routing.yaml; {refusal}"
-                change = Change(Action.CONFLICT, change.ref, detail, counts_unknown=_unknown(found), found=found)
+                detail, fix = f"not in routing.yaml; {refusal[0]}", refusal[1]
+                change = Change(
+                    Action.CONFLICT, change.ref, detail, counts_unknown=_unknown(found), found=found, fix=fix
+                )
         changes.append(change)
     return changes
 
@@ -261,11 +302,13 @@ def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptio
 def _extra(ref: Ref, marked: str | None, owner: str, options: PlanOptions, found: Found) -> Change:
     if marked != owner:
         why = f"made by owner {marked!r}" if marked else f"not made by `apply` (no {OWNER_ARGUMENT})"
-        kept = f"; --prune leaves it: {why}" if options.prune else ""
-        return Change(Action.EXTRA, ref, f"on the broker but not in routing.yaml{kept}", found=found)
+        kept = f"; --prune leaves it: {why}" if options.prune else f" ({why}: --prune leaves it)"
+        fix = "delete it by hand or add it to routing.yaml"
+        return Change(Action.EXTRA, ref, f"on the broker but not in routing.yaml{kept}", found=found, fix=fix)
     if options.prune:
         return Change(Action.DELETE, ref, "not in routing.yaml any more", found=found)
-    return Change(Action.EXTRA, ref, "on the broker but not in routing.yaml (--prune removes it)", found=found)
+    fix = f"run `{hints.apply_with('--prune')}` to delete it, or add it to routing.yaml"
+    return Change(Action.EXTRA, ref, "on the broker but not in routing.yaml", found=found, fix=fix)
 
 
 def _is_broker_own(exchange: str) -> bool:
@@ -322,12 +365,13 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
             ("priority", policy.priority, found.priority),
         ) + _argument_mismatches(policy.definition, found.definition)
         action = Action.UPDATE if mismatches else Action.UNCHANGED
-        detail = "; ".join(filter(None, (_explain(mismatches, ""), merged if mismatches else "")))
+        detail = "; ".join(filter(None, (_explain(mismatches), merged if mismatches else "")))
         yield Change(action, ref, detail, mismatches, desired=policy, found=found)
     declared = {p.name for p in topology.policies}
     for name in sorted(set(live.policies) - declared):
         detail = "on the broker but not in routing.yaml (policies are never pruned)"
-        yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name])
+        fix = "delete it (`rabbitmqctl clear_policy`) or add it to routing.yaml"
+        yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name], fix=fix)
 
 
 def _net_keys_said(policy: Policy) -> str:
@@ -347,9 +391,8 @@ def _argument_mismatches(wanted: Mapping[str, object], found: Mapping[str, objec
     return _mismatches(*((key, wanted.get(key, NOT_SET), found.get(key, NOT_SET)) for key in sorted({*wanted, *found})))
 
 
-def _explain(mismatches: tuple[Mismatch, ...], fix: str) -> str:
-    differences = "; ".join(map(str, mismatches))
-    return f"{differences}. {fix}" if fix else differences
+def _explain(mismatches: tuple[Mismatch, ...]) -> str:
+    return "; ".join(map(str, mismatches))
 
 
 def _binding_order(binding: LiveBinding) -> tuple[str, str, str, str]:

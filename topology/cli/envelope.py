@@ -1,0 +1,123 @@
+"""The one JSON envelope every command's `--format json` prints, and the records inside it.
+
+Every command prints the same top-level keys (envelope.schema.json beside this module is the contract, and
+the tests validate each command's output against it): `schema_version`, `command`, `ok`, `exit_code`,
+`vhost`, `broker`, `summary`, `note`, the lists `problems`, `findings` and `changes` (empty, never null),
+and `data` for what only that command has (routes' tasks, inspect's queues, doctor's answers). Objects are
+records of fields (kind, name, source, destination, routing key, property, found, wanted, fix), never a
+display string standing for structure, so that a program can select on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from topology.model import Problem, Ref, Severity
+from topology.values import NOT_SET
+
+if TYPE_CHECKING:
+    from topology.commands.apply import Step
+    from topology.planning.drift import Finding
+    from topology.planning.plan import Change, Mismatch
+
+SCHEMA_VERSION = 1
+"""Raised when a key is removed or changes meaning; adding a key keeps it."""
+
+
+def envelope(
+    command: str,
+    exit_code: int,
+    *,
+    vhost: str | None = None,
+    broker: str | None = None,
+    summary: Mapping[str, int] | None = None,
+    note: str = "",
+    problems: Iterable[Problem] = (),
+    findings: Iterable[Finding] = (),
+    changes: Iterable[dict[str, Any]] = (),
+    data: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "ok": exit_code == 0,
+        "exit_code": int(exit_code),
+        "vhost": vhost,
+        "broker": broker,
+        "summary": dict(summary or {}),
+        "note": note,
+        "problems": [problem_record(p) for p in problems],
+        "findings": [finding_record(f) for f in findings],
+        "changes": list(changes),
+        "data": dict(data or {}),
+    }
+
+
+def problem_record(problem: Problem) -> dict[str, Any]:
+    """A problem of the file (or of the command's input, or the broker's refusal): where, when known."""
+    origin = problem.origin
+    return {
+        "severity": problem.severity.value,
+        "message": problem.message,
+        "file": origin.file if origin else None,
+        "line": origin.line if origin else None,
+        "column": origin.column if origin else None,
+    }
+
+
+def error_problem(message: str) -> Problem:
+    return Problem(message, None, Severity.ERROR)
+
+
+def ref_record(ref: Ref) -> dict[str, Any]:
+    """An object's identity as fields: a binding by source, destination, routing key and header arguments;
+    an exchange, queue or policy by its name (the binding fields null)."""
+    binding = ref.destination_kind is not None
+    return {
+        "kind": ref.kind.value,
+        "name": None if binding else ref.name,
+        "source": ref.source if binding else None,
+        "destination": ref.name if binding else None,
+        "destination_kind": ref.destination_kind.value if ref.destination_kind else None,
+        "routing_key": ref.routing_key if binding else None,
+        "arguments": dict(ref.arguments),
+    }
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    mismatch = finding.mismatch
+    return {
+        "code": finding.code,
+        "severity": finding.severity.value,
+        **ref_record(finding.ref),
+        "property": mismatch.prop if mismatch else None,
+        "found": value(mismatch.found) if mismatch else None,
+        "wanted": value(mismatch.wanted) if mismatch else None,
+        "message": finding.message,
+        "fix": finding.fix,
+    }
+
+
+def change_record(change: Change, step: Step | None = None) -> dict[str, Any]:
+    """A planned change; with `step`, what `apply` made of it (`status`, and the broker's reason if it failed)."""
+    record = {
+        "action": change.action.value,
+        **ref_record(change.ref),
+        "differences": [difference(m) for m in change.mismatches],
+        "detail": change.detail,
+        "fix": change.fix,
+        "implied_by": ref_record(change.implied_by) if change.implied_by else None,
+    }
+    if step is not None:
+        record |= {"status": step.status.value, "detail": step.detail or change.detail}
+    return record
+
+
+def difference(mismatch: Mismatch) -> dict[str, Any]:
+    return {"property": mismatch.prop, "found": value(mismatch.found), "wanted": value(mismatch.wanted)}
+
+
+def value(found: object) -> Any:
+    """A property's value as JSON: absent (not set) is null."""
+    return None if found is NOT_SET else found
