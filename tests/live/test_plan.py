@@ -305,7 +305,8 @@ def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
     planned = json.loads(pending.stdout)
     assert pending.returncode == 1 and planned["summary"] == {"create": 17}  # 9 objects, 8 of the nets
     assert len(planned["changes"]) == 17
-    assert {f["code"] for f in planned["findings"]} == {"missing_exchange", "missing_queue"}  # bindings: part of them
+    codes = {f["code"] for f in planned["findings"]}
+    assert codes == {"missing_exchange", "missing_queue", "missing_policy"}  # bindings: part of them; the nets' policy
     assert broker.cli("apply", file=path).returncode == 0
     done = broker.cli("plan", file=path)
     assert done.returncode == 0 and "nothing to do" in done.stdout

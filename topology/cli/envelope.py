@@ -95,7 +95,7 @@ def finding_record(finding: Finding) -> dict[str, Any]:
         "found": value(mismatch.found) if mismatch else None,
         "wanted": value(mismatch.wanted) if mismatch else None,
         "message": finding.message,
-        "fix": finding.fix,
+        "fix": finding.fix or None,
     }
 
 

@@ -137,6 +137,8 @@ def capture_findings(topology: Topology, live: LiveState, routes: Iterable[LiveR
     findings = []
     for route in routes:
         for queue in route.captured:
+            if queue in topology.nets.names:  # kept by a net: the missing binding or queue is the finding
+                continue
             through = capturing_bindings(topology, live, queue)
             how = ", ".join(ref.shown for ref in through) or "bindings not in routing.yaml"
             if route.lost:
