@@ -1,7 +1,7 @@
 """Celery routing topology for RabbitMQ, declared in routing.yaml, applied and checked against the live broker.
 
 The sub-packages are its layers, each importing only those below it (docs/design.md; import-linter checks it):
-cli | testing > commands > celery_adapter > broker > planning > language > checks > routing > model.
+cli | testing > commands > celery_adapter > broker > picture > planning > language > checks > routing > model.
 """
 
 from __future__ import annotations

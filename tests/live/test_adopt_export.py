@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import yaml
+
 from tests.live.conftest import Broker
 from topology.language.loader import parse_topology
-from topology.model import Kind, Policy, QueueType
+from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET, Kind, Policy, QueueType
 
 EVERY_FEATURE = """
 exchanges:
@@ -28,9 +30,9 @@ policies:
 """
 
 
-def plan_json(broker: Broker, path: object) -> dict[str, Any]:
+def plan_json(broker: Broker, path: object, exit_code: int = 0) -> dict[str, Any]:
     planned = broker.cli("plan", "--format", "json", "-f", str(path))
-    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert planned.returncode == exit_code, planned.stdout + planned.stderr
     return dict(json.loads(planned.stdout))
 
 
@@ -42,7 +44,8 @@ def test_exported_definitions_imported_by_rabbitmq_leave_plan_nothing_to_do(brok
     assert {q["vhost"] for q in definitions["queues"]} == {broker.vhost}
     broker.management().import_definitions(broker.vhost, definitions)
     data = plan_json(broker, path)
-    assert data["counts"] == {"unchanged": 4 + 3 + 5 + 1} and data["changes"] == []
+    nets = 2 + 2 + 2 + 2  # each net's exchange, queue, binding and managed policy, exported like the rest
+    assert data["summary"] == {"unchanged": 4 + 3 + 5 + 1 + nets} and data["changes"] == []
     live = broker.state()
     assert live.queues["audits"].type == "quorum" and live.queues["audits"].owner == "topology"
     assert live.exchanges["events"].arguments == {"alternate-exchange": "unrouted"}
@@ -87,9 +90,13 @@ def test_adopted_hand_made_vhost_plans_nothing_to_do(broker: Broker) -> None:
     assert adopted.returncode == 0, adopted.stderr
     for left in ("celeryev", "celery.pidbox", "celery_delayed_27", "celery_delayed_0", "celeryev.1f7c"):
         assert repr(left) in adopted.stderr
+    written = yaml.safe_load(path.read_text())
+    assert "unroutable" not in written and "dead_letters" not in written  # the nets on, as in every file
     topology = parse_topology(path.read_text())
-    assert {e.name for e in topology.exchanges} == {"unrouted", "events", "by_header"}
-    assert {q.name for q in topology.queues} == {"reports", "audits", "lost"}
+    nets = topology.nets.names
+    assert nets == {UNROUTABLE_NET, DEAD_LETTER_NET}
+    assert {e.name for e in topology.exchanges} == {"unrouted", "events", "by_header", *nets}
+    assert {q.name for q in topology.queues} == {"reports", "audits", "lost", *nets}
     events = topology.exchange("events")
     assert events is not None and events.alternate_exchange == "unrouted"
     by_header = topology.exchange("by_header")
@@ -98,10 +105,22 @@ def test_adopted_hand_made_vhost_plans_nothing_to_do(broker: Broker) -> None:
     audits = topology.queue("audits")
     assert audits is not None and audits.type is QueueType.QUORUM and audits.arguments == {"x-delivery-limit": 5}
     assert "message_ttl: 60000ms" in path.read_text()  # named options, not raw x-arguments
-    policies = [(p.name, p.pattern, dict(p.definition)) for p in topology.policies]
+    policies = [
+        (p.name, p.pattern, {k: v for k, v in p.definition.items() if k not in p.net_keys})
+        for p in topology.policies
+        if p.name not in nets
+    ]
     assert policies == [("cap", "^lost$", {"max-length": 100})]
-    data = plan_json(broker, path)
-    assert data["pending"] == 0 and data["conflicts"] == 0
+    applied = broker.cli("apply", "-f", str(path))  # the nets, which the hand-made vhost lacked
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    again = broker.tmp / "adopted-again.yaml"
+    readopted = broker.cli("adopt", "-o", str(again))
+    assert readopted.returncode == 0, readopted.stderr
+    for left in (f"exchange {UNROUTABLE_NET!r}", f"queue {DEAD_LETTER_NET!r}", f"policy {DEAD_LETTER_NET!r}"):
+        assert left in readopted.stderr  # left out like Celery's own objects: the file turns the nets on
+    assert again.read_text() == path.read_text()  # nor the nets' key in the policy 'cap'
+    data = plan_json(broker, again, exit_code=1)  # drift: Celery's own objects, left out, which apply leaves
+    assert set(data["summary"]) == {"unchanged", "extra"}
     assert {(c["action"], c["kind"], c["name"]) for c in data["changes"]} == {
         ("extra", Kind.EXCHANGE.value, "celery_delayed_27"),
         ("extra", Kind.QUEUE.value, "celery_delayed_0"),
@@ -114,8 +133,11 @@ def test_adopt_json_and_stdout(broker: Broker) -> None:
     assert printed.returncode == 0 and parse_topology(printed.stdout).queue("reports") is not None
     as_json = broker.cli("adopt", "--format", "json")
     data = json.loads(as_json.stdout)
-    assert data["counts"] == {"exchanges": 3, "queues": 3, "bindings": 5, "policies": 1}
-    assert data["routing_yaml"] == printed.stdout and "queue 'celeryev.1f7c': auto-delete" in " ".join(data["left_out"])
+    assert data["command"] == "adopt" and data["ok"] and data["vhost"] == broker.vhost and data["problems"] == []
+    assert data["summary"] == {"exchanges": 3, "queues": 3, "bindings": 5, "policies": 1}
+    adopted = data["data"]
+    assert adopted["file"] is None and adopted["routing_yaml"] == printed.stdout
+    assert "queue 'celeryev.1f7c': auto-delete" in " ".join(adopted["left_out"])
 
 
 def test_adopt_of_an_empty_vhost_writes_the_file_and_says_it_does_not_validate_yet(broker: Broker) -> None:

@@ -3,7 +3,8 @@
 The client app is configured from a test routing.yaml by the project's own `configure`, with the task
 functions registered as a client registers them; workers are real `celery -A tasks worker` processes.
 Refusals are made by the broker itself: a queue with max_length and reject-publish nacks once full, a
-binding removed mid-batch makes the next tasks unroutable (returned, as every publish is mandatory).
+binding removed mid-batch makes the next tasks unroutable: kept in the unroutable net (the default), or,
+in a file without the nets, returned (every publish is mandatory) and reported.
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ import pytest
 from celery import Celery
 from celery.signals import before_task_publish
 
-from tests.conftest import OWNED, SEED
+from tests.conftest import OWNED, SEED, WITHOUT_NETS
 from tests.live.conftest import Broker, wait_until
 from topology import send_many
 from topology.celery_adapter.bulk import BulkSendError, iter_send_many
 from topology.celery_adapter.config import configure
 from topology.language.loader import load_topology
+from topology.model import UNROUTABLE_NET
 
 SMALL = 3
 ROUTING = SEED.replace(
@@ -50,9 +52,10 @@ def add(x: int, y: int) -> int:
 
 
 @pytest.fixture
-def routing(broker: Broker) -> Path:
+def routing(broker: Broker, request: pytest.FixtureRequest) -> Path:
+    """ROUTING applied, with the nets; a test parametrized indirectly with WITHOUT_NETS gets it without."""
     assert "max_length" in ROUTING
-    path = broker.write(ROUTING)
+    path = broker.write(ROUTING + getattr(request, "param", ""))
     applied = broker.cli("apply", file=path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     return path
@@ -171,41 +174,59 @@ def test_a_nack_in_the_middle_is_reported_by_id_and_the_rest_are_confirmed(broke
     assert all(n.task_id in str(error) for n in error.not_accepted)
 
 
-def test_unroutable_tasks_in_the_middle_are_returned_and_reported(broker: Broker, client: Celery) -> None:
-    """The binding for_task_A needs is removed before item 4 and made again before item 7."""
-
-    def items() -> Iterator[tuple[int, int]]:
-        for i in range(10):
+def unbinding_items(broker: Broker, count: int, unbind: int, bind: int | None = None) -> Iterator[tuple[int, int]]:
+    """`count` items (i, i); the binding for_task_A needs is removed before item `unbind` (made again before
+    item `bind`), by another connection, while the batch is being sent."""
+    for i in range(count):
+        if i in (unbind, bind):
             with broker.connection() as connection:
-                if i == 4:
-                    connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
-                if i == 7:
-                    connection.channel().queue_bind("for_task_A", "for_task_A", "for_task_A", OWNED)
-            yield (i, i)
+                channel = connection.channel()
+                if i == unbind:
+                    channel.queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
+                else:
+                    channel.queue_bind("for_task_A", "for_task_A", "for_task_A", OWNED)
+        yield (i, i)
 
+
+def test_unroutable_tasks_in_the_middle_are_kept_by_the_net_and_confirmed(broker: Broker, client: Celery) -> None:
+    """The binding for_task_A needs is removed before item 4 and made again before item 7: with the net
+    (the default) those three are not refused but kept, where they were published, in the net's queue."""
+    confirmed = list(iter_send_many(client.tasks["tasks.taskA"], unbinding_items(broker, 10, 4, 7), window=1))
+    assert len(confirmed) == len(set(confirmed)) == 10
+    assert ids_in(broker, "for_task_A") == confirmed[:4] + confirmed[7:]
+    kept = drain(broker, UNROUTABLE_NET)
+    assert [properties.headers["id"] for _, properties, _ in kept] == confirmed[4:7]
+    assert {(method.exchange, method.routing_key) for method, _, _ in kept} == {("for_task_A", "for_task_A")}
+
+
+@pytest.mark.parametrize("routing", [WITHOUT_NETS], ids=["without-nets"], indirect=True)
+def test_unroutable_tasks_in_the_middle_are_returned_and_reported(broker: Broker, client: Celery) -> None:
+    """As above, in a file without the nets: the three are returned by the broker, and reported."""
     confirmed: list[str] = []
     with pytest.raises(BulkSendError) as raised:
-        confirmed.extend(iter_send_many(client.tasks["tasks.taskA"], items(), window=1))
+        confirmed.extend(iter_send_many(client.tasks["tasks.taskA"], unbinding_items(broker, 10, 4, 7), window=1))
     error = raised.value
     assert [n.index for n in error.not_accepted] == [4, 5, 6]
     assert all("NO_ROUTE" in n.reason and "'for_task_A'" in n.reason for n in error.not_accepted)
     assert ids_in(broker, "for_task_A") == confirmed and len(confirmed) == 7
 
 
-def test_with_a_full_window_the_report_is_still_exact(broker: Broker, client: Celery) -> None:
+def test_with_a_full_window_the_net_keeps_exactly_what_the_queue_missed(broker: Broker, client: Celery) -> None:
     """The binding goes halfway through 4000 tasks with 1000 in flight: which ones it caught is not known
-    in advance, but the confirmed ones are exactly those in the queue, and every other one is reported."""
+    in advance, but with the net every task is confirmed, and each is in the queue or, after it, in the net."""
+    confirmed = list(iter_send_many(client.tasks["tasks.taskA"], unbinding_items(broker, 4000, 2000), window=1000))
+    assert len(confirmed) == len(set(confirmed)) == 4000
+    queued, kept = ids_in(broker, "for_task_A"), ids_in(broker, UNROUTABLE_NET)
+    assert queued and kept and queued + kept == confirmed
 
-    def items() -> Iterator[tuple[int, int]]:
-        for i in range(4000):
-            if i == 2000:
-                with broker.connection() as connection:
-                    connection.channel().queue_unbind("for_task_A", "for_task_A", "for_task_A", OWNED)
-            yield (i, i)
 
+@pytest.mark.parametrize("routing", [WITHOUT_NETS], ids=["without-nets"], indirect=True)
+def test_with_a_full_window_the_report_is_still_exact(broker: Broker, client: Celery) -> None:
+    """As above, in a file without the nets: the confirmed ones are exactly those in the queue, and every
+    other one is reported."""
     confirmed: list[str] = []
     with pytest.raises(BulkSendError) as raised:
-        confirmed.extend(iter_send_many(client.tasks["tasks.taskA"], items(), window=1000))
+        confirmed.extend(iter_send_many(client.tasks["tasks.taskA"], unbinding_items(broker, 4000, 2000), window=1000))
     refused = raised.value.not_accepted
     assert refused and len(confirmed) + len(refused) == 4000
     assert ids_in(broker, "for_task_A") == confirmed

@@ -37,7 +37,7 @@ def committed(broker: Broker, text: str) -> tuple[Path, str]:
 def since(broker: Broker, command: str, path: Path) -> dict[str, object]:
     ran = broker.cli(command, "--format", "json", "-f", str(path))
     assert ran.returncode in (0, 1), ran.stderr
-    return dict(json.loads(ran.stdout)["since_last_apply"])
+    return dict(json.loads(ran.stdout)["data"]["since_last_apply"])
 
 
 def test_apply_records_and_plan_tells_a_changed_file_from_a_changed_broker(broker: Broker) -> None:

@@ -14,6 +14,7 @@ from tests.conftest import OWNED, SEED
 from tests.live.conftest import Broker, wait_until
 from topology.celery_adapter.config import configure
 from topology.language.loader import load_topology
+from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET
 
 EVENTS = """\
 exchanges:
@@ -44,7 +45,7 @@ def test_a_hand_made_queue_capturing_a_route_is_named_by_inspect_routes_and_grap
     assert "tasks.report also goes to 'scratch' through a binding not in routing.yaml" in inspected.stdout
     routes = broker.cli("routes", "--live", "--format", "json", file=path)
     assert routes.returncode == 1, routes.stderr
-    report = next(t for t in json.loads(routes.stdout)["tasks"] if t["task"] == "tasks.report")
+    report = next(t for t in json.loads(routes.stdout)["data"]["live_routes"] if t["task"] == "tasks.report")
     assert report["queues_on_broker"] == ["reports", "scratch"] and report["captured"] == ["scratch"]
     dot = broker.cli("graph", "--live", "--format", "dot", file=path)
     assert dot.returncode == 0, dot.stderr
@@ -59,7 +60,10 @@ def test_graph_live_marks_a_deleted_binding_red(broker: Broker) -> None:
     dot = broker.cli("graph", "--live", "--format", "dot", file=path)
     assert '"exchange:for_task_A" -> "queue:for_task_A" [label="for_task_A", color=red' in dot.stdout
     routes = broker.cli("routes", "--live", file=path)
-    assert routes.returncode == 1 and "DROPPED" in routes.stdout
+    # with the nets on (SEED does not opt out), the task no binding takes is kept, not dropped
+    assert routes.returncode == 1 and "DROPPED" not in routes.stdout
+    [task_a] = [line for line in routes.stdout.splitlines() if line.startswith("tasks.taskA ")]
+    assert f"kept: {UNROUTABLE_NET}" in task_a and task_a.endswith("routing.yaml also says: for_task_A")
 
 
 def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: Broker) -> None:
@@ -71,7 +75,7 @@ def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: B
 
         def listed() -> bool:
             shown = broker.cli("workers", "--format", "json", file=path)
-            by_queue = {c["queue"]: c for c in json.loads(shown.stdout)["consumers"]}
+            by_queue = {c["queue"]: c for c in json.loads(shown.stdout)["data"]["consumers"]}
             alpha = by_queue.get("for_task_A", {})
             return "for_task_B" in by_queue and alpha.get("worker") is not None and alpha.get("prefetch") is not None
 
@@ -79,12 +83,14 @@ def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: B
         shown = broker.cli("workers", "--format", "json", file=path)
     assert shown.returncode == 1  # the foreign consumer
     data = json.loads(shown.stdout)
-    alpha = next(c for c in data["consumers"] if c["queue"] == "for_task_A")
+    alpha = next(c for c in data["data"]["consumers"] if c["queue"] == "for_task_A")
     assert alpha["worker"] == f"alpha-{broker.vhost}@{alpha['host']}"
     # kombu sets the prefetch on the channel (concurrency x multiplier): read there, not as 0 from the consumer
     assert alpha["pid"] == worker.pid and alpha["prefetch"] > 0 and alpha["identified_by"] == "client properties"
-    assert [f["code"] for f in data["findings"]] == ["foreign_consumer"]
-    assert not data["asked_remote_control"]  # every kombu consumer named itself
+    assert [(f["code"], f["kind"], f["name"]) for f in data["findings"]] == [
+        ("foreign_consumer", "queue", "for_task_B")
+    ]
+    assert not data["data"]["asked_remote_control"]  # every kombu consumer named itself
 
 
 def test_inspect_lists_every_queue_and_exits_1_over_its_thresholds(broker: Broker) -> None:
@@ -100,12 +106,13 @@ def test_inspect_lists_every_queue_and_exits_1_over_its_thresholds(broker: Broke
 
     def aged() -> bool:
         shown = json.loads(broker.cli("inspect", "--format", "json", file=path).stdout)
-        queue = next(q for q in shown["vhost_queues"] if q["name"] == "for_task_A")
+        queue = next(q for q in shown["data"]["vhost_queues"] if q["name"] == "for_task_A")
         return queue["messages_ready"] == 3 and (queue["oldest_message_age"] or 0) >= 1
 
     wait_until(aged, "the statistics to show three stamped messages in for_task_A")
     shown = json.loads(broker.cli("inspect", "--format", "json", file=path).stdout)
-    assert {q["name"] for q in shown["vhost_queues"]} == {"default", "for_task_A", "for_task_B", "hand_made"}
+    every = {"default", "for_task_A", "for_task_B", "hand_made", UNROUTABLE_NET, DEAD_LETTER_NET}  # the nets' too
+    assert {q["name"] for q in shown["data"]["vhost_queues"]} == every
     with broker.connection() as connection:
         connection.channel().queue_delete("hand_made")  # an extra queue is drift: exit 1 whatever the thresholds
     assert broker.cli("inspect", "--max-ready", "3", file=path).returncode == 0

@@ -50,7 +50,7 @@ def reject_all(broker: Broker, queue: str) -> int:
 def kept(broker: Broker, seed: Path, *args: str) -> list[dict[str, object]]:
     listed = broker.cli("dead-letters", "--format", "json", *args, file=seed)
     assert listed.returncode == 0, listed.stderr
-    tasks: list[dict[str, object]] = json.loads(listed.stdout)["tasks"]
+    tasks: list[dict[str, object]] = json.loads(listed.stdout)["data"]["tasks"]
     return tasks
 
 

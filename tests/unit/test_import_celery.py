@@ -5,7 +5,6 @@ hand-written legacy fixtures in tests/fixtures and on generated configurations."
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kombu import Exchange, Queue, binding
 
-from tests.conftest import ROOT, SEED
+from tests.conftest import ROOT, SEED, envelope
 from topology.celery_adapter.import_config import Imported, celery_route, convert, import_celery, route_table
 from topology.language.document import parse_document, to_topology
 from topology.language.loader import parse_topology
@@ -196,9 +195,10 @@ def test_cli_writes_the_file_reports_on_stderr_and_json(tmp_path: Path) -> None:
     )
     ok = run_cli("import-celery", "cleanconfig", "--format", "json", cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
-    data = json.loads(ok.stdout)
-    assert data["findings"] == [] and data["counts"]["queues"] == 1
-    assert parse_topology(data["routing_yaml"]).queue("celery") is not None
+    data = envelope(ok.stdout)
+    assert data["command"] == "import-celery" and data["ok"] and data["findings"] == []
+    assert data["data"]["findings"] == [] and data["summary"]["queues"] == 1 and data["data"]["file"] is None
+    assert parse_topology(data["data"]["routing_yaml"]).queue("celery") is not None
 
 
 # --- generated configurations ---

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from topology.cli.envelope import envelope, error_problem
 from topology.cli.written_output import print_written
 from topology.commands.adopt import AdoptReport
+from topology.commands.result import ExitCode
 
 
 def print_adopted(report: AdoptReport, output: str | None, fmt: str) -> None:
@@ -17,10 +19,13 @@ def print_adopted(report: AdoptReport, output: str | None, fmt: str) -> None:
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     lines = [f"left out {line}" for line in report.adopted.left_out] + list(report.problems)
     lines.append(f"adopted from vhost {report.vhost!r}: {summary}")
-    data = {
-        "vhost": report.vhost,
-        "counts": counts,
-        "left_out": list(report.adopted.left_out),
-        "problems": list(report.problems),
-    }
-    print_written(report.text, output, fmt, data, lines)
+    exit_code = ExitCode.DIFFERS if report.problems else ExitCode.OK  # as adopt_command decides
+    document = envelope(
+        "adopt",
+        exit_code,
+        vhost=report.vhost,
+        summary=counts,
+        problems=[error_problem(problem) for problem in report.problems],
+        data={"left_out": list(report.adopted.left_out)},
+    )
+    print_written(report.text, output, fmt, document, lines)

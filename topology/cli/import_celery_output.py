@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from topology.cli.envelope import envelope
 from topology.cli.written_output import print_written
 from topology.commands.import_celery import ImportReport
+from topology.commands.result import ExitCode
 
 
 def print_imported(report: ImportReport, output: str | None, fmt: str) -> None:
@@ -17,6 +19,10 @@ def print_imported(report: ImportReport, output: str | None, fmt: str) -> None:
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     lines = [str(f) for f in report.findings]
     lines.append(f"imported {report.module!r}: {summary}; {len(report.findings)} findings")
+    # about the Celery settings, not a broker object: not the envelope's findings (those name an object)
     findings = [{"code": f.code, "message": f.message, "where": f.where} for f in report.findings]
-    data = {"module": report.module, "counts": counts, "findings": findings}
-    print_written(report.text, output, fmt, data, lines)
+    exit_code = ExitCode.DIFFERS if report.findings else ExitCode.OK  # as import_command decides
+    document = envelope(
+        "import-celery", exit_code, summary=counts, data={"module": report.module, "findings": findings}
+    )
+    print_written(report.text, output, fmt, document, lines)

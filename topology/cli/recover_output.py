@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from topology.cli.envelope import change_record, envelope
 from topology.cli.output import print_columns, print_json
+from topology.commands.result import ExitCode
 from topology.planning.kept import KeptTask
 
 if TYPE_CHECKING:
@@ -19,7 +21,10 @@ def print_kept(report: KeptReport, fmt: str) -> None:
     read = report.read
     if fmt == "json":
         tasks = [k.to_json() for k in read.tasks]
-        print_json({"net": report.net.value, "queue": report.queue, "ready": read.ready, "tasks": tasks})
+        data = {"net": report.net.value, "queue": report.queue, "ready": read.ready, "tasks": tasks}
+        print_json(
+            envelope("dead-letters", ExitCode.OK, summary={"ready": read.ready, "listed": len(tasks)}, data=data)
+        )
         return
     shown = f", the first {len(read.tasks)} shown" if len(read.tasks) < read.ready else ""
     click.echo(f"{read.ready} tasks in queue {report.queue!r}{shown} (read, not consumed)")
@@ -47,17 +52,26 @@ def _row(kept: KeptTask) -> tuple[str, ...]:
 def print_replayed(report: ReplayReport, fmt: str) -> None:
     outcome = report.outcome
     if fmt == "json":
+        interrupted = outcome.interrupted if outcome else False
+        replayed = [k.to_json() for k in outcome.replayed] if outcome else []
+        # as replay decides: refused (the changes pending), some kept or interrupted is 1
+        exit_code = ExitCode.DIFFERS if outcome is None or report.stayed or interrupted else ExitCode.OK
+        data = {
+            "net": report.net.value,
+            "queue": report.queue,
+            "refused": outcome is None,
+            "replayed": replayed,
+            "stayed": [{**k.to_json(), "why": why} for k, why in report.stayed],
+            "interrupted": interrupted,
+        }
         print_json(
-            {
-                "net": report.net.value,
-                "queue": report.queue,
-                "refused": [
-                    {"action": c.action.value, "object": str(c.ref), "detail": c.detail} for c in report.pending
-                ],
-                "replayed": [k.to_json() for k in outcome.replayed] if outcome else [],
-                "stayed": [{**k.to_json(), "why": why} for k, why in report.stayed],
-                "interrupted": outcome.interrupted if outcome else False,
-            }
+            envelope(
+                "replay",
+                exit_code,
+                summary={"replayed": len(replayed), "stayed": len(report.stayed)},
+                changes=[change_record(change) for change in report.pending],
+                data=data,
+            )
         )
         return
     if outcome is None:

@@ -6,11 +6,15 @@ inspect's parts for the whole vhost; `print_live_routes` is `routes --live`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from topology.cli.envelope import envelope
 from topology.cli.output import print_columns, print_json
+from topology.commands.result import ExitCode
+from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET, Severity
 from topology.planning.consumers import WorkerConsumer, workers_by_queue
 from topology.planning.drift import Finding
 
@@ -37,15 +41,6 @@ def worker_data(each: WorkerConsumer) -> dict[str, Any]:
     }
 
 
-def finding_data(finding: Finding) -> dict[str, str]:
-    return {
-        "code": finding.code,
-        "severity": finding.severity.value,
-        "subject": str(finding.ref),
-        "message": finding.message,
-    }
-
-
 def print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:
     if findings:
         click.echo("\n".join(f"{f.severity.value:<7} {f.code:<17} {f.message}" for f in findings))
@@ -53,14 +48,14 @@ def print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:
 
 def print_workers(report: WorkersReport, fmt: str) -> None:
     if fmt == "json":
+        failing = any(f.severity is Severity.WARNING for f in report.findings)  # as workers_command decides
+        exit_code = ExitCode.UNAVAILABLE if report.note else ExitCode.DIFFERS if failing else ExitCode.OK
+        data = {
+            "consumers": [worker_data(each) for each in report.consumers],
+            "asked_remote_control": report.asked_remote_control,
+        }
         print_json(
-            {
-                "vhost": report.vhost,
-                "consumers": [worker_data(each) for each in report.consumers],
-                "asked_remote_control": report.asked_remote_control,
-                "findings": [finding_data(f) for f in report.findings],
-                "note": report.note,
-            }
+            envelope("workers", exit_code, vhost=report.vhost, note=report.note, findings=report.findings, data=data)
         )
         return
     if report.note:
@@ -148,18 +143,53 @@ def route_data(route: LiveRoute) -> dict[str, Any]:
     }
 
 
-def print_live_routes(vhost: str, routes: list[LiveRoute], fmt: str) -> None:
+def _live_route_row(route: LiveRoute) -> dict[str, Any]:
+    return {
+        "task": route.task,
+        "rule": route.rule,
+        "line": None,
+        "exchange": route.exchange,
+        "routing_key": route.routing_key,
+        "queues": list(route.live.queues) if route.live else [],
+    }
+
+
+def print_live_routes(
+    vhost: str,
+    routes: list[LiveRoute],
+    fmt: str,
+    task_names: str | None = None,
+    nets: Collection[str] = (UNROUTABLE_NET, DEAD_LETTER_NET),
+) -> None:
+    """`task_names`: the routes command's line on how the task names were checked, if known; `nets`: the
+    file's nets' queues (`topology.nets.names`), where a task that reaches no queue of its own is kept."""
     if fmt == "json":
-        print_json({"vhost": vhost, "tasks": [route_data(route) for route in routes]})
+        exit_code = 1 if any(route.captured or route.lost for route in routes) else 0  # as _live_routes decides
+        data = {
+            # `routes`' records, the queues the broker's bindings deliver to; the whole way in live_routes
+            "tasks": [_live_route_row(route) for route in routes],
+            "task_names": task_names,
+            "live_routes": [route_data(route) for route in routes],
+        }
+        print_json(envelope("routes", exit_code, vhost=vhost, data=data))
         return
     dropped = click.style("DROPPED", fg="red", bold=True)
     rows = []
     for route in routes:
-        live = ", ".join(route.live.queues) if route.live and route.live.queues else dropped
+        reached = route.live.queues if route.live else ()
+        own = [q for q in reached if q not in nets]
+        kept = [q for q in reached if q in nets]
+        if own:
+            live = ", ".join(own)
+        elif kept:  # no binding takes it: the unroutable net keeps it, as bad as dropped for its workers
+            live = click.style("kept: " + ", ".join(kept), fg="red", bold=True)
+        else:
+            live = dropped
+        captured = [q for q in route.captured if q not in nets]
         differs = "; ".join(
             part
             for part in (
-                route.captured and "not in routing.yaml: " + ", ".join(route.captured),
+                captured and "not in routing.yaml: " + ", ".join(captured),
                 route.lost and "routing.yaml also says: " + ", ".join(route.lost),
             )
             if part

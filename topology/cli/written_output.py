@@ -19,12 +19,13 @@ def write_file(text: str, output: str | None) -> None:
     click.echo(f"wrote {output}", err=True)
 
 
-def print_written(text: str, output: str | None, fmt: str, report: dict[str, Any], lines: list[str]) -> None:
-    """The file and what was found on the way: `lines` on stderr, or everything as JSON."""
+def print_written(text: str, output: str | None, fmt: str, envelope: dict[str, Any], lines: list[str]) -> None:
+    """The file and what was found on the way: `lines` on stderr, or as JSON the command's `envelope` (see
+    envelope.py), the file's path and text added under its `data`."""
     if fmt == "json":
         if output is not None:
             Path(output).write_text(text, encoding="utf-8")
-        print_json({**report, "file": output, "routing_yaml": text})
+        print_json({**envelope, "data": {**envelope["data"], "file": output, "routing_yaml": text}})
         return
     for line in lines:
         click.echo(line, err=True)

@@ -3,16 +3,24 @@
 Everything a user made is kept (arguments, exchange-to-exchange bindings, policies); what RabbitMQ and
 Celery make for themselves is left out, since `apply` must never own it: the default and amq.* exchanges,
 Celery's worker control (pidbox), events (celeryev) and native delayed delivery (celery_delayed_*), and
-every exclusive or auto-delete queue (a connection's own: pidbox, events and rpc:// reply queues).
+every exclusive or auto-delete queue (a connection's own: pidbox, events and rpc:// reply queues). The
+nets' objects are left out too, and what their policies put into the file's own (language/nets.py): the
+written file turns the nets on again, as every file does unless it opts out.
 The broker knows no task routes: the file routes nothing until routes are written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from topology.model import (
+    DEAD_LETTER_NET,
     DEFAULT_OWNER,
+    POLICY_ALTERNATE_EXCHANGE,
+    POLICY_DEAD_LETTER_EXCHANGE,
+    UNROUTABLE_NET,
     Binding,
     Exchange,
     ExchangeType,
@@ -28,6 +36,8 @@ from topology.routing import deliver, queue_destination, task_message
 
 CELERY_PREFIXES = ("celery_delayed_", "celeryev", "celery.pidbox", "reply.celery.pidbox")
 """Names Celery gives the objects it makes for itself (native delayed delivery, events, remote control)."""
+NETS = {UNROUTABLE_NET: POLICY_ALTERNATE_EXCHANGE, DEAD_LETTER_NET: POLICY_DEAD_LETTER_EXCHANGE}
+"""The nets' exchanges, queues and managed policies, by their default names, and the policy key each sets."""
 DEFAULT_QUEUE_CHOICES = ("celery", "default")
 """The queue names Celery and the seed use for tasks without a route: default_queue when one is there."""
 
@@ -63,8 +73,9 @@ def adopt(live: LiveState) -> Adopted:
         queues=tuple(_queue(q, tuple(by_destination.get((Kind.QUEUE, n), ()))) for n, q in queues.items()),
         default_queue="",
         policies=tuple(
-            Policy(p.name, p.pattern, dict(p.definition), p.priority, p.apply_to)
+            Policy(p.name, p.pattern, definition, p.priority, p.apply_to)
             for _, p in sorted(live.policies.items())
+            if (definition := _without_nets(p.name, p.definition, left_out))
         ),
         owner=_owner([*exchanges.values(), *queues.values()]),
     )
@@ -76,6 +87,9 @@ def adopt(live: LiveState) -> Adopted:
 def _adoptable_exchange(name: str, left_out: list[str]) -> bool:
     if name == "" or name.startswith("amq."):
         return False  # RabbitMQ's own: in every vhost, never listed in definitions
+    if name in NETS:
+        left_out.append(f"exchange {name!r}: {_NET_OWN}")
+        return False
     if name in CELERY_EXCHANGES or name.startswith(CELERY_PREFIXES):
         left_out.append(f"exchange {name!r}: Celery's own")
         return False
@@ -101,7 +115,24 @@ def _adoptable_queue(queue: LiveQueue, left_out: list[str]) -> bool:
     if queue.name.startswith(CELERY_PREFIXES):
         left_out.append(f"queue {queue.name!r}: Celery's own")
         return False
+    if queue.name in NETS:
+        left_out.append(f"queue {queue.name!r}: {_NET_OWN}")
+        return False
     return True
+
+
+_NET_OWN = "a net's own (routing.yaml turns the nets on unless it opts out)"
+
+
+def _without_nets(name: str, definition: Mapping[str, Any], left_out: list[str]) -> dict[str, Any]:
+    """A policy's definition without the keys the nets put there (empty for a net's own policy, left out)."""
+    if name in NETS:
+        left_out.append(f"policy {name!r}: {_NET_OWN}")
+        return {}
+    kept = {key: v for key, v in definition.items() if not (isinstance(v, str) and NETS.get(v) == key)}
+    if definition and not kept:
+        left_out.append(f"policy {name!r}: it sets only what the nets set")
+    return kept
 
 
 def _exchange(found: LiveExchange, bindings: tuple[Binding, ...]) -> Exchange:
