@@ -19,11 +19,14 @@ from urllib.parse import quote
 
 import pika
 import pytest
+from celery import Celery
 
-from tests.conftest import ROOT, envelope
+from tests.conftest import ROOT, SEED, envelope
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings, resolve_settings
+from topology.celery_adapter.config import configure
 from topology.errors import BrokerUnavailable
+from topology.language.loader import load_topology
 from topology.planning.observed import LiveState
 
 BASE_BROKER = os.environ.get("TEST_BROKER_URL", "amqp://guest:guest@localhost:5672/")
@@ -181,3 +184,20 @@ def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     finally:
         state.stop()
         management.delete_vhost(vhost)
+
+
+@pytest.fixture
+def seed(broker: Broker) -> Path:
+    """The seed's routing.yaml, applied to this test's vhost."""
+    path = broker.write(SEED)
+    assert broker.cli("apply", file=path).returncode == 0
+    return path
+
+
+@pytest.fixture
+def client(broker: Broker, seed: Path) -> Iterator[Celery]:
+    """A client app like `tasks`, on this test's vhost, results over rpc://."""
+    app = configure(Celery("client", set_as_current=False), load_topology(seed), broker_url=broker.url)
+    assert app.conf.result_backend == "rpc://"
+    yield app
+    app.close()

@@ -7,33 +7,16 @@ import json
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from celery import Celery
 
-from tests.conftest import OWNED, ROOT, SEED
+from tests.conftest import OWNED, ROOT
 from tests.live.conftest import Broker, wait_until
-from topology.celery_adapter.config import configure
-from topology.language.loader import load_topology
 
 DEAD = "topology.dead-letters"
 UNROUTABLE = "topology.unroutable"
-
-
-@pytest.fixture
-def seed(broker: Broker) -> Path:
-    path = broker.write(SEED)
-    assert broker.cli("apply", file=path).returncode == 0
-    return path
-
-
-@pytest.fixture
-def client(broker: Broker, seed: Path) -> Iterator[Celery]:
-    app = configure(Celery("client", set_as_current=False), load_topology(seed), broker_url=broker.url)
-    yield app
-    app.close()
 
 
 def reject_all(broker: Broker, queue: str) -> int:

@@ -4,32 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from celery import Celery
 
 from tests.conftest import OWNED, ROOT, SEED
 from tests.live.conftest import Broker, wait_until
-from topology.celery_adapter.config import configure
-from topology.language.loader import load_topology
-
-
-@pytest.fixture
-def seed(broker: Broker) -> Path:
-    path = broker.write(SEED)
-    assert broker.cli("apply", file=path).returncode == 0
-    return path
-
-
-@pytest.fixture
-def client(broker: Broker, seed: Path) -> Iterator[Celery]:
-    """A client app like `tasks`, on this test's vhost, results over rpc://."""
-    app = configure(Celery("client", set_as_current=False), load_topology(seed), broker_url=broker.url)
-    assert app.conf.result_backend == "rpc://"
-    yield app
-    app.close()
 
 
 def test_for_task_b_worker_runs_task_b_and_never_receives_task_a(broker: Broker, seed: Path, client: Celery) -> None:
