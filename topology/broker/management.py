@@ -116,6 +116,10 @@ class ManagementClient:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
         return dict(self._request("GET", f"/queues/{_segment(vhost)}/{_segment(name)}"))
 
+    def cluster_name(self) -> str:
+        """The name of the cluster this API belongs to (any management user may read it)."""
+        return str(self._request("GET", "/cluster-name").get("name", ""))
+
     def overview(self) -> dict[str, Any]:
         return dict(self._request("GET", "/overview"))
 

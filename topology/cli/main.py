@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from topology.broker.failover import reach
 from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, resolve_settings
 from topology.errors import TopologyError
@@ -46,6 +47,10 @@ class Options:
         return Options(file or self.file, broker or self.broker, management_url or self.management_url)
 
     def settings(self) -> Settings:
+        """The settings on the nodes to use (`broker.failover`): for the commands that talk to the broker."""
+        return reach(self.parsed())
+
+    def parsed(self) -> Settings:
         return resolve_settings(self.broker, self.management_url)
 
     def topology(self) -> Topology:
@@ -532,7 +537,7 @@ def export(ctx: click.Context, /, output: str | None, **given: str | None) -> in
     from topology.commands.export import export_command
 
     options = _options(ctx, **given)
-    result = export_command(options.topology(), options.settings().vhost)
+    result = export_command(options.topology(), options.parsed().vhost)
     write_file(json.dumps(result.report, indent=2) + "\n", output)
     return result.exit_code
 
