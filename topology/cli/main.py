@@ -24,7 +24,7 @@ import click
 from topology.broker.failover import reach
 from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, resolve_settings
-from topology.errors import TopologyError
+from topology.errors import BrokerUnavailable, TopologyError
 
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
@@ -230,7 +230,12 @@ def _session(
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
     anything is planned."""
-    session = VhostSession(options.settings(), traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
+    try:
+        settings = options.settings()
+    except BrokerUnavailable:  # no node of a list answers: the file's own problems come first, as with one URL
+        options.topology()
+        raise
+    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
