@@ -10,8 +10,10 @@ from celery import Celery
 from kombu import Connection
 
 from tests.conftest import SEED
+from topology.broker.failover import same_cluster
 from topology.broker.handshake import _cluster_name
-from topology.broker.settings import failover_urls, resolve_settings
+from topology.broker.management import ClusterView
+from topology.broker.settings import Endpoint, failover_urls, resolve_settings
 from topology.celery_adapter.config import configure
 from topology.errors import InvalidSettings
 from topology.language.loader import check_text
@@ -136,3 +138,24 @@ def test_the_generated_celery_settings_keep_the_whole_list_for_celerys_own_failo
     with app.connection_for_write() as connection:
         assert connection.alt == failover_urls(LIST)
     app.close()
+
+
+NODE = Endpoint("amqp", "127.0.0.1", 5701, "u", "p")
+CLUSTER = (("topo1@localhost", 5701), ("topo2@localhost", 5702), ("topo3@localhost", 5703))
+
+
+@pytest.mark.parametrize(
+    ("cluster", "api", "same"),
+    [
+        ("prod", ClusterView("prod", None), True),  # a named cluster: every node gives its name
+        ("prod", ClusterView("staging", ()), False),
+        ("topo1@vm", ClusterView("topo2@vm", CLUSTER), True),  # never named: each node its own name
+        ("topo1@vm", ClusterView("rabbit@vm", (("rabbit@localhost", 5672),)), False),  # the host's broker
+        ("topo1@vm", ClusterView("topo1@vm2", (("topo1@other", 5672),)), False),  # same name, not this port
+        ("topo1@vm", ClusterView("rabbit@vm", None), True),  # listeners hidden from the user: cannot tell
+    ],
+)
+def test_an_api_belongs_to_the_nodes_cluster_by_name_or_by_its_amqp_listener(
+    cluster: str, api: ClusterView, same: bool
+) -> None:
+    assert same_cluster(NODE, cluster, api) is same

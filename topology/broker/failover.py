@@ -7,10 +7,14 @@ gives in connection.start), and keeps the first that answers. A node that refuse
 ends the search: every node of one cluster shares its users, so the next would refuse the same way.
 
 The management API is then the first of its list that answers, and must belong to the cluster of that
-node (GET /api/cluster-name). Without a management URL the API is guessed from each node's host, at
-RabbitMQ's default port: on a host running several brokers that guess can reach another broker's API and
-read, or change, the wrong vhost; a differing cluster name refuses the run instead. An API that cannot
-tell (unreachable, another user's tags) is left to the command, which says so in its own words.
+node. Without a management URL the API is guessed from each node's host, at RabbitMQ's default port: on a
+host running several brokers that guess can reach another broker's API and read, or change, the wrong
+vhost; an API of another cluster refuses the run instead. Same cluster: the API's cluster name is the
+node's; or, for a cluster never named (RabbitMQ then gives each node's own name with the machine's host
+name, so two nodes of one cluster differ), one of the API's cluster nodes of that name listens for AMQP
+on the node's port (the listeners are shown to monitoring and administrator users only; to others an
+unnamed cluster cannot be told apart, and the API is taken). An API that cannot answer (unreachable,
+refused) is left to the command, which says so in its own words.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import replace
 
 from topology import hints
 from topology.broker.handshake import CONNECT_TIMEOUT_SECONDS, UNANSWERED, Closed, explain, handshake, refusal
-from topology.broker.management import ManagementClient
+from topology.broker.management import ClusterView, ManagementClient
 from topology.broker.settings import Endpoint, Settings
 from topology.errors import BrokerUnavailable, InvalidSettings, ManagementUnreachable
 
@@ -65,19 +69,27 @@ def _api_of_cluster(settings: Settings, cluster: str) -> Endpoint:
     foreign: tuple[Endpoint, str] | None = None
     for api in apis:
         try:
-            theirs = ManagementClient(api).cluster_name()
+            theirs = ManagementClient(api).cluster()
         except ManagementUnreachable:
             continue
         except BrokerUnavailable:  # it answers, but not this question (login, tags, not RabbitMQ's API)
             return api
-        if theirs == cluster:
+        if same_cluster(settings.broker, cluster, theirs):
             return api
-        foreign = foreign or (api, theirs)
+        foreign = foreign or (api, theirs.name)
     if foreign is None:
         return apis[0]
-    api, theirs = foreign
+    api, their_name = foreign
     given = "no management URL was given and " if settings.derived else ""
     raise InvalidSettings(
-        f"the management API at {api} belongs to cluster {theirs!r}, the AMQP node {settings.broker} to "
+        f"the management API at {api} belongs to cluster {their_name!r}, the AMQP node {settings.broker} to "
         f"{cluster!r} ({given}it is another broker's): {hints.MANAGEMENT_OF_CLUSTER}"
     )
+
+
+def same_cluster(node: Endpoint, cluster: str, api: ClusterView) -> bool:
+    """Whether the API of `api` belongs to the cluster of `node`, which named itself `cluster` (module doc)."""
+    if api.name == cluster or api.amqp_listeners is None:
+        return True
+    own = cluster.split("@")[0]
+    return any(name.split("@")[0] == own and port == node.port for name, port in api.amqp_listeners)
