@@ -32,12 +32,29 @@ def reach(settings: Settings) -> Settings:
     """`settings` with the node and the API to use. One broker URL and one management URL given: as they
     are (nothing to choose or check). Raises BrokerUnavailable when no node of a list answers, or a node
     refuses the login; InvalidSettings when the API answers for another cluster."""
-    if len(settings.nodes) == 1 and not settings.derived and len(settings.apis) == 1:
+    if not needs_check(settings):
         return settings
     chosen, cluster = _first_answering_node(settings)
     if cluster is None:  # no node could tell its cluster: nothing to check the API against
         return chosen
     return replace(chosen, management=_api_of_cluster(chosen, cluster))
+
+
+def needs_check(settings: Settings) -> bool:
+    """A list to choose from, or an API guessed from the broker's host: both are checked."""
+    return len(settings.nodes) > 1 or len(settings.apis) > 1 or settings.derived
+
+
+def has_choice(settings: Settings) -> bool:
+    """A list to choose from: the choice is made before anything is read. One node with a guessed API has
+    nothing to choose, only the guess to check, which `check_cluster` does beside the command's own read."""
+    return len(settings.nodes) > 1 or len(settings.apis) > 1
+
+
+def check_cluster(settings: Settings) -> None:
+    """`reach` for settings without a choice: InvalidSettings when the API is another cluster's; anything
+    that keeps either side from answering is left to the command."""
+    reach(settings)
 
 
 def _first_answering_node(settings: Settings) -> tuple[Settings, str | None]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from topology.broker.failover import reach
+from topology.broker.failover import has_choice, needs_check, reach
 from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, resolve_settings
 from topology.errors import BrokerUnavailable, TopologyError
@@ -230,12 +230,15 @@ def _session(
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
     anything is planned."""
-    try:
-        settings = options.settings()
-    except BrokerUnavailable:  # no node of a list answers: the file's own problems come first, as with one URL
-        options.topology()
-        raise
-    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
+    settings = options.parsed()
+    if has_choice(settings):  # the node to read from is chosen first; a guessed API is checked meanwhile
+        try:
+            settings = reach(settings)
+        except BrokerUnavailable:  # no node of the list answers: the file's own problems come first
+            options.topology()
+            raise
+    guessed = needs_check(settings) and not has_choice(settings)
+    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
