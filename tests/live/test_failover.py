@@ -61,10 +61,13 @@ def started(result: subprocess.CompletedProcess[str], what: str) -> None:
         pytest.skip(message)
 
 
+pytestmark = pytest.mark.timeout(900)  # the cluster boots and joins in about half a minute, more on a busy machine
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[None]:
-    started(script("cluster", "start"), f"the 3-node cluster {PREFIX}1-3")
     try:
+        started(script("cluster", "start"), f"the 3-node cluster {PREFIX}1-3")
         yield
     finally:
         script("cluster", "delete")
@@ -73,8 +76,10 @@ def cluster() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def foreign_api() -> Iterator[str]:
     """The management API of a broker that is not the cluster: another cluster name."""
-    started(script("rabbitmq-node", "start", FOREIGN_NAME, "--version", "host", "--port", FOREIGN_PORT), FOREIGN_NAME)
     try:
+        started(
+            script("rabbitmq-node", "start", FOREIGN_NAME, "--version", "host", "--port", FOREIGN_PORT), FOREIGN_NAME
+        )
         yield f"http://guest:guest@127.0.0.1:{int(FOREIGN_PORT) + 10000}"
     finally:
         script("rabbitmq-node", "stop", FOREIGN_NAME)
