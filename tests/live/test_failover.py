@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -232,3 +233,31 @@ def test_without_a_management_url_the_default_api_of_another_broker_is_refused(o
     assert result.returncode == 2, result.stdout + result.stderr
     message = result.stderr.strip()
     assert f"belongs to cluster {theirs!r}" in message and "no management URL was given" in message
+
+
+def test_a_list_none_of_whose_nodes_answers_is_one_line_naming_each(tmp_path: Path) -> None:
+    path = tmp_path / "routing.yaml"
+    path.write_text(QUORUM)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "RABBITMQ_"))}
+    nodes = "amqp://u:S3cr3tPw@127.0.0.1:1//;amqp://u:S3cr3tPw@127.0.0.1:2//"
+    for command in ("plan", "apply", "inspect", "doctor"):
+        result = subprocess.run(
+            [sys.executable, "-m", "topology", command, "-f", str(path), "--broker", nodes],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 3 and len(lines) == 1, result.stderr
+        assert "none of the 2 nodes of the broker URL list answered" in lines[0]
+        assert "127.0.0.1:1//" in lines[0] and "127.0.0.1:2//" in lines[0] and "S3cr" not in lines[0]
+
+
+def test_a_refused_login_on_a_list_is_the_refusal_not_the_next_node(on_cluster: ClusterBroker) -> None:
+    wrong = on_cluster.broker_list.replace("guest:guest@", "guest:Wr0ngPw@")
+    result = on_cluster.cli("plan", file=on_cluster.write(QUORUM), CELERY_BROKER_URL=wrong)
+    assert result.returncode == 3, result.stderr
+    assert "refused user 'guest': wrong user or password" in result.stderr and f":{PORT_BASE + 1}/" in result.stderr
+    assert "Wr0n" not in result.stdout + result.stderr

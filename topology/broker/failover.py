@@ -65,11 +65,11 @@ def _first_answering_node(settings: Settings) -> tuple[Settings, str | None]:
         candidate = replace(settings, broker=node, passed_over=tuple(passed_over))
         try:
             return candidate, handshake(candidate)
-        except Closed as closed:
-            raise refusal(candidate, closed.code, str(closed)) from None
-        except UNANSWERED as error:
+        except (Closed, *UNANSWERED) as error:
             if len(settings.nodes) == 1:
                 return settings, None
+            if isinstance(error, Closed):
+                raise refusal(candidate, error.code, str(error)) from None
             passed_over.append(str(explain(candidate, error, CONNECT_TIMEOUT_SECONDS)))
     raise BrokerUnavailable(
         f"none of the {len(settings.nodes)} nodes of the broker URL list answered: " + " | ".join(passed_over)
