@@ -113,3 +113,8 @@ def by_policy(argument: str, option: str) -> str:
 
 def start_worker(app: str | None, queue: str) -> str:
     return f"start a worker on it: `celery -A {app or '<your app>'} worker -Q {queue}`"
+
+
+def rerun_for_consumers(command: str) -> str:
+    """The management API lists consumers as it collects its statistics: a few seconds later it has caught up."""
+    return f"run `python -m topology {command}` again in a few seconds, once the management API has caught up"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -61,6 +61,8 @@ class Options:
 
 JSON_OUTPUT = "topology.json_output"
 """ctx.meta key: the name of the command whose `--format json` was given (its errors are JSON too)."""
+COMMAND_LINE = "topology.command_line"
+"""ctx.meta key: the arguments as given, for the usage errors click finds before `--format` is read."""
 
 
 class _Commands(click.Group):
@@ -68,15 +70,45 @@ class _Commands(click.Group):
     `--format json`, also the envelope on stdout, its problems listed); anything else is a bug and shows its
     traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[COMMAND_LINE] = tuple(args)
+        with _usage_envelope(ctx):
+            return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _usage_envelope(ctx):
+                return super().invoke(ctx)
         except TopologyError as error:
             click.echo(str(error), err=True)
             command = ctx.meta.get(JSON_OUTPUT)
             if command is not None:
                 _print_error_envelope(command, error)
             ctx.exit(error.exit_code)
+
+
+@contextmanager
+def _usage_envelope(ctx: click.Context) -> Iterator[None]:
+    """click's own usage errors (an unknown option, a missing argument, a bad choice) as the envelope on
+    stdout too, when `--format json` is on the command line; click then prints its text and exits 2."""
+    try:
+        yield
+    except click.UsageError as error:
+        if _json_asked(ctx.meta.get(COMMAND_LINE, ())):
+            from topology.cli.envelope import envelope, error_problem
+            from topology.cli.output import print_json
+
+            failed = error.ctx.command if error.ctx is not None else None
+            # a missing option value names no context: the command is the one the group was starting
+            command = failed.name if failed is not None and failed is not ctx.command else ctx.invoked_subcommand
+            print_json(envelope(command, error.exit_code, problems=[error_problem(error.format_message())]))
+        raise
+
+
+def _json_asked(args: Sequence[str]) -> bool:
+    """`--format json` or `--format=json` among the arguments, wherever given."""
+    pairs = zip(args, (*args[1:], ""), strict=True)
+    return "--format=json" in args or any(arg == "--format" and after == "json" for arg, after in pairs)
 
 
 def _print_error_envelope(command: str, error: TopologyError) -> None:

@@ -200,6 +200,11 @@ class QueueDoc(_ChangeableSettings):
     stream_max_segment_size_bytes: Bytes | None = None
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
+    fed_by: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[],
+        description="What else publishes to this queue (other applications, by any name): no route of this "
+        "file needs to reach it. Not sent to RabbitMQ.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -604,6 +609,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         _bindings(doc.bindings, (*at, "bindings"), positions),
         positions.of_key(at),
         origins,
+        tuple(doc.fed_by),
     )
 
 
