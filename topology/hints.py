@@ -10,6 +10,10 @@ ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
     "($RABBITMQ_MANAGEMENT_URL) at it"
 )
+MANAGEMENT_OF_CLUSTER = (
+    "point --management-url ($RABBITMQ_MANAGEMENT_URL) at the management API of the broker's own cluster "
+    "(a ';'-separated list for several nodes)"
+)
 FIX_BROKER_URL = "fix the broker URL (--broker or $CELERY_BROKER_URL)"
 START_BROKER = (
     "start RabbitMQ (scripts/ensure-rabbitmq does it) or point --broker / $CELERY_BROKER_URL at a running one"

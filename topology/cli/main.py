@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from topology.broker.failover import has_choice, needs_check, reach
 from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, resolve_settings
-from topology.errors import TopologyError
+from topology.errors import BrokerUnavailable, TopologyError
 
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
@@ -46,6 +47,10 @@ class Options:
         return Options(file or self.file, broker or self.broker, management_url or self.management_url)
 
     def settings(self) -> Settings:
+        """The settings on the nodes to use (`broker.failover`): for the commands that talk to the broker."""
+        return reach(self.parsed())
+
+    def parsed(self) -> Settings:
         return resolve_settings(self.broker, self.management_url)
 
     def topology(self) -> Topology:
@@ -257,7 +262,15 @@ def _session(
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
     anything is planned."""
-    session = VhostSession(options.settings(), traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
+    settings = options.parsed()
+    if has_choice(settings):  # the node to read from is chosen first; a guessed API is checked meanwhile
+        try:
+            settings = reach(settings)
+        except BrokerUnavailable:  # no node of the list answers: the file's own problems come first
+            options.topology()
+            raise
+    guessed = needs_check(settings) and not has_choice(settings)
+    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
@@ -564,7 +577,7 @@ def export(ctx: click.Context, /, output: str | None, **given: str | None) -> in
     from topology.commands.export import export_command
 
     options = _options(ctx, **given)
-    result = export_command(options.topology(), options.settings().vhost)
+    result = export_command(options.topology(), options.parsed().vhost)
     write_file(json.dumps(result.report, indent=2) + "\n", output)
     return result.exit_code
 
