@@ -27,10 +27,7 @@ from celery import Celery
 
 from topology.celery_adapter.config import configure
 from topology.language.loader import load_topology
-
-RESULTS_ENV = "FAULT_RESULTS_DIR"
-RECORD = "fault.record"
-POISON = "fault.poison"
+from topology.testing.faults import POISON, RECORD, RESULTS_ENV
 
 app = configure(Celery("fault"), load_topology())
 

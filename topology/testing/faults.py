@@ -23,6 +23,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,13 +34,15 @@ from topology.broker.management import ManagementClient
 from topology.broker.recover import read_kept
 from topology.broker.settings import resolve_settings
 from topology.errors import TopologyError
-from topology.testing.fault_app import POISON, RECORD, RESULTS_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 WORK_QUEUE = "chaos"
 NETS = ("topology.dead-letters", "topology.unroutable")
 QUEUE_TYPES = ("classic", "quorum")
+RESULTS_ENV = "FAULT_RESULTS_DIR"  # where topology.testing.fault_app notes what happened to each task
+RECORD = "fault.record"
+POISON = "fault.poison"
 
 
 class Target(Protocol):
@@ -168,7 +171,7 @@ class Row:
     kept: int
     waiting: int
     lost: int
-    recovery: float | None  # seconds from the fault to the first task completed after it
+    recovery: float | None  # seconds from the fault until tasks complete again (Run._recovery)
     notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
@@ -324,6 +327,8 @@ class Run:
         completed = set(completions) & sent
         kept = set().union(*(self._read(net) for net in NETS)) & sent
         waiting = self._read(WORK_QUEUE) & sent
+        errors = Counter(line[1].split(": ", 1)[0] if len(line) > 1 else "?" for line in self.lines("raised"))
+        self.notes.extend(f"raised {error} ({times}x)" for error, times in sorted(errors.items()))
         if raised & (completed | kept | waiting):
             self.notes.append(f"{len(raised & (completed | kept | waiting))} raised at the caller yet reached RabbitMQ")
         return Row(
@@ -343,10 +348,15 @@ class Run:
         )
 
     def _recovery(self) -> float | None:
+        """Seconds from the fault until a task sent after it completed (the flow back, end to end); when the
+        client sent everything before the fault, until the first completion after it."""
         if self.fault_at is None:
             return None
-        after = [float(line[1]) for line in self.lines("completed") if float(line[1]) > self.fault_at]
-        return round(min(after) - self.fault_at, 2) if after else None
+        fault_at = self.fault_at
+        sent_after = {line[0] for line in self.lines("accepted") if float(line[1]) > fault_at}
+        done = [(line[0], float(line[1])) for line in self.lines("completed") if float(line[1]) > fault_at]
+        times = [at for task, at in done if task in sent_after] if sent_after else [at for _, at in done]
+        return round(min(times) - fault_at, 2) if times else None
 
     def close(self) -> None:
         for process in self.processes:
@@ -394,8 +404,8 @@ def _broker_down_mid_flow(run: Run, count: int, down: Callable[[], None], up: Ca
     run.worker()
     run.client(count, 0.01)
     run.wait_for("accepted", count // 3)
-    run.mark_fault()
     down()
+    run.mark_fault()  # from the moment the broker is down: a clean stop takes seconds
     up()
     run.finish_client(120)
     run.settle(quiet=15)
@@ -464,10 +474,12 @@ def node_loss(run: Run, target: Controlled, count: int) -> None:
     run.worker()
     run.client(count, 0.01)
     run.wait_for("accepted", count // 3)
-    run.mark_fault()
     target.kill()
+    run.mark_fault()
     run.finish_client(120)
     run.settle(quiet=15)
+    target.start()  # the node back, as an operator would bring it: what it held is counted too
+    run.settle(quiet=10)
     accepted_after = [float(line[1]) for line in run.lines("accepted") if float(line[1]) > (run.fault_at or 0)]
     if accepted_after:
         run.notes.append(f"first publish accepted {min(accepted_after) - (run.fault_at or 0):.2f} s after the kill")
