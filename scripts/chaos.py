@@ -99,17 +99,20 @@ def as_json(rows: list[Row], version: str) -> dict[str, object]:
 
 def print_table(rows: list[Row], version: str) -> None:
     table = Table(title=f"Faults on RabbitMQ {version}, real workers and clients, the generated Celery settings")
-    for column in ("fault", "queue", *COLUMNS, "recovery s"):
+    for column in ("fault", "queue", *COLUMNS, "slowest call s", "recovery s"):
         table.add_column(column, justify="left" if column in ("fault", "queue") else "right")
     for row in rows:
         lost = f"[red]{row.lost}[/]" if row.lost else "0"
-        recovery = "" if row.recovery is None else f"{row.recovery:.2f}"
         cells = [str(getattr(row, column)) for column in COLUMNS[:-1]]
-        table.add_row(row.fault, row.queue_type, *cells, lost, recovery)
+        table.add_row(row.fault, row.queue_type, *cells, lost, seconds(row.slowest), seconds(row.recovery))
     console.print(table)
     for note in notes(rows):
         console.print(f"  {note}")
     console.print(DUPLICATES)
+
+
+def seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
 
 
 def notes(rows: list[Row]) -> Iterator[str]:

@@ -5,9 +5,9 @@ Workers run ``celery -A topology.testing.fault_app worker``; the client is ``pyt
 topology.testing.fault_app COUNT INTERVAL TASK [COUNTDOWN]``. Both read routing.yaml from $TOPOLOGY_FILE and the
 broker (or Celery's failover list) from $CELERY_BROKER_URL, as any app configured from the file does, and
 write into $FAULT_RESULTS_DIR:
-  sent       one line per publish attempt, the task id, before `apply_async` is called
+  sent       one line per publish attempt, the task id and the time, before `apply_async` is called
   accepted   the id and the time once `apply_async` returned
-  raised     the id and the error, when it raised at the caller
+  raised     the id, the time and the error, when it raised at the caller
   started    the id each time a worker starts running the task (a poison task starts many times)
   completed  the id and the time each time a task finished its work (twice: a duplicate)
 Each line is one small `O_APPEND` write, so lines of concurrent writers never interleave.
@@ -63,11 +63,12 @@ def send(count: int, interval: float, task_name: str, countdown: float | None) -
     run = uuid.uuid4().hex[:8]
     for number in range(count):
         task_id = f"{run}-{number}"
-        note("sent", task_id)
+        note("sent", f"{task_id} {time.time():.3f}")
         try:
             task.apply_async((0.05,), task_id=task_id, countdown=countdown)
         except Exception as error:  # what the caller is told: the row's `raised`
-            note("raised", f"{task_id} {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}")
+            reason = str(error).splitlines()[0] if str(error) else ""
+            note("raised", f"{task_id} {time.time():.3f} {type(error).__name__}: {reason}")
         else:
             note("accepted", f"{task_id} {time.time():.3f}")
         time.sleep(interval)

@@ -171,6 +171,7 @@ class Row:
     kept: int
     waiting: int
     lost: int
+    slowest: float | None  # seconds of the longest `apply_async` call that returned (accepted or raised)
     recovery: float | None  # seconds from the fault until tasks complete again (Run._recovery)
     notes: tuple[str, ...] = ()
 
@@ -289,7 +290,7 @@ class Run:
                     process.wait(max(0.0, deadline - time.monotonic()))
                 if process.poll() is None:
                     self.kill(process)
-                    self.notes.append(f"the client was still inside apply_async {timeout:.0f} s on: killed")
+                    self.notes.append(f"the client was still inside apply_async after {timeout:.0f} s: killed")
 
     def settle(self, quiet: float, longest: float = 300) -> None:
         """Wait until every accepted task is completed or kept, or nothing changed for `quiet` seconds."""
@@ -327,8 +328,8 @@ class Run:
         completed = set(completions) & sent
         kept = set().union(*(self._read(net) for net in NETS)) & sent
         waiting = self._read(WORK_QUEUE) & sent
-        errors = Counter(line[1].split(": ", 1)[0] if len(line) > 1 else "?" for line in self.lines("raised"))
-        self.notes.extend(f"raised {error} ({times}x)" for error, times in sorted(errors.items()))
+        errors = Counter(line[1].split(" ", 1)[1][:150] for line in self.lines("raised"))
+        self.notes.extend(f"raised {times}x: {error}" for error, times in sorted(errors.items()))
         if raised & (completed | kept | waiting):
             self.notes.append(f"{len(raised & (completed | kept | waiting))} raised at the caller yet reached RabbitMQ")
         return Row(
@@ -343,9 +344,17 @@ class Run:
             kept=len(kept - completed),
             waiting=len(waiting - completed - kept),
             lost=len(accepted - completed - kept - waiting),
+            slowest=self._slowest_call(),
             recovery=self._recovery(),
             notes=tuple(self.notes),
         )
+
+    def _slowest_call(self) -> float | None:
+        sent = {line[0]: float(line[1]) for line in self.lines("sent")}
+        returned = [
+            float(line[1].split(" ", 1)[0]) - sent[line[0]] for line in self.lines("accepted") + self.lines("raised")
+        ]
+        return round(max(returned), 2) if returned else None
 
     def _recovery(self) -> float | None:
         """Seconds from the fault until a task sent after it completed (the flow back, end to end); when the
@@ -427,7 +436,7 @@ def publish_down(run: Run, target: Controlled, count: int) -> None:
     target.stop()
     run.mark_fault()
     run.client(sends, 0)
-    run.finish_client(20)
+    run.finish_client(30 * sends)
     target.start()
     run.worker()
     run.settle(quiet=10)
