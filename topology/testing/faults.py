@@ -432,14 +432,14 @@ def broker_stop(run: Run, target: Controlled, count: int) -> None:
 
 def publish_down(run: Run, target: Controlled, count: int) -> None:
     """The client publishes while the broker is down; given up on after a while; then the broker returns."""
-    sends = max(3, count // 20)
+    sends = max(2, count // 30)
     target.stop()
     run.mark_fault()
     run.client(sends, 0)
     run.finish_client(30 * sends)
     target.start()
     run.worker()
-    run.settle(quiet=10)
+    run.settle(quiet=5)  # only a task that raised yet reached RabbitMQ can arrive
 
 
 def binding_removed(run: Run, target: Target, count: int) -> None:
