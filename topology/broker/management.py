@@ -174,6 +174,10 @@ class ManagementClient:
         """Any GET of the API (`path` after /api), as parsed JSON."""
         return self._request("GET", path)
 
+    def delete(self, path: str) -> None:
+        """Any DELETE of the API (`path` after /api): what the management UI's delete buttons send."""
+        self._request("DELETE", path)
+
     def _request(self, method: str, path: str, *, allow_404: bool = False, json: Any = None) -> Any:
         headers = dict(self._headers)
         body = None
