@@ -140,6 +140,7 @@ def measure(settings: Settings, routing: Path, variant: str, count: int, work: P
     url = settings.broker.url(secret=True)
     argv = [sys.executable, str(Path(__file__)), "--child", variant, str(count), url, str(routing)]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOPOLOGY_CACHE_DIR": str(work / "cache")}
+    env["CELERY_BROKER_URL"] = url  # Celery prefers it to the app's broker_url: it must name the bench's vhost
     launched = subprocess.run(
         [sys.executable, "-S", "-c", MEASURED_RUN, *argv], cwd=ROOT, env=env, capture_output=True, text=True
     )
