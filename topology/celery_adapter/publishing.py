@@ -49,6 +49,8 @@ CONFIRM_SHARE = 0.5
 """The part of the confirm timeout one wait for the broker's confirm may take."""
 RETRY_SHARE = 0.1
 """The part of the confirm timeout kombu may sleep between two attempts."""
+PUBLISH_RETRIES = 3
+"""Celery's own default; the deadline, not this count, is what bounds a publish."""
 
 
 class PublishNotConfirmed(OperationalError):  # type: ignore[misc]  # kombu is untyped
@@ -75,7 +77,7 @@ def publish_settings(topology: Topology) -> dict[str, Any]:
         "broker_transport_options": {"confirm_publish": True, "errback": give_up_past_deadline},
         "broker_connection_timeout": min(CELERY_CONNECT_TIMEOUT, timeout * CONNECT_SHARE),
         "task_publish_retry_policy": {
-            "max_retries": 3,
+            "max_retries": PUBLISH_RETRIES,
             "interval_start": 0,
             "interval_step": timeout * RETRY_SHARE / 2,
             "interval_max": timeout * RETRY_SHARE,
