@@ -1,4 +1,4 @@
-"""Enqueue throughput: Celery's apply_async (without and with confirm_publish), raw pika, and send_many.
+"""Enqueue throughput: Celery's apply_async (confirmed, the default, and unconfirmed), raw pika, and send_many.
 
 One run, in a fresh vhost made for it (the seed's routing.yaml applied) and deleted afterwards. Every
 variant sends tasks.taskA(i, i) to its durable queue as persistent messages, in a process of its own
@@ -6,10 +6,12 @@ variant sends tasks.taskA(i, i) to its durable queue as persistent messages, in 
 emptied; its rate is measured inside it, from the first send to the last (confirmed) one. Celery's
 result backend is disabled here: with rpc://, every apply_async also re-declares its reply queue (a
 round trip, auto-delete queues are never cached), which would flatter send_many.
-  apply_async            what a loop of task.apply_async does, unconfirmed
-  apply_async, confirms  the same with broker_transport_options={"confirm_publish": True}
+  apply_async, unconfirmed  a loop of task.apply_async with confirms turned off (confirm_publish False)
+  apply_async, confirms    the same as the project configures it: each publish waits for the broker's ack
   raw pika               pika's BlockingConnection publishing one pre-built Celery message: the ceiling
   send_many              topology.send_many, every task confirmed (iter_send_many with --million)
+`--confirms` measures the two apply_async variants alone, one after the other in the same run, and
+prints the ratio: what confirmed publishing costs a caller that sends tasks one by one.
 Then drain: how many of these short tasks one worker (-P solo) executes per second with the project's
 settings (prefetch multiplier 1, acks_late), and with prefetch 4 and 16.
 """
@@ -39,22 +41,24 @@ from topology.language.loader import load_topology
 
 BASE_BROKER = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:5672/")
 QUEUE, TASK = "for_task_A", "tasks.taskA"
-VARIANTS = ("apply_async", "apply_async, confirms", "raw pika", "send_many")
+UNCONFIRMED, CONFIRMED = "apply_async, unconfirmed", "apply_async, confirms"
+VARIANTS = (UNCONFIRMED, CONFIRMED, "raw pika", "send_many")
 PREFETCH = (1, 4, 16)
 DRAIN_TASKS = 3000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="Tasks per variant, comma-separated.")
+    parser.add_argument("--sizes", help="Tasks per variant, comma-separated (10000,100000; 2000 with --confirms).")
     parser.add_argument("--million", action="store_true", help="Also stream 1,000,000 tasks through send_many.")
+    parser.add_argument("--confirms", action="store_true", help="Only apply_async with and without confirms.")
     parser.add_argument("--child", nargs=4, metavar=("VARIANT", "N", "URL", "FILE"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         variant, count, url, file = arguments.child
         return child(variant, int(count), url, Path(file))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so that the vhost is deleted
-    sizes = [int(s) for s in arguments.sizes.split(",")]
+    sizes = [int(s) for s in (arguments.sizes or ("2000" if arguments.confirms else "10000,100000")).split(",")]
     with tempfile.TemporaryDirectory(prefix="topology-bench-enqueue-") as directory:
         work = Path(directory)
         routing = work / "routing.yaml"
@@ -63,6 +67,11 @@ def main() -> None:
             applied = run_cli(settings, routing, "apply")
             if applied.returncode != 0:
                 raise SystemExit(f"bench: apply failed: {applied.stdout}{applied.stderr}")
+            if arguments.confirms:
+                costs = {
+                    s: {v: measure(settings, routing, v, s, work) for v in (UNCONFIRMED, CONFIRMED)} for s in sizes
+                }
+                return print_confirm_cost(costs)
             results = {size: {v: measure(settings, routing, v, size, work) for v in VARIANTS} for size in sizes}
             million = measure(settings, routing, "send_many", 1_000_000, work) if arguments.million else None
             drains = {prefetch: drain_rate(settings, routing, prefetch, work) for prefetch in PREFETCH}
@@ -83,8 +92,8 @@ def task_a(x: int, y: int) -> int:
 def child(variant: str, count: int, url: str, file: Path) -> None:
     """One variant, in the process the launcher measures; its rate goes to stderr as JSON."""
     app = app_for(url, file)
-    if variant == "apply_async, confirms":
-        app.conf.broker_transport_options = {"confirm_publish": True}
+    if variant == UNCONFIRMED:
+        app.conf.broker_transport_options = {**app.conf.broker_transport_options, "confirm_publish": False}
     task = app.tasks[TASK]
     items = ((i, i) for i in range(count))
     start = time.perf_counter()
@@ -131,6 +140,7 @@ def measure(settings: Settings, routing: Path, variant: str, count: int, work: P
     url = settings.broker.url(secret=True)
     argv = [sys.executable, str(Path(__file__)), "--child", variant, str(count), url, str(routing)]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TOPOLOGY_CACHE_DIR": str(work / "cache")}
+    env["CELERY_BROKER_URL"] = url  # Celery prefers it to the app's broker_url: it must name the bench's vhost
     launched = subprocess.run(
         [sys.executable, "-S", "-c", MEASURED_RUN, *argv], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -138,7 +148,7 @@ def measure(settings: Settings, routing: Path, variant: str, count: int, work: P
     if int(code) != 0:
         raise SystemExit(f"bench: {variant} with {count} tasks exited {code}: {launched.stderr}")
     rate = json.loads(launched.stderr.strip().splitlines()[-1])["rate"]
-    console.print(f"  {variant:<22} {count:>9,} tasks: {rate:8,.0f} tasks/s, peak {int(peak_kb) / 1024:.0f} MB")
+    console.print(f"  {variant:<24} {count:>9,} tasks: {rate:8,.0f} tasks/s, peak {int(peak_kb) / 1024:.0f} MB")
     return rate, int(peak_kb) / 1024
 
 
@@ -218,7 +228,7 @@ def print_tables(
         row = [variant]
         for size in sizes:
             rate, peak = results[size][variant]
-            confirmed, pika_rate = results[size]["apply_async, confirms"][0], results[size]["raw pika"][0]
+            confirmed, pika_rate = results[size][CONFIRMED][0], results[size]["raw pika"][0]
             row += [f"{rate:,.0f}", f"{rate / confirmed:.1f}x", f"{rate / pika_rate:.2f}x", f"{peak:.0f}"]
         table.add_row(*row)
     console.print(table)
@@ -226,6 +236,16 @@ def print_tables(
         console.print(f"send_many, 1,000,000 tasks streamed: {million[0]:,.0f} tasks/s, peak RSS {million[1]:.0f} MB")
     drained = ", ".join(f"prefetch {p}: {rate:,.0f} tasks/s" for p, rate in drains.items())
     console.print(f"drain, one worker (-P solo, acks_late), short tasks: {drained}")
+
+
+def print_confirm_cost(results: dict[int, dict[str, tuple[float, float]]]) -> None:
+    table = Table(title="scripts/bench --confirms: apply_async, one task at a time, tasks/s")
+    for column in ("tasks", "unconfirmed", "confirmed (the default)", "confirmed / unconfirmed"):
+        table.add_column(column, justify="right")
+    for size, rates in results.items():
+        unconfirmed, confirmed = rates[UNCONFIRMED][0], rates[CONFIRMED][0]
+        table.add_row(f"{size:,}", f"{unconfirmed:,.0f}", f"{confirmed:,.0f}", f"{confirmed / unconfirmed:.2f}")
+    console.print(table)
 
 
 if __name__ == "__main__":

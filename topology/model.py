@@ -138,6 +138,10 @@ UNROUTABLE_NET = "topology.unroutable"
 """The default name of the fanout exchange and the queue that keep what an exchange of the file cannot route."""
 DEAD_LETTER_NET = "topology.dead-letters"
 """The default name of the fanout exchange and the queue that keep what a queue of the file dead-letters."""
+DEFAULT_CONFIRM_TIMEOUT = 10.0
+"""Seconds a publish may take, reconnecting and waiting for the broker's confirm included, before it raises."""
+CONFIRM_TIMEOUT_BOUNDS = (0.5, 3600.0)
+"""The confirm timeouts a file may set: below, not even a reconnect fits; above, a caller is stuck in effect."""
 POLICY_ALTERNATE_EXCHANGE = "alternate-exchange"
 POLICY_DEAD_LETTER_EXCHANGE = "dead-letter-exchange"
 
@@ -398,6 +402,14 @@ class Policy:
 
 
 @dataclass(frozen=True)
+class Publishing:
+    """How clients publish: each task confirmed by RabbitMQ, or an error at the caller within
+    `confirm_timeout` seconds (connecting, retrying and waiting for the confirm all count)."""
+
+    confirm_timeout: float = DEFAULT_CONFIRM_TIMEOUT
+
+
+@dataclass(frozen=True)
 class Nets:
     """Where what would otherwise be lost is kept: `unroutable` names the fanout exchange and queue that every
     exchange of the file has as its alternate exchange, `dead_letters` those that every queue dead-letters to.
@@ -423,6 +435,7 @@ class Topology:
     policies: tuple[Policy, ...] = ()
     owner: str = DEFAULT_OWNER
     nets: Nets = Nets()
+    publishing: Publishing = Publishing()
 
     def policy_for(self, kind: Kind, name: str) -> Policy | None:
         """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of

@@ -23,7 +23,8 @@ from celery import Celery
 from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
-from topology.celery_adapter.mandatory import mandatory_settings, use_mandatory
+from topology.celery_adapter.mandatory import use_mandatory
+from topology.celery_adapter.publishing import publish_settings, use_confirmed
 from topology.celery_adapter.worker import WORKER_CONSUMER
 from topology.language.cron import cron_fields
 from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, Topology
@@ -148,13 +149,15 @@ def celery_settings(
         "worker_prefetch_multiplier": 1,
         "worker_consumer": WORKER_CONSUMER,
         "beat_schedule": beat_schedule(topology),
+        **publish_settings(topology),
     }
 
 
 def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
     from topology.celery_adapter.timestamps import stamp_published_tasks
 
-    app.conf.update(celery_settings(topology, broker_url), **mandatory_settings(topology))
+    app.conf.update(celery_settings(topology, broker_url))
+    use_confirmed(app)
     use_mandatory(app, topology)
     stamp_published_tasks()
     return app

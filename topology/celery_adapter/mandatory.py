@@ -3,7 +3,8 @@
 Without an alternate exchange RabbitMQ drops a message no binding matches, unless it is published
 mandatory: then it returns it (basic.return) ahead of the publisher confirm. Celery has no hook for returns,
 so the app's AMQP class (`amqp_cls`) is swapped for one whose task sender publishes mandatory and, once the
-publish is confirmed, raises `UnroutableTask` at the caller if the broker returned the task meanwhile.
+publish is confirmed (every publish is: publishing.py), raises `UnroutableTask` at the caller if the broker
+returned the task meanwhile.
 The return is only recorded while py-amqp waits for the confirm, never raised from inside that wait: an
 exception there would leave the confirm unread, and the next publish would take it for its own.
 """
@@ -15,8 +16,8 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import Celery
-from celery.app.amqp import AMQP
 
+from topology.celery_adapter.publishing import ConfirmedAMQP
 from topology.model import Topology
 
 AMQP_CLASS = f"{__name__}:MandatoryAMQP"
@@ -34,11 +35,6 @@ class UnroutableTask(Exception):
         )
 
 
-def mandatory_settings(topology: Topology) -> dict[str, Any]:
-    """The Celery settings a file without the unroutable net needs: returns come before confirms only."""
-    return {} if topology.nets.unroutable is not None else {"broker_transport_options": {"confirm_publish": True}}
-
-
 def use_mandatory(app: Celery, topology: Topology) -> None:
     """Make `app` publish mandatory when `topology` has no unroutable net (before its AMQP object is made)."""
     if topology.nets.unroutable is None and "amqp" not in app.__dict__:
@@ -49,7 +45,7 @@ Returned = list[tuple[str, str]]  # (exchange, routing key) of each task returne
 _returned: weakref.WeakKeyDictionary[Any, Returned] = weakref.WeakKeyDictionary()
 
 
-class MandatoryAMQP(AMQP):  # type: ignore[misc]  # Celery's class is untyped
+class MandatoryAMQP(ConfirmedAMQP):
     def _create_task_sender(self) -> Callable[..., Any]:
         send = super()._create_task_sender()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -30,8 +31,10 @@ from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
     ALTERNATE_EXCHANGE,
+    CONFIRM_TIMEOUT_BOUNDS,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
+    DEFAULT_CONFIRM_TIMEOUT,
     DEFAULT_OWNER,
     DELAYED_TYPE,
     MATCH,
@@ -41,6 +44,7 @@ from topology.model import (
     Origin,
     Policy,
     Problem,
+    Publishing,
     Queue,
     QueueType,
     Route,
@@ -328,6 +332,27 @@ class PolicyDoc(_ChangeableSettings):
         return self
 
 
+def _confirm_timeout(seconds: float) -> float:
+    shortest, longest = CONFIRM_TIMEOUT_BOUNDS
+    if not shortest <= seconds <= longest:
+        raise ValueError(f"a confirm timeout is from {shortest:g}s to {longest:g}s, got {seconds:g}s")
+    return seconds
+
+
+class PublishDoc(_Strict):
+    confirm_timeout: Annotated[
+        float,
+        Field(allow_inf_nan=False),
+        BeforeValidator(_duration),
+        AfterValidator(_confirm_timeout),
+        WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, _DURATION_SCHEMA]}),
+    ] = Field(
+        default=DEFAULT_CONFIRM_TIMEOUT,
+        description="How long a publish (connecting, retrying, the broker's confirm) may take before "
+        "apply_async raises PublishNotConfirmed: seconds or a duration.",
+    )
+
+
 class Document(_Strict):
     """routing.yaml: the exchanges, queues and bindings on the broker, and how Celery routes tasks to them."""
 
@@ -354,6 +379,9 @@ class Document(_Strict):
         default=True,
         description="The exchange and queue that keep what a queue rejects, expires or drops over its limits "
         "(true: topology.dead-letters); false: none.",
+    )
+    publish: PublishDoc = Field(
+        default_factory=PublishDoc, description="How Celery clients publish tasks: each one confirmed by RabbitMQ."
     )
 
 
@@ -558,6 +586,7 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
         ),
         owner=doc.owner,
         nets=nets_of(doc.unroutable, doc.dead_letters),
+        publishing=Publishing(doc.publish.confirm_timeout),
     )
 
 
