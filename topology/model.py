@@ -140,6 +140,8 @@ DEAD_LETTER_NET = "topology.dead-letters"
 """The default name of the fanout exchange and the queue that keep what a queue of the file dead-letters."""
 POLICY_ALTERNATE_EXCHANGE = "alternate-exchange"
 POLICY_DEAD_LETTER_EXCHANGE = "dead-letter-exchange"
+DEFAULT_MAX_RUNS = 3
+"""How many times a task may start on a worker before it is dead-lettered, unless routing.yaml says otherwise."""
 
 
 class QueueType(str, Enum):
@@ -255,6 +257,9 @@ class Queue:
     bindings: tuple[Binding, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    max_runs: int | None = field(default=None, compare=False)
+    """How many deliveries of a task the worker allows before dead-lettering it (None: the file's default).
+    A worker setting, not the broker's: it is not declared."""
 
     def declared(self) -> QueueDeclaration:
         return QueueDeclaration(self.name, self.durable, self.auto_delete, False, self.arguments, self.type._value_)
@@ -420,6 +425,10 @@ class Topology:
     policies: tuple[Policy, ...] = ()
     owner: str = DEFAULT_OWNER
     nets: Nets = Nets()
+    max_runs: int = DEFAULT_MAX_RUNS
+
+    def max_runs_of(self, queue: Queue) -> int:
+        return queue.max_runs if queue.max_runs is not None else self.max_runs
 
     def policy_for(self, kind: Kind, name: str) -> Policy | None:
         """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of

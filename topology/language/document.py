@@ -32,6 +32,7 @@ from topology.model import (
     ALTERNATE_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
+    DEFAULT_MAX_RUNS,
     DEFAULT_OWNER,
     DELAYED_TYPE,
     MATCH,
@@ -200,6 +201,11 @@ class QueueDoc(_ChangeableSettings):
     stream_max_segment_size_bytes: Bytes | None = None
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
+    max_runs: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="How many times a task may start on a worker (each start that ends in no ack counts, as when "
+        "the task kills its worker) before it is dead-lettered; default: the file's max_runs.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -214,6 +220,8 @@ class QueueDoc(_ChangeableSettings):
         if "x-queue-type" in self.arguments:
             raise ValueError("write the queue type as `type:`, not as x-queue-type in arguments")
         _check_not_twice(self.named_arguments(), self.arguments)
+        if self.type == "stream" and self.max_runs is not None:
+            raise ValueError("max_runs: a stream never redelivers (its consumers read offsets); remove it")
         return self
 
 
@@ -349,6 +357,11 @@ class Document(_Strict):
         default=True,
         description="The exchange and queue that keep what a queue rejects, expires or drops over its limits "
         "(true: topology.dead-letters); false: none.",
+    )
+    max_runs: Annotated[int, Field(ge=1)] = Field(
+        default=DEFAULT_MAX_RUNS,
+        description="How many times a task may start on a worker before it is dead-lettered, for every queue "
+        "that sets no max_runs of its own.",
     )
 
 
@@ -553,6 +566,7 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
         ),
         owner=doc.owner,
         nets=nets_of(doc.unroutable, doc.dead_letters),
+        max_runs=doc.max_runs,
     )
 
 
@@ -604,6 +618,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         _bindings(doc.bindings, (*at, "bindings"), positions),
         positions.of_key(at),
         origins,
+        doc.max_runs,
     )
 
 
