@@ -60,7 +60,7 @@ def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Qu
     """The queue as Celery sees it, without x-queue-type: a quorum queue among `task_queues` makes Celery's
     client (5.5+) send every countdown/ETA task bound for a non-direct exchange through `celery_delayed_*`
     exchanges nobody declares (`Celery.send_task`), and loses it. The kombu object never declares, so the
-    type tells Celery nothing else; the worker learns it from `worker_queues` (`celery_adapter/worker.py`)."""
+    type tells Celery nothing else; the worker learns it from the setting `topology_queues` (`worker_queues`)."""
     declared = queue.declared()
     options: dict[str, Any] = {
         "durable": declared.durable,

@@ -41,7 +41,7 @@ REPUBLISHED_PROPERTIES = ("correlation_id", "reply_to", "message_id", "timestamp
 logger = get_logger(__name__)
 
 
-def worker_queues(conf: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+def queues_setting(conf: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
     queues: Mapping[str, Mapping[str, Any]] = conf.get(WORKER_QUEUES) or {}
     return queues
 
@@ -53,13 +53,14 @@ class QuorumAwareTasks(Tasks):  # type: ignore[misc]
     name = Tasks.name
 
     def qos_global(self, c: Consumer) -> bool:
-        quorum = any(q.get("type") == QueueType.QUORUM.value for q in worker_queues(c.app.conf).values())
+        quorum = any(q.get("type") == QueueType.QUORUM.value for q in queues_setting(c.app.conf).values())
         return False if quorum else bool(super().qos_global(c))
 
 
 class TasksControl(Control):  # type: ignore[misc]
     """Celery's remote-control step, requiring the task step that replaces Celery's."""
 
+    name = Control.name
     requires = (QuorumAwareTasks,)
 
 
@@ -75,7 +76,7 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
     def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], None]:
         """Celery's handler of task messages, behind the poison-task bound of each consumed queue."""
         handle: Callable[[Message], None] = super().create_task_handler(*args, **kwargs)
-        queues = worker_queues(self.app.conf)
+        queues = queues_setting(self.app.conf)
 
         def on_task_received(message: Message) -> None:
             queue = self._queue_of(message)
