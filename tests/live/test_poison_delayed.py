@@ -83,7 +83,7 @@ def test_a_task_that_kills_its_worker_runs_max_runs_times_then_is_dead_lettered_
     app = client(broker, file, client_of)
     runs = broker.tmp / "runs"
     runs.mkdir()
-    poison = app.send_task("faults.die", (str(runs),))
+    poison = app.send_task("faults.die", (str(runs),), expires=600)  # a message TTL the copies keep
     behind = [app.send_task("faults.echo", (i,)) for i in range(BEHIND)]
     prefork_worker(broker, file)
     assert [r.get(timeout=120) for r in behind] == list(range(BEHIND))

@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from topology.celery_adapter.config import celery_settings, configure
-from topology.celery_adapter.worker import QuorumAwareTasks, TopologyConsumer
+from topology.celery_adapter.worker import QuorumAwareTasks, TopologyConsumer, _seconds
 from topology.errors import InvalidTopology
 from topology.language.loader import parse_topology
 from topology.planning.kept import kept_task, replay_headers
@@ -136,3 +136,10 @@ def test_the_worker_replaces_celerys_task_step_without_running_it_twice() -> Non
     assert "topology.celery_adapter.worker:QuorumAwareTasks" in order
     assert not [s for s in order if s.startswith(("celery.worker.consumer.tasks:", "celery.worker.consumer.delayed"))]
     assert not [s for s in order if s.startswith("celery.worker.consumer.control:")]
+
+
+@pytest.mark.parametrize("milliseconds", ["1", "59999", "600000", "1234567"])
+def test_a_copy_keeps_the_tasks_message_ttl_to_the_millisecond(milliseconds: str) -> None:
+    seconds = _seconds(milliseconds)
+    assert seconds is not None and str(int(seconds * 1000)) == milliseconds  # what kombu puts on the wire
+    assert _seconds(None) is None

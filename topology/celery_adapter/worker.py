@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import kombu
@@ -36,7 +37,9 @@ TASKS_STEP = "celery.worker.consumer.tasks:Tasks"
 CONTROL_STEP = "celery.worker.consumer.control:Control"
 WORKER_QUEUES = "topology_queues"
 """The Celery setting naming each queue a worker may consume: {queue: {"type": ..., "max_runs": ...}}."""
-REPUBLISHED_PROPERTIES = ("correlation_id", "reply_to", "message_id", "timestamp", "type", "app_id", "user_id")
+REPUBLISHED_PROPERTIES = (
+    "correlation_id", "reply_to", "message_id", "timestamp", "type", "app_id", "user_id",
+)  # fmt: skip
 
 logger = get_logger(__name__)
 
@@ -127,7 +130,7 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
                 content_encoding=message.content_encoding,
                 delivery_mode=message.properties.get("delivery_mode"),
                 priority=message.properties.get("priority"),
-                expiration=message.properties.get("expiration"),
+                expiration=_seconds(message.properties.get("expiration")),
                 **properties,
             )
 
@@ -146,6 +149,12 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
             HOST_PROPERTY: socket.gethostname(),
             PID_PROPERTY: os.getpid(),
         }
+
+
+def _seconds(expiration: str | None) -> Decimal | None:
+    """A message's TTL property (milliseconds, a string) as kombu's `expiration` (seconds, times 1000 on
+    the wire): a Decimal, so that the milliseconds come back exactly."""
+    return Decimal(expiration) / 1000 if expiration else None
 
 
 WORKER_CONSUMER = f"{__name__}:{TopologyConsumer.__name__}"
