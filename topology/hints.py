@@ -10,6 +10,10 @@ ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
     "($RABBITMQ_MANAGEMENT_URL) at it"
 )
+MANAGEMENT_OF_CLUSTER = (
+    "point --management-url ($RABBITMQ_MANAGEMENT_URL) at the management API of the broker's own cluster "
+    "(a ';'-separated list for several nodes)"
+)
 FIX_BROKER_URL = "fix the broker URL (--broker or $CELERY_BROKER_URL)"
 START_BROKER = (
     "start RabbitMQ (scripts/ensure-rabbitmq does it) or point --broker / $CELERY_BROKER_URL at a running one"
@@ -109,3 +113,8 @@ def by_policy(argument: str, option: str) -> str:
 
 def start_worker(app: str | None, queue: str) -> str:
     return f"start a worker on it: `celery -A {app or '<your app>'} worker -Q {queue}`"
+
+
+def rerun_for_consumers(command: str) -> str:
+    """The management API lists consumers as it collects its statistics: a few seconds later it has caught up."""
+    return f"run `python -m topology {command}` again in a few seconds, once the management API has caught up"

@@ -247,7 +247,9 @@ class Exchange:
 @dataclass(frozen=True)
 class Queue:
     """A queue. `arguments` is the full x-argument table sent on declare, named options included
-    (x-queue-type excepted: that is `type`); `origins` says where each setting and x-argument was written."""
+    (x-queue-type excepted: that is `type`); `origins` says where each setting and x-argument was written.
+    `fed_by` names what else publishes to it (other applications), so that a queue no route reaches is
+    known to be meant; the broker never sees it."""
 
     name: str
     type: QueueType = QueueType.CLASSIC
@@ -257,6 +259,7 @@ class Queue:
     bindings: tuple[Binding, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    fed_by: tuple[str, ...] = field(default=(), compare=False)  # publishers besides this app's routes: not sent
     max_runs: int | None = field(default=None, compare=False)
     """How many deliveries of a task the worker allows before dead-lettering it (None: the file's default).
     A worker setting, not the broker's: it is not declared."""

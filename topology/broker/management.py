@@ -44,6 +44,12 @@ class BrokerNode:
     file_descriptors: int | None  # fd_total: how many files the OS lets the node open (None: not reported)
 
 
+@dataclass(frozen=True)
+class ClusterView:
+    name: str
+    amqp_listeners: tuple[tuple[str, int], ...] | None  # (node, port) of each; None: hidden (monitoring tag)
+
+
 class ManagementClient:
     """Safe to share between threads: nothing is kept between requests."""
 
@@ -116,6 +122,17 @@ class ManagementClient:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
         return dict(self._request("GET", f"/queues/{_segment(vhost)}/{_segment(name)}"))
 
+    def cluster(self) -> ClusterView:
+        """The cluster this API belongs to: its name, and its nodes' AMQP listeners when the user may see them."""
+        overview = self._request("GET", "/overview?columns=cluster_name,listeners")
+        listeners = overview.get("listeners")
+        amqp = (
+            tuple((str(n["node"]), int(n["port"])) for n in listeners if str(n.get("protocol", "")).startswith("amqp"))
+            if isinstance(listeners, list)
+            else None
+        )
+        return ClusterView(str(overview.get("cluster_name", "")), amqp)
+
     def overview(self) -> dict[str, Any]:
         return dict(self._request("GET", "/overview"))
 
@@ -156,6 +173,10 @@ class ManagementClient:
     def get(self, path: str) -> Any:
         """Any GET of the API (`path` after /api), as parsed JSON."""
         return self._request("GET", path)
+
+    def delete(self, path: str) -> None:
+        """Any DELETE of the API (`path` after /api): what the management UI's delete buttons send."""
+        self._request("DELETE", path)
 
     def _request(self, method: str, path: str, *, allow_404: bool = False, json: Any = None) -> Any:
         headers = dict(self._headers)

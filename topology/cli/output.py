@@ -305,6 +305,8 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
             "python": sys.version.split()[0],
             "transport": asdict(transport),
             "management": str(settings.management),
+            "broker_list": [str(node) for node in settings.nodes],  # the failover list, in order
+            "passed_over": list(settings.passed_over),  # why each node before the one used was not
             "nodes_visible": report.nodes is not None,  # the user's tags let it see the nodes
             "nodes": nodes,
         }
@@ -316,6 +318,11 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
     click.echo(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}")
     click.echo(f"  {transport.reason}")
     click.echo(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}")
+    if len(settings.nodes) > 1:
+        used = settings.nodes.index(settings.broker) + 1
+        click.echo(f"  node {used} of the {len(settings.nodes)} in the broker URL list, the first that answered")
+    for reason in settings.passed_over:
+        click.echo(f"  passed over: {reason}")
     click.echo(
         f"management API: {settings.management} answers ({counted(report.exchanges, 'exchange')}, "
         f"{counted(report.queues, 'queue')} in the vhost)"

@@ -201,6 +201,11 @@ class QueueDoc(_ChangeableSettings):
     stream_max_segment_size_bytes: Bytes | None = None
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
+    fed_by: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[],
+        description="What else publishes to this queue (other applications, by any name): no route of this "
+        "file needs to reach it. Not sent to RabbitMQ.",
+    )
     max_runs: Annotated[int, Field(ge=1)] | None = Field(
         default=None,
         description="How many times a task may start on a worker (each start that ends in no ack counts, as when "
@@ -618,6 +623,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         _bindings(doc.bindings, (*at, "bindings"), positions),
         positions.of_key(at),
         origins,
+        tuple(doc.fed_by),
         doc.max_runs,
     )
 
