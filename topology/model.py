@@ -144,6 +144,8 @@ CONFIRM_TIMEOUT_BOUNDS = (0.5, 3600.0)
 """The confirm timeouts a file may set: below, not even a reconnect fits; above, a caller is stuck in effect."""
 POLICY_ALTERNATE_EXCHANGE = "alternate-exchange"
 POLICY_DEAD_LETTER_EXCHANGE = "dead-letter-exchange"
+DEFAULT_MAX_RUNS = 3
+"""How many times a task may start on a worker before it is dead-lettered, unless routing.yaml says otherwise."""
 
 
 class QueueType(str, Enum):
@@ -262,6 +264,9 @@ class Queue:
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     fed_by: tuple[str, ...] = field(default=(), compare=False)  # publishers besides this app's routes: not sent
+    max_runs: int | None = field(default=None, compare=False)
+    """How many deliveries of a task the worker allows before dead-lettering it (None: the file's default).
+    A worker setting, not the broker's: it is not declared."""
 
     def declared(self) -> QueueDeclaration:
         return QueueDeclaration(self.name, self.durable, self.auto_delete, False, self.arguments, self.type._value_)
@@ -436,6 +441,10 @@ class Topology:
     owner: str = DEFAULT_OWNER
     nets: Nets = Nets()
     publishing: Publishing = Publishing()
+    max_runs: int = DEFAULT_MAX_RUNS
+
+    def max_runs_of(self, queue: Queue) -> int:
+        return queue.max_runs if queue.max_runs is not None else self.max_runs
 
     def policy_for(self, kind: Kind, name: str) -> Policy | None:
         """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of

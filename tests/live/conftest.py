@@ -111,11 +111,11 @@ class Broker:
         """What the vhost holds now, read the way `plan` reads it."""
         return self.management().state(self.vhost)
 
-    def start(self, *args: str, file: Path) -> subprocess.Popen[str]:
-        """Start `celery -A tasks ...` for this vhost; stopped (by PID) when the test ends."""
+    def start(self, *args: str, file: Path, app: str = "tasks") -> subprocess.Popen[str]:
+        """Start `celery -A <app> ...` for this vhost; stopped (by PID) when the test ends."""
         log = (self.tmp / f"celery-{len(self.processes)}.log").open("w")
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "tasks", *args],
+            [sys.executable, "-m", "celery", "-A", app, *args],
             cwd=ROOT,
             env=self.env(file),
             stdout=log,

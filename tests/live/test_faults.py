@@ -23,8 +23,6 @@ from topology.testing.faults import QUEUE_TYPES, Cluster, Endpoint, PrivateNode,
 pytestmark = pytest.mark.faults
 COUNT = 60
 CONFIRMS = pytest.mark.xfail(strict=True, reason="needs confirmed publishing (branch confirms)")
-POISON_BOUNDED = pytest.mark.xfail(strict=True, reason="needs poison tasks bounded on every queue type (branch poison)")
-DELAYED_ON_QUORUM = pytest.mark.xfail(strict=True, reason="needs delayed tasks on quorum queues (branch poison)")
 
 
 def private_broker_needed() -> str | None:
@@ -83,9 +81,7 @@ def test_tasks_sent_after_their_binding_is_removed_are_kept_as_unroutable(
     assert row.lost == 0 and row.kept > 0 and row.completed + row.kept == row.accepted
 
 
-@pytest.mark.parametrize(
-    "queue_type", [pytest.param("classic", marks=POISON_BOUNDED), pytest.param("quorum", marks=POISON_BOUNDED)]
-)
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_poison_task_is_dead_lettered_after_a_few_runs_and_the_tasks_behind_it_run(
     queue_type: str, suite_broker: Target, tmp_path: Path
 ) -> None:
@@ -93,7 +89,7 @@ def test_a_poison_task_is_dead_lettered_after_a_few_runs_and_the_tasks_behind_it
     assert row.lost == 0 and row.waiting == 0 and row.kept == 1 and row.completed == row.accepted - 1
 
 
-@pytest.mark.parametrize("queue_type", ["classic", pytest.param("quorum", marks=DELAYED_ON_QUORUM)])
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_task_sent_with_a_countdown_completes(queue_type: str, suite_broker: Target, tmp_path: Path) -> None:
     row = run("delayed", queue_type, suite_broker, tmp_path)
     assert row.lost == 0 and row.accepted > 0 and row.completed == row.accepted

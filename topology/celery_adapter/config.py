@@ -25,9 +25,9 @@ from celery.schedules import crontab
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.mandatory import use_mandatory
 from topology.celery_adapter.publishing import publish_settings, use_confirmed
-from topology.celery_adapter.worker import WORKER_CONSUMER
+from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
 from topology.language.cron import cron_fields
-from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, Topology
+from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, QueueType, Topology
 from topology.routing import queue_destination
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
@@ -58,13 +58,15 @@ def kombu_queues(topology: Topology) -> list[kombu.Queue]:
 
 
 def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
-    """The queue as Celery sees it; x-queue-type in its arguments is how Celery detects quorum queues
-    (and then avoids global QoS, which quorum queues refuse)."""
+    """The queue as Celery sees it, without x-queue-type: a quorum queue among `task_queues` makes Celery's
+    client (5.5+) send every countdown/ETA task bound for a non-direct exchange through `celery_delayed_*`
+    exchanges nobody declares (`Celery.send_task`), and loses it. The kombu object never declares, so the
+    type tells Celery nothing else; the worker learns it from the setting `topology_queues` (`worker_queues`)."""
     declared = queue.declared()
     options: dict[str, Any] = {
         "durable": declared.durable,
         "auto_delete": declared.auto_delete,
-        "queue_arguments": declared.wire_arguments() or None,
+        "queue_arguments": dict(declared.arguments) or None,
         "no_declare": True,
     }
     if len(queue.bindings) == 1:
@@ -81,6 +83,16 @@ def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Qu
         for b in queue.bindings
     ]
     return kombu.Queue(queue.name, bindings=bindings, **options)
+
+
+def worker_queues(topology: Topology) -> dict[str, dict[str, Any]]:
+    """What the worker knows of each queue it may consume (`celery_adapter/worker.py`): its type, and the
+    max_runs of every queue that redelivers (streams do not)."""
+    return {
+        q.name: {"type": q.type.value} | ({} if q.type is QueueType.STREAM else {"max_runs": topology.max_runs_of(q)})
+        for q in topology.queues
+        if q.name not in topology.nets.names
+    }
 
 
 def task_routes(topology: Topology) -> dict[str | re.Pattern[str], dict[str, Any]]:
@@ -148,6 +160,7 @@ def celery_settings(
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "worker_consumer": WORKER_CONSUMER,
+        WORKER_QUEUES: worker_queues(topology),
         "beat_schedule": beat_schedule(topology),
         **publish_settings(topology),
     }

@@ -1,4 +1,5 @@
-"""The worker's consumer, minus Celery's native delayed delivery (5.5+), and naming its worker to the broker.
+"""The worker's consumer: minus Celery's native delayed delivery (5.5+), naming its worker to the broker,
+bounding poison tasks, and using per-consumer prefetch when it consumes a quorum queue.
 
 With a quorum queue in `task_queues`, Celery's DelayedDelivery bootstep declares 56 `celery_delayed_*`
 exchanges and queues at worker start, and binds every consumed queue's exchange to the queue with
@@ -6,26 +7,132 @@ key `#.<routing key>`. That is topology made behind `apply`'s back, and on a hea
 binding (no header arguments) matches every message: a silent routing change. routing.yaml stays the
 one source of the topology, so the step is left out; ETA/countdown tasks are held by the worker, as
 they are on classic queues.
+
+A task redelivered more than its queue's max_runs is dead-lettered instead of run (`planning/poison.py`).
+The worker's settings carry each queue's type and max_runs (`WORKER_QUEUES`), because the kombu queues
+leave x-queue-type out (`celery_adapter/config.py` says why).
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any, ClassVar
 
+import kombu
+from celery.utils.log import get_logger
 from celery.worker.consumer import Consumer
+from celery.worker.consumer.control import Control
+from celery.worker.consumer.tasks import Tasks
+from kombu.message import Message
 
+from topology.model import QueueType
 from topology.planning.consumers import HOST_PROPERTY, PID_PROPERTY, WORKER_PROPERTY
+from topology.planning.poison import Verdict, counted_headers, judge
 
 DELAYED_DELIVERY_STEP = "celery.worker.consumer.delayed_delivery:DelayedDelivery"
+TASKS_STEP = "celery.worker.consumer.tasks:Tasks"
+CONTROL_STEP = "celery.worker.consumer.control:Control"
+WORKER_QUEUES = "topology_queues"
+"""The Celery setting naming each queue a worker may consume: {queue: {"type": ..., "max_runs": ...}}."""
+REPUBLISHED_PROPERTIES = (
+    "correlation_id", "reply_to", "message_id", "timestamp", "type", "app_id", "user_id",
+)  # fmt: skip
+
+logger = get_logger(__name__)
+
+
+def queues_setting(conf: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
+    queues: Mapping[str, Mapping[str, Any]] = conf.get(WORKER_QUEUES) or {}
+    return queues
+
+
+class QuorumAwareTasks(Tasks):  # type: ignore[misc]
+    """Celery's task-consuming step, told of quorum queues by the settings: RabbitMQ refuses a consumer on
+    a quorum queue from a channel with a global prefetch limit, and Celery would find no x-queue-type."""
+
+    name = Tasks.name
+
+    def qos_global(self, c: Consumer) -> bool:
+        quorum = any(q.get("type") == QueueType.QUORUM.value for q in queues_setting(c.app.conf).values())
+        return False if quorum else bool(super().qos_global(c))
+
+
+class TasksControl(Control):  # type: ignore[misc]
+    """Celery's remote-control step, requiring the task step that replaces Celery's."""
+
+    name = Control.name
+    requires = (QuorumAwareTasks,)
+
+
+_REPLACED = {TASKS_STEP: f"{__name__}:QuorumAwareTasks", CONTROL_STEP: f"{__name__}:TasksControl"}
 
 
 class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped here
     class Blueprint(Consumer.Blueprint):  # type: ignore[misc]
         default_steps: ClassVar[list[str]] = [
-            step for step in Consumer.Blueprint.default_steps if step != DELAYED_DELIVERY_STEP
+            _REPLACED.get(step, step) for step in Consumer.Blueprint.default_steps if step != DELAYED_DELIVERY_STEP
         ]
+
+    def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], None]:
+        """Celery's handler of task messages, behind the poison-task bound of each consumed queue."""
+        handle: Callable[[Message], None] = super().create_task_handler(*args, **kwargs)
+        queues = queues_setting(self.app.conf)
+
+        def on_task_received(message: Message) -> None:
+            queue = self._queue_of(message)
+            max_runs = queues.get(queue, {}).get("max_runs") if queue is not None else None
+            if queue is None or max_runs is None:
+                return handle(message)
+            judgement = judge(bool(message.delivery_info.get("redelivered")), message.headers, max_runs)
+            if judgement.verdict is Verdict.RUN:
+                return handle(message)
+            task = f"{message.headers.get('task')}[{message.headers.get('id')}]"
+            if judgement.verdict is Verdict.COUNT:
+                self._publish_counted(message, queue, judgement.failed)
+                message.ack()
+                logger.warning("%s: delivery %d of %d allowed by queue %r", task, judgement.failed + 1, max_runs, queue)
+                return None
+            logger.error(
+                "%s dead-lettered: %d deliveries ended without an ack (max_runs %d of queue %r), "
+                "as when the task kills its worker",
+                task,
+                judgement.failed,
+                max_runs,
+                queue,
+            )
+            message.reject(requeue=False)
+            return None
+
+        return on_task_received
+
+    def _queue_of(self, message: Message) -> str | None:
+        """The queue a message was delivered from, by its consumer tag (kombu keeps queue -> tag)."""
+        tag = message.delivery_info.get("consumer_tag")
+        tags = getattr(self.task_consumer, "_active_tags", None) or {}
+        return next((name for name, each in tags.items() if each == tag), None)
+
+    def _publish_counted(self, message: Message, queue: str, failed: int) -> None:
+        """A copy of `message` to the tail of `queue` (by the default exchange: to that queue alone), with
+        its count, confirmed before the original is acked: a worker lost in between leaves both, never none."""
+        properties = {k: v for k, v in message.properties.items() if k in REPUBLISHED_PROPERTIES}
+        with self.app.connection_for_write(transport_options={"confirm_publish": True}) as connection:
+            kombu.Producer(connection.default_channel).publish(
+                message.body,
+                exchange="",
+                routing_key=queue,
+                headers=counted_headers(
+                    message.headers, failed, message.delivery_info["exchange"], message.delivery_info["routing_key"]
+                ),
+                content_type=message.content_type,
+                content_encoding=message.content_encoding,
+                delivery_mode=message.properties.get("delivery_mode"),
+                priority=message.properties.get("priority"),
+                expiration=_seconds(message.properties.get("expiration")),
+                **properties,
+            )
 
     def connection_for_read(self, heartbeat: float | None = None) -> Any:
         """The consuming connection, saying which worker it is: the management API lists consumers by
@@ -42,6 +149,12 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
             HOST_PROPERTY: socket.gethostname(),
             PID_PROPERTY: os.getpid(),
         }
+
+
+def _seconds(expiration: str | None) -> Decimal | None:
+    """A message's TTL property (milliseconds, a string) as kombu's `expiration` (seconds, times 1000 on
+    the wire): a Decimal, so that the milliseconds come back exactly."""
+    return Decimal(expiration) / 1000 if expiration else None
 
 
 WORKER_CONSUMER = f"{__name__}:{TopologyConsumer.__name__}"

@@ -35,6 +35,7 @@ from topology.model import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
     DEFAULT_CONFIRM_TIMEOUT,
+    DEFAULT_MAX_RUNS,
     DEFAULT_OWNER,
     DELAYED_TYPE,
     MATCH,
@@ -209,6 +210,11 @@ class QueueDoc(_ChangeableSettings):
         description="What else publishes to this queue (other applications, by any name): no route of this "
         "file needs to reach it. Not sent to RabbitMQ.",
     )
+    max_runs: Annotated[int, Field(ge=1)] | None = Field(
+        default=None,
+        description="How many times a task may start on a worker (each start that ends in no ack counts, as when "
+        "the task kills its worker) before it is dead-lettered; default: the file's max_runs.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -223,6 +229,8 @@ class QueueDoc(_ChangeableSettings):
         if "x-queue-type" in self.arguments:
             raise ValueError("write the queue type as `type:`, not as x-queue-type in arguments")
         _check_not_twice(self.named_arguments(), self.arguments)
+        if self.type == "stream" and self.max_runs is not None:
+            raise ValueError("max_runs: a stream never redelivers (its consumers read offsets); remove it")
         return self
 
 
@@ -382,6 +390,11 @@ class Document(_Strict):
     )
     publish: PublishDoc = Field(
         default_factory=PublishDoc, description="How Celery clients publish tasks: each one confirmed by RabbitMQ."
+    )
+    max_runs: Annotated[int, Field(ge=1)] = Field(
+        default=DEFAULT_MAX_RUNS,
+        description="How many times a task may start on a worker before it is dead-lettered, for every queue "
+        "that sets no max_runs of its own.",
     )
 
 
@@ -587,6 +600,7 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
         owner=doc.owner,
         nets=nets_of(doc.unroutable, doc.dead_letters),
         publishing=Publishing(doc.publish.confirm_timeout),
+        max_runs=doc.max_runs,
     )
 
 
@@ -639,6 +653,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         positions.of_key(at),
         origins,
         tuple(doc.fed_by),
+        doc.max_runs,
     )
 
 

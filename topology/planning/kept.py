@@ -20,11 +20,11 @@ from typing import Any
 from topology import hints
 from topology.model import Kind, Nets, Ref, Severity
 from topology.planning.drift import Finding
+from topology.planning.poison import COUNT_HEADERS, DELIVERY_COUNT, RUNS_HEADER, failed_runs, published_to
 
 PREVIEW_CHARACTERS = 60
 DEATH_HEADERS = ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason")
 DEATH_HEADER_PREFIXES = ("x-first-death-", "x-last-death-")
-DELIVERY_COUNT = "x-delivery-count"  # set by quorum queues on each redelivery
 
 
 class Net(str, Enum):
@@ -48,7 +48,7 @@ class KeptTask:
     queue: str | None  # the queue that dead-lettered it
     time: datetime | None  # when it was dead-lettered (RabbitMQ notes no time for unroutable messages)
     deaths: int  # how many times it was dead-lettered
-    deliveries: int | None  # deliveries before that (quorum queues count them)
+    deliveries: int | None  # deliveries that ended without an ack (quorum queues count them; so do workers)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,19 +73,19 @@ def kept_task(
     deaths = [d for d in headers.get("x-death") or () if isinstance(d, Mapping)]
     task, task_id = _text(headers.get("task")), _text(headers.get("id"))
     preview = _preview(headers, body, content_type)
-    delivered = headers.get(DELIVERY_COUNT)
-    deliveries = delivered if isinstance(delivered, int) else None
+    deliveries = _deliveries(headers)
     if not deaths:
         return KeptTask(task, task_id, preview, exchange, routing_key, Net.UNROUTABLE.value, None, None, 0, deliveries)
     newest, oldest = deaths[0], deaths[-1]
     keys = oldest.get("routing-keys") or [routing_key]
+    first_exchange, first_key = published_to(headers) or (str(oldest.get("exchange", exchange)), str(keys[0]))
     time = newest.get("time")
     return KeptTask(
         task,
         task_id,
         preview,
-        str(oldest.get("exchange", exchange)),
-        str(keys[0]),
+        first_exchange,
+        first_key,
         str(newest.get("reason", "unknown")),
         _text(newest.get("queue")),
         time if isinstance(time, datetime) else None,
@@ -94,13 +94,25 @@ def kept_task(
     )
 
 
+def _deliveries(headers: Mapping[str, Any]) -> int | None:
+    """The quorum queue's count; else, on a copy a worker re-published and then rejected, its count plus the
+    delivery that was rejected (`planning/poison.py`)."""
+    delivered = headers.get(DELIVERY_COUNT)
+    if isinstance(delivered, int):
+        return delivered
+    return failed_runs(headers) + 1 if RUNS_HEADER in headers else None
+
+
 def replay_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
     """The headers a replayed task is sent with: its own, without RabbitMQ's record of its deaths (which
-    RabbitMQ writes afresh should it be dead-lettered again) and its delivery count."""
+    RabbitMQ writes afresh should it be dead-lettered again) and its delivery counts: a replayed task gets
+    its max_runs afresh."""
     return {
         key: value
         for key, value in (headers or {}).items()
-        if key not in DEATH_HEADERS and key != DELIVERY_COUNT and not key.startswith(DEATH_HEADER_PREFIXES)
+        if key not in DEATH_HEADERS
+        and key not in (DELIVERY_COUNT, *COUNT_HEADERS)
+        and not key.startswith(DEATH_HEADER_PREFIXES)
     }
 
 
