@@ -96,7 +96,6 @@ def test_a_task_sent_with_a_countdown_completes(queue_type: str, suite_broker: T
 
 
 @pytest.mark.parametrize("queue_type", QUEUE_TYPES)
-@CONFIRMS
 def test_a_broker_killed_while_the_client_publishes_loses_nothing_it_accepted(
     queue_type: str, node: PrivateNode, tmp_path: Path
 ) -> None:

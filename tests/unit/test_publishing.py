@@ -67,7 +67,7 @@ def test_a_confirm_timeout_out_of_bounds_is_one_line_at_its_place(written: str, 
 
 def test_configure_makes_the_app_publish_confirmed_and_its_rpc_backend_bounded() -> None:
     app = configure(Celery("c", set_as_current=False), load_topology(ROOT / "routing.yaml"), broker_url="amqp://h//")
-    assert type(app.amqp) is ConfirmedAMQP
+    assert isinstance(app.amqp, MandatoryAMQP) and isinstance(app.amqp, ConfirmedAMQP)  # every task mandatory
     assert app.conf.result_backend == "rpc://" and isinstance(app.backend, BoundedRPCBackend)
     opted_out = configure(Celery("m", set_as_current=False), parse_topology(FILE + "unroutable: false\n"), "amqp://h//")
     assert isinstance(opted_out.amqp, MandatoryAMQP) and isinstance(opted_out.amqp, ConfirmedAMQP)

@@ -1,10 +1,13 @@
-"""Where routing.yaml opts out of the unroutable net: tasks published `mandatory`, a returned one raised.
+"""Every task published `mandatory`: one that no queue took is raised at the caller, never dropped.
 
-Without an alternate exchange RabbitMQ drops a message no binding matches, unless it is published
-mandatory: then it returns it (basic.return) ahead of the publisher confirm. Celery has no hook for returns,
-so the app's AMQP class (`amqp_cls`) is swapped for one whose task sender publishes mandatory and, once the
-publish is confirmed (every publish is: publishing.py), raises `UnroutableTask` at the caller if the broker
-returned the task meanwhile.
+RabbitMQ confirms a publish that reached no queue, so a confirm alone does not say the task is anywhere.
+Published mandatory, such a task comes back (basic.return) ahead of its confirm. That happens in two cases:
+no binding of its exchange matched and routing.yaml keeps no unroutable tasks (`unroutable: false`; with
+the net, the alternate exchange takes it and nothing is returned), or a binding matched but every queue it
+reaches is unavailable: a classic queue whose cluster node is down, say, which would otherwise swallow the
+task after confirming it. Celery has no hook for returns, so the app's AMQP class (`amqp_cls`) is swapped
+for one whose task sender publishes mandatory and, once the publish is confirmed (every publish is:
+publishing.py), raises `UnroutableTask` at the caller if the broker returned the task meanwhile.
 The return is only recorded while py-amqp waits for the confirm, never raised from inside that wait: an
 exception there would leave the confirm unread, and the next publish would take it for its own.
 """
@@ -21,24 +24,32 @@ from topology.celery_adapter.publishing import ConfirmedAMQP
 from topology.model import Topology
 
 AMQP_CLASS = f"{__name__}:MandatoryAMQP"
+NETTED_SETTING = "topology_unroutable_net"  # whether a return means "no queue available", not "no binding"
 
 
 class UnroutableTask(Exception):
-    """RabbitMQ returned a task: no binding of its exchange matched, and there is no net to keep it."""
+    """RabbitMQ returned a task: no queue took it (see the module's docstring for the two ways)."""
 
-    def __init__(self, task: str, task_id: str | None, exchange: str, routing_key: str) -> None:
+    def __init__(self, task: str, task_id: str | None, exchange: str, routing_key: str, *, netted: bool) -> None:
         self.task, self.task_id, self.exchange, self.routing_key = task, task_id, exchange, routing_key
+        why = (
+            "a binding matched, but no queue it reaches could take it (a classic queue whose cluster node is "
+            "down, for one); `python -m topology inspect` names the queue and its node"
+            if netted
+            else "which no binding matches: RabbitMQ returned it, and routing.yaml keeps no unroutable tasks "
+            "(unroutable: false); `python -m topology inspect` shows what the broker lacks"
+        )
         super().__init__(
             f"task {task!r} (id {task_id}) was published to exchange {exchange!r} with routing key "
-            f"{routing_key!r}, which no binding matches: RabbitMQ returned it, and routing.yaml keeps no "
-            "unroutable tasks (unroutable: false); `python -m topology inspect` shows what the broker lacks"
+            f"{routing_key!r}, {why}"
         )
 
 
 def use_mandatory(app: Celery, topology: Topology) -> None:
-    """Make `app` publish mandatory when `topology` has no unroutable net (before its AMQP object is made)."""
-    if topology.nets.unroutable is None and "amqp" not in app.__dict__:
+    """Make `app` publish every task mandatory (before its AMQP object is made)."""
+    if "amqp" not in app.__dict__:
         app.amqp_cls = AMQP_CLASS
+        app.conf[NETTED_SETTING] = topology.nets.unroutable is not None
 
 
 Returned = list[tuple[str, str]]  # (exchange, routing key) of each task returned during one publish
@@ -55,7 +66,8 @@ class MandatoryAMQP(ConfirmedAMQP):
             result = send(producer, name, message, **{**options, "mandatory": True})
             if returned:
                 exchange, routing_key = returned[0]
-                raise UnroutableTask(name, message[0].get("id"), exchange, routing_key)
+                netted = bool(self.app.conf.get(NETTED_SETTING))
+                raise UnroutableTask(name, message[0].get("id"), exchange, routing_key, netted=netted)
             return result
 
         return send_task_message
