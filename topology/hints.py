@@ -109,3 +109,22 @@ def by_policy(argument: str, option: str) -> str:
 
 def start_worker(app: str | None, queue: str) -> str:
     return f"start a worker on it: `celery -A {app or '<your app>'} worker -Q {queue}`"
+
+
+REBALANCE = "run `rabbitmq-queues rebalance quorum` to spread the leaders over the running nodes"
+REPLICATE = (
+    "declare it `type: quorum` in routing.yaml (replicated on the cluster's nodes) if it must survive a node's "
+    "loss; changing the type takes deleting the queue: `apply --recreate`"
+)
+
+
+def node_down(node: str) -> str:
+    """The fix for a cluster node that is down and what lives only on it: it comes back with its data."""
+    return (
+        f"start {node} again (on its host: `rabbitmq-server -detached`, or its service): what lives on it comes "
+        "back with it; do not declare it again elsewhere (`apply` refuses to: the queue still exists)"
+    )
+
+
+def restore_quorum(queue: str) -> str:
+    return f"start the members that are down: quorum queue {queue!r} accepts and delivers nothing until a majority runs"

@@ -19,6 +19,7 @@ from topology.commands.result import ExitCode, Result
 from topology.commands.workers import Replies, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
+from topology.planning.cluster import CLUSTER_WARNINGS, cluster_findings, live_consumers, without_ghosts
 from topology.planning.consumers import WorkerConsumer, consumer_findings
 from topology.planning.drift import Finding, diff
 from topology.planning.history import SinceLastApply, Source
@@ -47,8 +48,9 @@ class InspectReport:
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
+        """`require_consumers`: warnings fail too, but those about the cluster (they are not about consumers)."""
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
-        return not any(f.severity in failing for f in self.findings)
+        return not any(f.severity in failing and f.code not in CLUSTER_WARNINGS for f in self.findings)
 
 
 def inspect_topology(
@@ -68,10 +70,13 @@ def inspect_topology(
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
         counts |= session.counts(unasked)
-    live = with_counts(state, counts)
-    findings = (*diff(topology, live, routed, wants), *_waiting(topology, session, counts))
-    report = InspectReport(live.vhost, findings, live, routed, transport)
-    return _with_traffic(topology, session, report, thresholds, replies)
+    live, traffic = with_counts(state, counts), session.traffic()
+    # On a cluster with a node down, consumers whose channel lived on it are no workers, whatever is counted.
+    traffic = replace(traffic, consumers=live_consumers(traffic.consumers, live.cluster))
+    live, ghosts = (live, []) if traffic.unseen else without_ghosts(live, traffic.consumers)
+    found = (*cluster_findings(topology, live), *ghosts, *_waiting(topology, session, counts))
+    report = InspectReport(live.vhost, (*diff(topology, live, routed, wants), *found), live, routed, transport)
+    return _with_traffic(topology, session, report, traffic, thresholds, replies)
 
 
 def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Finding]:
@@ -82,10 +87,15 @@ def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Findi
 
 
 def _with_traffic(
-    topology: Topology, session: Session, report: InspectReport, thresholds: Thresholds, replies: Replies
+    topology: Topology,
+    session: Session,
+    report: InspectReport,
+    traffic: Traffic,
+    thresholds: Thresholds,
+    replies: Replies,
 ) -> InspectReport:
     """Where tasks go through the broker's bindings, every queue's backlog and who consumes it."""
-    traffic, now = session.traffic(), time.time()
+    now = time.time()
     workers, _ = named_consumers(traffic, session.settings, replies)
     routes = tuple(live_routes(topology, report.live))
     found = [
