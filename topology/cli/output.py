@@ -342,7 +342,17 @@ def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
 
 def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
     settings, transport = report.settings, report.transport
-    nodes = [{"name": n.name, "file_descriptors": n.file_descriptors} for n in report.nodes or ()]
+    nodes = [
+        {
+            "name": n.name,
+            "file_descriptors": n.file_descriptors,
+            "running": n.running,
+            "alarms": list(n.alarms),
+            "partitions": list(n.partitions),
+        }
+        for n in report.nodes or ()
+    ]
+    critical = list(report.quorum_critical) if report.quorum_critical is not None else None
     if fmt == "json":
         data = {
             "python": sys.version.split()[0],
@@ -350,6 +360,7 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
             "management": str(settings.management),
             "nodes_visible": report.nodes is not None,  # the user's tags let it see the nodes
             "nodes": nodes,
+            "quorum_critical": critical,  # null: not asked (the user's tags)
         }
         summary = {"exchanges": report.exchanges, "queues": report.queues}
         print_json(
@@ -368,3 +379,32 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
         click.echo(f"  file descriptor limits not shown: user {user!r} lacks the monitoring tag")
     for node in report.nodes or ():
         click.echo(f"  {hints.file_limit(node.name, node.file_descriptors)}")
+    for line in _cluster_health(report):
+        click.echo(line)
+
+
+def _cluster_health(report: DoctorReport) -> list[str]:
+    """The cluster's health, when the user may see the nodes: each problem on its line, with its fix."""
+    nodes = report.nodes or ()
+    if not nodes:
+        return []
+    running = [n.name for n in nodes if n.running]
+    lines = [f"cluster: {len(running)} of {counted(len(nodes), 'node')} running"]
+    for node in nodes:
+        if not node.running:
+            lines += [f"  node {node.name} is down", f"    fix: {hints.node_down(node.name)}"]
+        if node.alarms:
+            alarms = ", ".join(node.alarms)
+            lines += [f"  node {node.name}: {alarms} alarm: publishers are blocked", f"    fix: {hints.ALARM}"]
+        if node.partitions:
+            seen = ", ".join(node.partitions)
+            lines += [f"  node {node.name} is partitioned from {seen}", f"    fix: {hints.PARTITION}"]
+    if report.quorum_critical:
+        queues = ", ".join(report.quorum_critical)
+        lines += [
+            f"  quorum-critical (they lose their majority if the answering node stops): {queues}",
+            f"    fix: {hints.QUORUM_CRITICAL}",
+        ]
+    elif report.quorum_critical is not None:
+        lines.append("  no quorum queue depends on the answering node for its majority")
+    return lines

@@ -199,7 +199,7 @@ def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Ch
     if node is not None:
         ref = Ref(Kind.QUEUE, queue.name)
         detail = f"it lives on node {node}, which is down"
-        return Change(Action.UNAVAILABLE, ref, detail, fix=hints.node_down(node), desired=queue, found=found)
+        return Change(Action.UNAVAILABLE, ref, detail, fix=hints.queue_on_down_node(node), desired=queue, found=found)
     return _queue(queue, found, live.vhost, options)
 
 
