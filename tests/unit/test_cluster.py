@@ -20,7 +20,7 @@ from topology.planning.activity import Traffic
 from topology.planning.consumers import Consumer, WorkerReply
 from topology.planning.drift import Finding
 from topology.planning.observed import ClusterView, Counts, LiveBinding, LiveExchange, LiveQueue, LiveState, Placement
-from topology.planning.plan import Action
+from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
 
 FILE = """
@@ -153,6 +153,14 @@ def test_a_classic_queue_on_a_cluster_is_a_caution_not_drift() -> None:
     counted: Counts = {"shared": (0, 1), "other": (0, 1), "local": (0, 1)}
     report = inspect_topology(TOPOLOGY, FakeSession(applied(cluster()), counted=counted))
     assert report.in_sync(require_consumers=True)  # a cluster warning is not about consumers
+
+
+def test_prune_never_deletes_an_extra_queue_on_a_down_node() -> None:
+    view = replace(cluster(down=("n3@h",)), placements={"old": Placement("old", "classic", node="n3@h", down=True)})
+    state = applied(view)
+    state = replace(state, queues={**state.queues, "old": LiveQueue("old", True, owner="topology")})
+    planned = read_plan(TOPOLOGY, FakeSession(state), PlanOptions(prune=True, force=True))
+    assert [c.action for c in planned.changes if c.ref.name == "old"] == [Action.UNAVAILABLE]
 
 
 def test_the_aliveness_test_queue_is_not_drift() -> None:

@@ -326,7 +326,13 @@ def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptio
         if name in wants.queues or name in BROKER_QUEUES or found.exclusive or found.auto_delete:
             continue
         change = _extra(Ref(Kind.QUEUE, name), found.owner, owner, options, found)
-        if change.action is Action.DELETE and not options.force:
+        node = live.cluster.unavailable(name) if live.cluster is not None else None
+        if node is not None and change.action is Action.DELETE:  # not even --force: it cannot be reached
+            detail = (
+                f"it lives on node {node}, which is down (not in routing.yaml: --prune can delete it once it is back)"
+            )
+            change = Change(Action.UNAVAILABLE, change.ref, detail, found=found, fix=hints.node_down(node))
+        elif change.action is Action.DELETE and not options.force:
             rule = "--prune deletes a queue holding messages or consumed only with --force"
             refusal = _in_use(found, rule, live.vhost, hints.apply_with("--prune"))
             if refusal is not None:
