@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pika
 import pytest
 from celery import Celery
 
@@ -143,6 +144,13 @@ class ClusterVhost:
 
     def client(self, file: Path, *nodes: int) -> Celery:
         return configure(Celery("client", set_as_current=False), load_topology(file), broker_url=self.urls(*nodes))
+
+    def counted_consumers(self, node: int, queue: str) -> int:
+        """The consumers RabbitMQ counts for `queue` (its passive declare through `node`), ghosts included."""
+        credentials = pika.PlainCredentials("guest", "guest")
+        parameters = pika.ConnectionParameters("127.0.0.1", PORT_BASE + node, self.vhost, credentials)
+        with pika.BlockingConnection(parameters) as connection:
+            return int(connection.channel().queue_declare(queue, passive=True).method.consumer_count)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -80,6 +80,8 @@ def test_leader_loss_loses_nothing_and_inspect_names_the_new_leader_the_member_d
     assert work["leader"] in (on_cluster.cluster.node(1), on_cluster.cluster.node(2))
     assert on_cluster.cluster.node(3) not in work["online"] and len(work["members"]) == 3
     found = findings(after)
+    if on_cluster.counted_consumers(1, "work") > 1:  # the ghost is there: inspect said so
+        assert [f["name"] for f in found["ghost_consumers"]] == ["work"]
     assert {f["name"] for f in found["quorum_member_down"]} == {"work", "spare"}
     assert [f["name"] for f in found["node_down"]] == [on_cluster.cluster.node(3)]
     assert "missing_queue" not in found and after["exit_code"] == 0  # warnings only: nothing is missing
@@ -107,7 +109,9 @@ def test_a_classic_queue_on_a_down_node_is_diagnosed_and_never_declared_again(on
     planned = on_cluster.json(1, "plan", file=file)
     actions = {(c["kind"], c["name"] or c["destination"]): c["action"] for c in planned["changes"]}
     assert "create" not in actions.values() and planned["exit_code"] == 1
-    assert actions[("queue", "local")] == actions[("binding", "local")] == "unavailable"
+    assert actions[("queue", "local")] == "unavailable"
+    # 3.10 lists no binding of a queue on a down node (unavailable), 4.3 still lists it (unchanged: not shown)
+    assert actions.get(("binding", "local"), "unavailable") == "unavailable"
     applied = on_cluster.json(1, "apply", file=file)
     assert applied["exit_code"] == 1 and "created" not in applied["summary"]
     assert applied["summary"]["unavailable"] == 2
@@ -118,11 +122,13 @@ def test_a_classic_queue_on_a_down_node_is_diagnosed_and_never_declared_again(on
 def test_the_aliveness_test_queue_is_not_drift_and_the_leader_locator_reaches_the_broker(
     on_cluster: ClusterVhost,
 ) -> None:
+    """GET /api/aliveness-test/<vhost>, which monitoring calls, declares a queue on 3.10 (not on 4.3)."""
     file = on_cluster.write(QUORUM_FILE.replace("leader_locator: client-local", "leader_locator: balanced"))
     assert on_cluster.cli(1, "apply", file=file).returncode == 0
     management = on_cluster.cluster.management(1)
     assert management.get(f"/aliveness-test/{segment(on_cluster.vhost)}") == {"status": "ok"}
-    assert "aliveness-test" in {q["name"] for q in management.get(f"/queues/{segment(on_cluster.vhost)}")}
+    made = "aliveness-test" in {q["name"] for q in management.get(f"/queues/{segment(on_cluster.vhost)}")}
+    assert made or management.overview()["rabbitmq_version"].startswith("4.")  # 4.x checks without a queue
     inspected = on_cluster.json(1, "inspect", file=file)
     assert "extra_queue" not in findings(inspected) and inspected["exit_code"] == 0
     spare = management.queue(on_cluster.vhost, "spare")
