@@ -42,15 +42,24 @@ def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TOPOLOGY_CACHE_DIR", str(tmp_path / "cache"))
 
 
+OPT_IN = {
+    "fuzz": "also run the fuzz tests (marked fuzz; minutes)",
+    "cluster": "also run the tests on a private 3-node cluster (marked cluster; minutes to boot)",
+}
+"""Markers whose tests are left out unless their option (`--fuzz`, `--cluster`) is given, whatever -m says."""
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--fuzz", action="store_true", help="also run the fuzz tests (marked fuzz; minutes)")
+    for marker, help_text in OPT_IN.items():
+        parser.addoption(f"--{marker}", action="store_true", help=help_text)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Fuzz tests are left out unless --fuzz is given (scripts/test --fuzz), whatever -m says."""
-    if config.getoption("--fuzz"):
-        return
-    fuzz = [item for item in items if item.get_closest_marker("fuzz") is not None]
-    if fuzz:
-        config.hook.pytest_deselected(items=fuzz)
-        items[:] = [item for item in items if item.get_closest_marker("fuzz") is None]
+    """Fuzz tests (scripts/test --fuzz) and cluster tests are left out unless asked for."""
+    for marker in OPT_IN:
+        if config.getoption(f"--{marker}"):
+            continue
+        left_out = [item for item in items if item.get_closest_marker(marker) is not None]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if item.get_closest_marker(marker) is None]

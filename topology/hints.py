@@ -10,6 +10,10 @@ ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
     "($RABBITMQ_MANAGEMENT_URL) at it"
 )
+MANAGEMENT_OF_CLUSTER = (
+    "point --management-url ($RABBITMQ_MANAGEMENT_URL) at the management API of the broker's own cluster "
+    "(a ';'-separated list for several nodes)"
+)
 FIX_BROKER_URL = "fix the broker URL (--broker or $CELERY_BROKER_URL)"
 START_BROKER = (
     "start RabbitMQ (scripts/ensure-rabbitmq does it) or point --broker / $CELERY_BROKER_URL at a running one"
@@ -144,3 +148,8 @@ QUORUM_CRITICAL = (
     "start the members that are down before stopping or upgrading this node "
     "(`rabbitmq-queues check_if_node_is_quorum_critical` says when it is safe)"
 )
+
+
+def rerun_for_consumers(command: str) -> str:
+    """The management API lists consumers as it collects its statistics: a few seconds later it has caught up."""
+    return f"run `python -m topology {command}` again in a few seconds, once the management API has caught up"

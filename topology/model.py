@@ -246,7 +246,9 @@ class Exchange:
 @dataclass(frozen=True)
 class Queue:
     """A queue. `arguments` is the full x-argument table sent on declare, named options included
-    (x-queue-type excepted: that is `type`); `origins` says where each setting and x-argument was written."""
+    (x-queue-type excepted: that is `type`); `origins` says where each setting and x-argument was written.
+    `fed_by` names what else publishes to it (other applications), so that a queue no route reaches is
+    known to be meant; the broker never sees it."""
 
     name: str
     type: QueueType = QueueType.CLASSIC
@@ -256,6 +258,7 @@ class Queue:
     bindings: tuple[Binding, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    fed_by: tuple[str, ...] = field(default=(), compare=False)  # publishers besides this app's routes: not sent
 
     def declared(self) -> QueueDeclaration:
         return QueueDeclaration(self.name, self.durable, self.auto_delete, False, self.arguments, self.type._value_)

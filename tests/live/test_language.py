@@ -103,7 +103,7 @@ def test_routes_shows_each_registered_task_with_its_rule_line_and_queues(broker:
     assert rows["tasks.taskA"] == {
         "task": "tasks.taskA",
         "rule": "tasks.taskA",
-        "line": 38,
+        "line": 39,
         "exchange": "by_header",
         "routing_key": "",
         "queues": ["urgent"],
@@ -117,7 +117,7 @@ def test_validate_checks_task_names_against_the_app(broker: Broker) -> None:
     checked = broker.cli("validate", file=path)
     assert checked.returncode == 2
     assert checked.stderr.strip() == (
-        f"{path}:39:3: route 'demo.taskB' names a task the Celery app does not register (did you mean 'tasks.taskB'?)"
+        f"{path}:40:3: route 'demo.taskB' names a task the Celery app does not register (did you mean 'tasks.taskB'?)"
     )
 
 

@@ -116,7 +116,7 @@ def test_an_unroutable_task_is_kept_replay_waits_for_apply_then_the_task_runs(
         "unroutable",
     )
     inspected = broker.cli("inspect", file=seed)
-    assert inspected.returncode == 1 and "1 tasks could not be routed" in inspected.stdout
+    assert inspected.returncode == 1 and "1 task could not be routed and waits" in inspected.stdout
 
     refused = broker.cli("replay", "--unroutable", file=seed)
     assert refused.returncode == 1 and "run `python -m topology apply` first" in refused.stderr

@@ -19,7 +19,7 @@ from topology.model import Kind, Ref, Severity
 from topology.planning.activity import Traffic
 from topology.planning.consumers import Consumer, WorkerReply
 from topology.planning.drift import Finding
-from topology.planning.observed import ClusterView, Counts, LiveBinding, LiveExchange, LiveQueue, LiveState, Placement
+from topology.planning.observed import ClusterState, Counts, LiveBinding, LiveExchange, LiveQueue, LiveState, Placement
 from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
 
@@ -45,17 +45,17 @@ def quorum(name: str, leader: str, online: tuple[str, ...] = NODES) -> Placement
     return Placement(name, "quorum", leader=leader, members=NODES, online=online)
 
 
-def cluster(down: tuple[str, ...] = (), leaders: tuple[str, str] = ("n1@h", "n2@h")) -> ClusterView:
+def cluster(down: tuple[str, ...] = (), leaders: tuple[str, str] = ("n1@h", "n2@h")) -> ClusterState:
     online = tuple(n for n in NODES if n not in down)
     placements = {
         "local": Placement("local", "classic", node="n3@h", down="n3@h" in down),
         "shared": quorum("shared", leaders[0], online),
         "other": quorum("other", leaders[1], online),
     }
-    return ClusterView(online, down, placements)
+    return ClusterState(online, down, placements)
 
 
-def applied(view: ClusterView | None) -> LiveState:
+def applied(view: ClusterState | None) -> LiveState:
     """The file applied; with n3 down, RabbitMQ lists no binding of the classic queue that lives on it."""
     down = view is not None and "n3@h" in view.down
     bindings = {LiveBinding("jobs", "shared", Kind.QUEUE, "shared", owner="topology")}
@@ -128,7 +128,7 @@ def test_all_leaders_on_one_node_is_a_warning_naming_the_rebalance() -> None:
     assert "leaders_on_one_node" not in {f.code for f in cluster_codes(alone, counted)}
 
 
-def cluster_codes(view: ClusterView, counted: Counts) -> list[Finding]:
+def cluster_codes(view: ClusterState, counted: Counts) -> list[Finding]:
     return list(inspect_topology(TOPOLOGY, FakeSession(applied(view), counted=counted)).findings)
 
 

@@ -222,10 +222,16 @@ def url(draw: st.DrawFn, schemes: list[str]) -> str:
     return f"{scheme}{userinfo}{draw(st.sampled_from(HOSTS))}{draw(st.sampled_from(PORTS))}{path}"
 
 
-broker_urls = st.one_of(
-    st.none(), url(["amqp://", "amqps://", "pyamqp://", "redis://", "amqp:/", "amqp:", ""]), st.text(max_size=30)
-)
-management_urls = st.one_of(st.none(), url(["http://", "https://", "ftp://", "http:/", ""]), st.text(max_size=30))
+def url_list(items: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Celery's failover list: URLs (or bare host:port, or anything) joined by ';', once in a while doubled."""
+    pieces = st.one_of(items, st.sampled_from(["", " ", "127.0.0.1:1", f"{SECRET}@h", "h;"]))
+    return st.lists(pieces, min_size=2, max_size=4).map(";".join)
+
+
+broker_schemes = ["amqp://", "amqps://", "pyamqp://", "redis://", "amqp:/", "amqp:", ""]
+broker_urls = st.one_of(st.none(), url(broker_schemes), st.text(max_size=30), url_list(url(broker_schemes)))
+management_schemes = ["http://", "https://", "ftp://", "http:/", ""]
+management_urls = st.one_of(st.none(), url(management_schemes), st.text(max_size=30), url_list(url(management_schemes)))
 
 
 def leaked(output: str) -> bool:
@@ -259,14 +265,17 @@ def test_any_urls_give_settings_or_one_line_without_the_password(broker: str | N
     except InvalidSettings as error:
         assert "\n" not in str(error) and not leaked(str(error))
         return
-    for shown in (str(found.broker), str(found.management), found.broker.url(), found.vhost):
+    for shown in (*map(str, found.nodes), *map(str, found.apis), found.broker.url(), found.vhost):
         assert not leaked(shown)
 
 
 UNREACHABLE = f"amqp://u:{SECRET}@127.0.0.1:1//"
+UNREACHABLE_LIST = f"{UNREACHABLE};amqp://v:{SECRET}@127.0.0.1:2//;127.0.0.1:3"
 # The CLI is given only URLs that cannot reach anything: the machine's own RabbitMQ answers on the default ports.
 cli_brokers = st.one_of(
-    st.just(UNREACHABLE), url(["amqp://", "amqps://", "redis://", "amqp:"]).filter(lambda u: "\x00" not in u)
+    st.sampled_from([UNREACHABLE, UNREACHABLE_LIST]),
+    url(["amqp://", "amqps://", "redis://", "amqp:"]).filter(lambda u: "\x00" not in u),
+    url_list(url(["amqp://", "redis://"])).filter(lambda u: "\x00" not in u),
 )
 
 
@@ -286,7 +295,7 @@ def test_the_cli_exits_as_documented_without_traceback_hang_or_password(
     problems = checked(text, environ)
     assume(problems is not None or "app:" not in text)  # a valid `app:` would import that module
     # a valid URL to anywhere else would wait on its DNS, its connection, or reach the machine's broker
-    assume(broker == UNREACHABLE or _invalid(broker))
+    assume(broker in (UNREACHABLE, UNREACHABLE_LIST) or _invalid(broker))
     path = tmp_path_factory.mktemp("fuzz") / "routing.yaml"
     path.write_text(text, encoding="utf-8", newline="")
     validate = cli(["validate", "-f", str(path)], environ)
@@ -297,7 +306,8 @@ def test_the_cli_exits_as_documented_without_traceback_hang_or_password(
         assert result.returncode in (0, 1, 2, 3), output
         assert not leaked(output), output
     assert validate.returncode == (2 if problems is not None else 0), validate.stderr
-    expected_plan = 2 if problems is not None or broker != UNREACHABLE else 3  # 3: the broker does not answer
+    unreachable = broker in (UNREACHABLE, UNREACHABLE_LIST)
+    expected_plan = 2 if problems is not None or not unreachable else 3  # 3: the broker does not answer
     assert plan.returncode == expected_plan, plan.stderr + plan.stdout
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT
 from topology.errors import InvalidTopology
-from topology.language.loader import check_text
+from topology.language.loader import check_text, load
 from topology.model import Severity
 from topology.routing import Message, deliver, headers_match
 
@@ -179,3 +181,68 @@ def test_registered_task_names_catch_routes_and_schedules_for_tasks_that_do_not_
 )
 def test_headers_matching(arguments: dict[str, object], headers: dict[str, object], expected: bool) -> None:
     assert headers_match(arguments, headers) is expected
+
+
+BOUND_UNREACHED = """\
+unroutable: false
+dead_letters: false
+exchanges:
+  events: {type: topic, alternate_exchange: missed}
+  missed: {type: fanout}
+  dead:   {type: direct}
+queues:
+  reports: {bindings: [{exchange: events, routing_key: "report.#"}]}
+  scratch: {bindings: [{exchange: events, routing_key: "audit.#"}, {exchange: events, routing_key: "log.*"}]}
+  missed:  {bindings: [{exchange: missed}]}
+  audit:   {dead_letter_exchange: dead, bindings: [{exchange: events, routing_key: "billing.#"}]}
+  audit_dead: {bindings: [{exchange: dead, routing_key: audit}]}
+routes:
+  tasks.report: {exchange: events, routing_key: report.daily}
+default_queue: reports
+"""
+
+
+def test_a_queue_bound_with_a_pattern_no_route_reaches_is_a_warning() -> None:
+    # 'missed' catches what events cannot route (its alternate exchange): not said to wait for nothing;
+    # 'audit' and 'scratch' only other publishers fill, and 'audit_dead' what 'audit' dead-letters
+    found = warnings(BOUND_UNREACHED)
+    assert found == [
+        "r.yaml:9:3: warning: queue 'scratch' is bound (to 'events' with 'audit.#', to 'events' with 'log.*'), "
+        "but no route's tasks reach it: only other publishers could fill it. If some do, name them "
+        "(`fed_by: [their name]`); else route tasks to it or remove it",
+        "r.yaml:11:3: warning: queue 'audit' is bound (to 'events' with 'billing.#'), but no route's tasks "
+        "reach it: only other publishers could fill it. If some do, name them (`fed_by: [their name]`); else "
+        "route tasks to it or remove it",
+        "r.yaml:12:3: warning: queue 'audit_dead' is bound (to 'dead' with 'audit'), but no route's tasks "
+        "reach it: only other publishers could fill it. If some do, name them (`fed_by: [their name]`); else "
+        "route tasks to it or remove it",
+    ]
+
+
+def test_fed_by_names_the_other_publishers_and_silences_the_warning_for_that_queue_and_its_dead_letters() -> None:
+    text = BOUND_UNREACHED.replace("  audit:   {", "  audit:   {fed_by: [billing-service], ")
+    found = warnings(text)
+    assert [w.split(": warning: ")[1][:15] for w in found] == ["queue 'scratch'"]
+    audit = check_text(text, "r.yaml", environ={}).topology.queue("audit")
+    assert audit is not None and audit.fed_by == ("billing-service",)
+    assert audit.declared().arguments == {"x-dead-letter-exchange": "dead"}  # the broker never sees it
+
+
+def test_fed_by_also_covers_a_queue_no_binding_reaches_and_must_name_someone() -> None:
+    text = "queues: {work: {}, inbox: {fed_by: [mailer]}}\ndefault_queue: work\n"
+    assert warnings(text) == []
+    assert errors("queues: {work: {}, inbox: {fed_by: ['']}}\ndefault_queue: work\n") == [
+        "r.yaml:1:37: 0: string should have at least 1 character, got ''"
+    ]
+
+
+def test_a_queue_a_route_names_but_misses_gets_the_route_s_error_not_this_warning() -> None:
+    text = "exchanges: {h: {type: headers}}\nqueues:\n  q: {bindings: [{exchange: h, headers: {a: 1}}]}\n"
+    problems = errors(text + "routes:\n  tasks.mine: q\ndefault_queue: q\n")
+    assert problems and not [p for p in problems if "is bound" in p]
+
+
+@pytest.mark.parametrize("path", [ROOT / "routing.yaml", ROOT / "examples" / "full.yaml"], ids=["seed", "full"])
+def test_the_shipped_files_have_no_warning(path: Path) -> None:
+    # full.yaml's audit_log is fed by another application, said with fed_by
+    assert [str(w) for w in load(path, environ={}).warnings] == []

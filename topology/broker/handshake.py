@@ -27,7 +27,7 @@ START, START_OK, TUNE, TUNE_OK, OPEN, OPEN_OK, CLOSE, CLOSE_OK = (
 ACCESS_REFUSED, NOT_ALLOWED = 403, 530
 
 
-class _Closed(Exception):
+class Closed(Exception):
     """The broker closed the connection during the handshake (connection.close: code and text)."""
 
     def __init__(self, code: int, text: str) -> None:
@@ -35,27 +35,36 @@ class _Closed(Exception):
         self.code = code
 
 
-def prove_amqp(settings: Settings) -> None:
-    """Open an AMQP connection to the vhost and close it: BrokerUnavailable (exit 3) with the cause and its
-    fix when it cannot be opened."""
-    broker = settings.broker
+UNANSWERED = (OSError, ValueError, struct.error)
+"""What `handshake` raises when no AMQP broker answered (as opposed to `Closed`: one answered, and refused)."""
+
+
+def prove_amqp(settings: Settings) -> str | None:
+    """Open an AMQP connection to the vhost and close it: the cluster name the broker gave (None: it gave
+    none); BrokerUnavailable (exit 3) with the cause and its fix when it cannot be opened."""
     try:
-        with socket.create_connection((broker.host, broker.port), timeout=CONNECT_TIMEOUT_SECONDS) as raw:
-            if settings.tls:
-                context = ssl.create_default_context()
-                with context.wrap_socket(raw, server_hostname=broker.host) as tls:
-                    _handshake(tls, settings)
-            else:
-                _handshake(raw, settings)
-    except _Closed as closed:
+        return handshake(settings)
+    except Closed as closed:
         raise refusal(settings, closed.code, str(closed)) from None
-    except (OSError, ValueError, struct.error) as error:
+    except UNANSWERED as error:
         raise explain(settings, error, CONNECT_TIMEOUT_SECONDS) from None
 
 
-def _handshake(sock: socket.socket, settings: Settings) -> None:
+def handshake(settings: Settings) -> str | None:
+    """`prove_amqp` without the words: raises Closed when the broker refused, one of UNANSWERED when none
+    answered."""
+    broker = settings.broker
+    with socket.create_connection((broker.host, broker.port), timeout=CONNECT_TIMEOUT_SECONDS) as raw:
+        if settings.tls:
+            context = ssl.create_default_context()
+            with context.wrap_socket(raw, server_hostname=broker.host) as tls:
+                return _handshake(tls, settings)
+        return _handshake(raw, settings)
+
+
+def _handshake(sock: socket.socket, settings: Settings) -> str | None:
     sock.sendall(PROTOCOL_HEADER)
-    _expect(sock, START)
+    cluster = _cluster_name(_expect(sock, START))
     broker = settings.broker
     credentials = f"\0{broker.username}\0{broker.password}".encode()
     start_ok = _client_properties() + _short(b"PLAIN") + _long(credentials) + _short(b"en_US")
@@ -66,6 +75,26 @@ def _handshake(sock: socket.socket, settings: Settings) -> None:
     _expect(sock, OPEN_OK)
     _send(sock, CLOSE, struct.pack(">H", 200) + _short(b"") + struct.pack(">HH", 0, 0))
     _expect(sock, CLOSE_OK)
+    return cluster
+
+
+def _cluster_name(start: bytes) -> str | None:
+    """`cluster_name` of connection.start's server properties (after the two version octets): a field
+    table of long strings and nested tables (`capabilities`) in RabbitMQ's, read up to the entry sought;
+    None once an entry of another type comes first (its size would need the whole table grammar)."""
+    (size,) = struct.unpack(">I", start[2:6])
+    table, at = start[6 : 6 + size], 0
+    while at < len(table):
+        name_size = table[at]
+        name, kind = table[at + 1 : at + 1 + name_size], table[at + 1 + name_size : at + 2 + name_size]
+        at += 2 + name_size
+        if kind not in (b"S", b"F"):
+            return None
+        (value_size,) = struct.unpack(">I", table[at : at + 4])
+        value, at = table[at + 4 : at + 4 + value_size], at + 4 + value_size
+        if name == b"cluster_name" and kind == b"S":
+            return value.decode(errors="replace")
+    return None
 
 
 def _client_properties() -> bytes:
@@ -97,7 +126,7 @@ def _expect(sock: socket.socket, method: tuple[int, int]) -> bytes:
     found = struct.unpack(">HH", payload[:4])
     if found == CLOSE:
         code, length = struct.unpack(">HB", payload[4:7])
-        raise _Closed(code, payload[7 : 7 + length].decode(errors="replace"))
+        raise Closed(code, payload[7 : 7 + length].decode(errors="replace"))
     if kind != FRAME_METHOD or found != method:
         raise ValueError(f"not an AMQP 0-9-1 broker: {found} where {method} was due")
     return payload[4:]

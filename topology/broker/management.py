@@ -23,7 +23,7 @@ from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitt
 
 if TYPE_CHECKING:
     from topology.model import Policy
-    from topology.planning.observed import ClusterView, LiveState
+    from topology.planning.observed import ClusterState, LiveState
 
 TIMEOUT_SECONDS = 10.0
 EXCHANGE_COLUMNS = "name,type,durable,auto_delete,internal,arguments"
@@ -48,6 +48,12 @@ class BrokerNode:
     running: bool = True
     alarms: tuple[str, ...] = ()  # RabbitMQ's resource alarms raised on it: publishers are blocked
     partitions: tuple[str, ...] = ()  # the nodes it cannot see although they run: a network partition
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    name: str
+    amqp_listeners: tuple[tuple[str, int], ...] | None  # (node, port) of each; None: hidden (monitoring tag)
 
 
 class ManagementClient:
@@ -122,6 +128,17 @@ class ManagementClient:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
         return dict(self._request("GET", f"/queues/{_segment(vhost)}/{_segment(name)}"))
 
+    def cluster(self) -> ClusterView:
+        """The cluster this API belongs to: its name, and its nodes' AMQP listeners when the user may see them."""
+        overview = self._request("GET", "/overview?columns=cluster_name,listeners")
+        listeners = overview.get("listeners")
+        amqp = (
+            tuple((str(n["node"]), int(n["port"])) for n in listeners if str(n.get("protocol", "")).startswith("amqp"))
+            if isinstance(listeners, list)
+            else None
+        )
+        return ClusterView(str(overview.get("cluster_name", "")), amqp)
+
     def overview(self) -> dict[str, Any]:
         return dict(self._request("GET", "/overview"))
 
@@ -137,7 +154,7 @@ class ManagementClient:
         except NotPermitted:
             return None
 
-    def cluster(self, vhost: str) -> ClusterView:
+    def placement(self, vhost: str) -> ClusterState:
         """Which nodes run, and where each queue of `vhost` lives (its home node, or its leader and members)."""
         from topology.planning.observed import cluster_view
 
@@ -181,6 +198,10 @@ class ManagementClient:
     def get(self, path: str) -> Any:
         """Any GET of the API (`path` after /api), as parsed JSON."""
         return self._request("GET", path)
+
+    def delete(self, path: str) -> None:
+        """Any DELETE of the API (`path` after /api): what the management UI's delete buttons send."""
+        self._request("DELETE", path)
 
     def _request(
         self, method: str, path: str, *, allow_404: bool = False, allow_503: bool = False, json: Any = None

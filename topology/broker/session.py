@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
-    from topology.planning.observed import ClusterView, Counts, LiveState
+    from topology.planning.observed import ClusterState, Counts, LiveState
     from topology.planning.operations import Operation
 
 COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `VhostSession.counts`
@@ -84,10 +84,20 @@ class VhostSession:
     `prove_amqp`: also open and close an AMQP connection meanwhile, for a command that may otherwise use
     only the management API (a plan with nothing to do): its state is then only given once the broker's
     AMQP endpoint (TLS included) has answered as workers will need it to. The lock's connection proves as
-    much for apply; inspect's passive declares for inspect."""
+    much for apply; inspect's passive declares for inspect.
+
+    `check_cluster`: also check meanwhile that the management API belongs to the broker's cluster
+    (`broker.failover`), for settings whose API was guessed: `state`, and every other method that reads the
+    API or changes anything, raises InvalidSettings if it does not, so nothing is changed on another broker."""
 
     def __init__(
-        self, settings: Settings, *, traffic: bool = False, lock_wait: float | None = None, prove_amqp: bool = False
+        self,
+        settings: Settings,
+        *,
+        traffic: bool = False,
+        lock_wait: float | None = None,
+        prove_amqp: bool = False,
+        check_cluster: bool = False,
     ) -> None:
         self._settings = settings
         self.management = ManagementClient(settings.management)
@@ -97,6 +107,7 @@ class VhostSession:
         self._reading = _in_background(self._read)
         self._placing = _in_background(self._read_cluster)
         self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
+        self._cluster_check = _in_background(lambda: _check_cluster(settings)) if check_cluster else None
         self._traffic = _in_background(self._read_traffic) if traffic else None
 
     def _read(self) -> LiveState:
@@ -116,9 +127,14 @@ class VhostSession:
             self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
         return self.management.state(self._settings.vhost)
 
-    def _read_cluster(self) -> ClusterView:
+    def _read_cluster(self) -> ClusterState:
         """Which nodes run and where each queue lives, beside the definitions (which tell neither)."""
-        return self.management.cluster(self._settings.vhost)
+        return self.management.placement(self._settings.vhost)
+
+    def _checked(self) -> None:
+        """Raises InvalidSettings once the API is found to be another broker's (`check_cluster`)."""
+        if self._cluster_check is not None:
+            self._cluster_check.result()
 
     def close(self) -> None:
         """Release the apply lock, if this session holds it (closing the process does too)."""
@@ -134,6 +150,7 @@ class VhostSession:
         return self._unreachable
 
     def state(self, topology: Topology, *, check_properties: bool = True) -> LiveState:
+        self._checked()
         try:
             state = self._reading.result()
         except ManagementUnreachable as unreachable:
@@ -176,6 +193,7 @@ class VhostSession:
     def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
         """Phases without a delete that must find its queue idle go out pipelined, as many at once as run
         one after the other; such deletes are made one by one (`broker.deletes`), in their phase's turn."""
+        self._checked()
         from topology.broker.deletes import delete_if_idle
         from topology.broker.pipeline import run
 
@@ -196,9 +214,11 @@ class VhostSession:
         return refused
 
     def put_policy(self, policy: Policy) -> None:
+        self._checked()
         self.management.put_policy(self._settings.vhost, policy)
 
     def traffic(self) -> Traffic:
+        self._checked()
         return self._traffic.result() if self._traffic is not None else self._read_traffic()
 
     def _read_traffic(self) -> Traffic:
@@ -207,9 +227,11 @@ class VhostSession:
         return read_traffic(self.management, self._settings.vhost)
 
     def global_parameter(self, name: str) -> Any:
+        self._checked()
         return self.management.global_parameter(name)
 
     def put_global_parameter(self, name: str, value: Any) -> None:
+        self._checked()
         self.management.put_global_parameter(name, value)
 
     def reread(self) -> None:
@@ -217,6 +239,7 @@ class VhostSession:
         self._placing = _in_background(self._read_cluster)
 
     def kept(self, queue: str, limit: int) -> Read:
+        self._checked()
         from topology.broker.recover import read_kept
 
         return read_kept(self._settings, queue, limit)
@@ -226,6 +249,12 @@ def _open_and_close(settings: Settings) -> None:
     from topology.broker.handshake import prove_amqp
 
     prove_amqp(settings)
+
+
+def _check_cluster(settings: Settings) -> None:
+    from topology.broker.failover import check_cluster
+
+    check_cluster(settings)
 
 
 def _on_stderr(said: str) -> None:

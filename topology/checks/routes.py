@@ -18,6 +18,7 @@ from topology.model import (
     Exchange,
     Origin,
     Problem,
+    Queue,
     Route,
     Severity,
     Topology,
@@ -54,6 +55,7 @@ class _Sent:
 def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterator[Problem]:
     grouped = names_by_route(topology, known_task_names(topology, registered))
     reached: set[str] = set()
+    named: set[str | None] = set()  # the queues routes and schedule entries name (their own problems if missed)
     tried = set(topology.pattern_routes)
     known: Deliveries = {}
     for route in (*topology.routes, None):
@@ -65,7 +67,9 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
             continue
         for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
             reached.update(delivery.queues)
-            yield from _sent_problems(topology, _sent(topology, route, name, destination), delivery)
+            sent = _sent(topology, route, name, destination)
+            named.add(sent.target_queue)
+            yield from _sent_problems(topology, sent, delivery)
     for entry in topology.schedule:
         queue = topology.queue(entry.queue) if entry.queue is not None else None
         if queue is not None:
@@ -73,8 +77,9 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
             delivery = deliver(topology, destination.exchange, task_message(destination, entry.task))
             reached.update(delivery.queues)
             sent = _Sent(f"schedule entry {entry.name!r}", destination, entry.origin, queue.name)
+            named.add(queue.name)
             yield from _sent_problems(topology, sent, delivery)
-    yield from _unreachable_queues(topology, reached)
+    yield from _unreachable_queues(topology, reached, named)
 
 
 def _replaced(topology: Topology, route: Route) -> Problem:
@@ -142,10 +147,46 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
             )
 
 
-def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Problem]:
-    """Queues that neither a route nor any binding chain from a publishable exchange can reach."""
+def _unreachable_queues(topology: Topology, reached: set[str], named: Collection[str | None]) -> Iterator[Problem]:
+    """Queues no route's tasks reach. `reached`: the queues the routes deliver to; `named`: those a route or
+    schedule entry names, whose problem it is when its tasks land elsewhere. Fed as well: what their
+    dead-lettering reaches, what alternate exchanges catch (the file's own nets for what no binding takes),
+    queues whose `fed_by` names other publishers, and what those dead-letter to. A queue only bindings could
+    feed waits for publishers outside this app; one no binding feeds waits for nothing."""
+    alternates = {a for e in topology.exchanges if (a := topology.alternate_exchange_of(e)) is not None}
+    fed = _flow(topology, alternates, reached | {q.name for q in topology.queues if q.fed_by})
+    bound = _flow(topology, {e.name for e in topology.exchanges if not e.internal}, fed)
+    for queue in topology.queues:
+        if queue.name in fed or queue.name in topology.nets.names:
+            continue
+        if queue.name in bound and queue.name not in named:
+            yield Problem(
+                f"queue {queue.name!r} is bound ({_bound_to(queue)}), but no route's tasks reach it: only "
+                "other publishers could fill it. If some do, name them (`fed_by: [their name]`); else route "
+                "tasks to it or remove it",
+                queue.origin,
+                Severity.WARNING,
+            )
+        elif queue.name not in bound:
+            yield Problem(
+                f"queue {queue.name!r} is reached by no route and no binding: nothing would ever arrive in it",
+                queue.origin,
+                Severity.WARNING,
+            )
+
+
+def _bound_to(queue: Queue) -> str:
+    return ", ".join(
+        f"to {b.exchange!r}" + (f" with {b.routing_key!r}" if b.routing_key else "") for b in queue.bindings
+    )
+
+
+def _flow(topology: Topology, exchanges: Collection[str], queues: Collection[str]) -> set[str]:
+    """The queues messages reach from `exchanges` and `queues` on: through bindings (exchange-to-exchange
+    hops included), alternate exchanges and dead-lettering."""
+    reached = set(queues)
     seen: set[str] = set()
-    pending = [e.name for e in topology.exchanges if not e.internal]
+    pending = list(exchanges)
     for queue_name in list(reached):
         pending.extend(_dead_letter_targets(topology, queue_name, reached))
     while pending:
@@ -163,13 +204,7 @@ def _unreachable_queues(topology: Topology, reached: set[str]) -> Iterator[Probl
             elif destination.name not in reached:
                 reached.add(destination.name)
                 pending.extend(_dead_letter_targets(topology, destination.name, reached))
-    for queue in topology.queues:
-        if queue.name not in reached and queue.name not in topology.nets.names:
-            yield Problem(
-                f"queue {queue.name!r} is reached by no route and no binding: nothing would ever arrive in it",
-                queue.origin,
-                Severity.WARNING,
-            )
+    return reached
 
 
 def _dead_letter_targets(topology: Topology, queue_name: str, reached: set[str]) -> list[str]:

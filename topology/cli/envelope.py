@@ -26,7 +26,7 @@ SCHEMA_VERSION = 1
 
 
 def envelope(
-    command: str,
+    command: str | None,
     exit_code: int,
     *,
     vhost: str | None = None,

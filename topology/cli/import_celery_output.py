@@ -6,6 +6,7 @@ from topology.cli.envelope import envelope
 from topology.cli.written_output import print_written
 from topology.commands.import_celery import ImportReport
 from topology.commands.result import ExitCode
+from topology.hints import counted
 
 
 def print_imported(report: ImportReport, output: str | None, fmt: str) -> None:
@@ -16,9 +17,12 @@ def print_imported(report: ImportReport, output: str | None, fmt: str) -> None:
         "routes": len(topology.routes),
         "schedule": len(topology.schedule),
     }
-    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    words = {"exchanges": "exchange", "queues": "queue", "routes": "route", "schedule": "schedule entry"}
+    summary = ", ".join(
+        counted(n, words[kind], "schedule entries" if kind == "schedule" else "") for kind, n in counts.items()
+    )
     lines = [str(f) for f in report.findings]
-    lines.append(f"imported {report.module!r}: {summary}; {len(report.findings)} findings")
+    lines.append(f"imported {report.module!r}: {summary}; {counted(len(report.findings), 'finding')}")
     # about the Celery settings, not a broker object: not the envelope's findings (those name an object)
     findings = [{"code": f.code, "message": f.message, "where": f.where} for f in report.findings]
     exit_code = ExitCode.DIFFERS if report.findings else ExitCode.OK  # as import_command decides

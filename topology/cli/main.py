@@ -14,16 +14,17 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from topology.broker.failover import has_choice, needs_check, reach
 from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, resolve_settings
-from topology.errors import TopologyError
+from topology.errors import BrokerUnavailable, TopologyError
 
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
@@ -46,6 +47,10 @@ class Options:
         return Options(file or self.file, broker or self.broker, management_url or self.management_url)
 
     def settings(self) -> Settings:
+        """The settings on the nodes to use (`broker.failover`): for the commands that talk to the broker."""
+        return reach(self.parsed())
+
+    def parsed(self) -> Settings:
         return resolve_settings(self.broker, self.management_url)
 
     def topology(self) -> Topology:
@@ -56,6 +61,8 @@ class Options:
 
 JSON_OUTPUT = "topology.json_output"
 """ctx.meta key: the name of the command whose `--format json` was given (its errors are JSON too)."""
+COMMAND_LINE = "topology.command_line"
+"""ctx.meta key: the arguments as given, for the usage errors click finds before `--format` is read."""
 
 
 class _Commands(click.Group):
@@ -63,15 +70,45 @@ class _Commands(click.Group):
     `--format json`, also the envelope on stdout, its problems listed); anything else is a bug and shows its
     traceback."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[COMMAND_LINE] = tuple(args)
+        with _usage_envelope(ctx):
+            return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _usage_envelope(ctx):
+                return super().invoke(ctx)
         except TopologyError as error:
             click.echo(str(error), err=True)
             command = ctx.meta.get(JSON_OUTPUT)
             if command is not None:
                 _print_error_envelope(command, error)
             ctx.exit(error.exit_code)
+
+
+@contextmanager
+def _usage_envelope(ctx: click.Context) -> Iterator[None]:
+    """click's own usage errors (an unknown option, a missing argument, a bad choice) as the envelope on
+    stdout too, when `--format json` is on the command line; click then prints its text and exits 2."""
+    try:
+        yield
+    except click.UsageError as error:
+        if _json_asked(ctx.meta.get(COMMAND_LINE, ())):
+            from topology.cli.envelope import envelope, error_problem
+            from topology.cli.output import print_json
+
+            failed = error.ctx.command if error.ctx is not None else None
+            # a missing option value names no context: the command is the one the group was starting
+            command = failed.name if failed is not None and failed is not ctx.command else ctx.invoked_subcommand
+            print_json(envelope(command, error.exit_code, problems=[error_problem(error.format_message())]))
+        raise
+
+
+def _json_asked(args: Sequence[str]) -> bool:
+    """`--format json` or `--format=json` among the arguments, wherever given."""
+    pairs = zip(args, (*args[1:], ""), strict=True)
+    return "--format=json" in args or any(arg == "--format" and after == "json" for arg, after in pairs)
 
 
 def _print_error_envelope(command: str, error: TopologyError) -> None:
@@ -225,7 +262,15 @@ def _session(
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
     anything is planned."""
-    session = VhostSession(options.settings(), traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp)
+    settings = options.parsed()
+    if has_choice(settings):  # the node to read from is chosen first; a guessed API is checked meanwhile
+        try:
+            settings = reach(settings)
+        except BrokerUnavailable:  # no node of the list answers: the file's own problems come first
+            options.topology()
+            raise
+    guessed = needs_check(settings) and not has_choice(settings)
+    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
     if app is None:
         return session, options.topology()
     from topology.cli.output import print_problems
@@ -532,7 +577,7 @@ def export(ctx: click.Context, /, output: str | None, **given: str | None) -> in
     from topology.commands.export import export_command
 
     options = _options(ctx, **given)
-    result = export_command(options.topology(), options.settings().vhost)
+    result = export_command(options.topology(), options.parsed().vhost)
     write_file(json.dumps(result.report, indent=2) + "\n", output)
     return result.exit_code
 

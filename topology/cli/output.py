@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from topology.commands.doctor import DoctorReport
     from topology.commands.inspect import InspectReport
     from topology.commands.validate import Checked
-    from topology.planning.observed import ClusterView
+    from topology.planning.observed import ClusterState
 
 
 def print_json(data: dict[str, Any]) -> None:
@@ -256,7 +256,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
     click.echo(f"{state}: {counted(errors, 'drift finding')}, {counted(warnings, 'warning')}")
 
 
-def _print_cluster(topology: Topology, cluster: ClusterView | None) -> None:
+def _print_cluster(topology: Topology, cluster: ClusterState | None) -> None:
     """Where the file's queues live, on a broker of more than one node."""
     if cluster is None or cluster.size < 2:
         return
@@ -303,7 +303,7 @@ def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any
     return rows
 
 
-def _placement_row(cluster: ClusterView | None, name: str) -> dict[str, Any]:
+def _placement_row(cluster: ClusterState | None, name: str) -> dict[str, Any]:
     placement = cluster.placements.get(name) if cluster is not None else None
     if placement is None:
         return {}
@@ -358,6 +358,8 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
             "python": sys.version.split()[0],
             "transport": asdict(transport),
             "management": str(settings.management),
+            "broker_list": [str(node) for node in settings.nodes],  # the failover list, in order
+            "passed_over": list(settings.passed_over),  # why each node before the one used was not
             "nodes_visible": report.nodes is not None,  # the user's tags let it see the nodes
             "nodes": nodes,
             "quorum_critical": critical,  # null: not asked (the user's tags)
@@ -370,6 +372,11 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
     click.echo(f"Python {sys.version.split()[0]}; Celery transport: {transport.module}")
     click.echo(f"  {transport.reason}")
     click.echo(f"AMQP: connected to {settings.broker}, vhost {settings.vhost!r}")
+    if len(settings.nodes) > 1:
+        used = settings.nodes.index(settings.broker) + 1
+        click.echo(f"  node {used} of the {len(settings.nodes)} in the broker URL list, the first that answered")
+    for reason in settings.passed_over:
+        click.echo(f"  passed over: {reason}")
     click.echo(
         f"management API: {settings.management} answers ({counted(report.exchanges, 'exchange')}, "
         f"{counted(report.queues, 'queue')} in the vhost)"

@@ -9,6 +9,7 @@ import click
 from topology.cli.envelope import change_record, envelope
 from topology.cli.output import print_columns, print_json
 from topology.commands.result import ExitCode
+from topology.hints import counted
 from topology.planning.kept import KeptTask
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ def print_kept(report: KeptReport, fmt: str) -> None:
         )
         return
     shown = f", the first {len(read.tasks)} shown" if len(read.tasks) < read.ready else ""
-    click.echo(f"{read.ready} tasks in queue {report.queue!r}{shown} (read, not consumed)")
+    click.echo(f"{counted(read.ready, 'task')} in queue {report.queue!r}{shown} (read, not consumed)")
     if read.tasks:
         print_columns(COLUMNS, [_row(k) for k in read.tasks])
 
@@ -90,6 +91,6 @@ def print_replayed(report: ReplayReport, fmt: str) -> None:
         click.echo(f"kept      {kept.task or '(not a task)'}[{kept.id or '-'}]: {why}")
     stopped = "; interrupted: the rest stay in the queue" if outcome.interrupted else ""
     click.echo(
-        f"{len(outcome.replayed)} tasks replayed from {report.queue!r} (each removed once RabbitMQ confirmed its "
-        f"replay), {len(report.stayed)} kept{stopped}"
+        f"{counted(len(outcome.replayed), 'task')} replayed from {report.queue!r} (each removed once RabbitMQ "
+        f"confirmed its replay), {len(report.stayed)} kept{stopped}"
     )

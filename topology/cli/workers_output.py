@@ -13,8 +13,8 @@ import click
 
 from topology.cli.envelope import envelope
 from topology.cli.output import print_columns, print_json
-from topology.commands.result import ExitCode
-from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET, Severity
+from topology.commands.workers import workers_exit_code
+from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET
 from topology.planning.consumers import WorkerConsumer, workers_by_queue
 from topology.planning.drift import Finding
 
@@ -48,8 +48,7 @@ def print_findings(findings: tuple[Finding, ...] | list[Finding]) -> None:
 
 def print_workers(report: WorkersReport, fmt: str) -> None:
     if fmt == "json":
-        failing = any(f.severity is Severity.WARNING for f in report.findings)  # as workers_command decides
-        exit_code = ExitCode.UNAVAILABLE if report.note else ExitCode.DIFFERS if failing else ExitCode.OK
+        exit_code = workers_exit_code(report)
         data = {
             "consumers": [worker_data(each) for each in report.consumers],
             "asked_remote_control": report.asked_remote_control,

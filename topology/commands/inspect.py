@@ -16,11 +16,11 @@ from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
 from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
-from topology.commands.workers import Replies, ask_workers, named_consumers
+from topology.commands.workers import Replies, amqp_consumers, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
 from topology.planning.cluster import CLUSTER_WARNINGS, cluster_findings, live_consumers, without_ghosts
-from topology.planning.consumers import WorkerConsumer, consumer_findings
+from topology.planning.consumers import WorkerConsumer, fails, picture_findings
 from topology.planning.drift import Finding, diff
 from topology.planning.history import SinceLastApply, Source
 from topology.planning.kept import waiting_findings
@@ -50,7 +50,7 @@ class InspectReport:
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         """`require_consumers`: warnings fail too, but those about the cluster (they are not about consumers)."""
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
-        return not any(f.severity in failing and f.code not in CLUSTER_WARNINGS for f in self.findings)
+        return not any(f.severity in failing and fails(f) and f.code not in CLUSTER_WARNINGS for f in self.findings)
 
 
 def inspect_topology(
@@ -76,7 +76,7 @@ def inspect_topology(
     live, ghosts = (live, []) if traffic.unseen else without_ghosts(live, traffic.consumers)
     found = (*cluster_findings(topology, live), *ghosts, *_waiting(topology, session, counts))
     report = InspectReport(live.vhost, (*diff(topology, live, routed, wants), *found), live, routed, transport)
-    return _with_traffic(topology, session, report, traffic, thresholds, replies)
+    return _with_traffic(topology, session, report, traffic, counts, thresholds, replies)
 
 
 def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Finding]:
@@ -91,16 +91,18 @@ def _with_traffic(
     session: Session,
     report: InspectReport,
     traffic: Traffic,
+    counts: Counts,
     thresholds: Thresholds,
     replies: Replies,
 ) -> InspectReport:
-    """Where tasks go through the broker's bindings, every queue's backlog and who consumes it."""
+    """Where tasks go through the broker's bindings, every queue's backlog and who consumes it (checked
+    against the consumers AMQP counted)."""
     now = time.time()
     workers, _ = named_consumers(traffic, session.settings, replies)
     routes = tuple(live_routes(topology, report.live))
     found = [
         *capture_findings(topology, report.live, routes),
-        *consumer_findings(topology, workers),
+        *(picture_findings(topology, workers, amqp_consumers(counts), "inspect") if not traffic.unseen else ()),
         *backlog_findings(traffic.queues, thresholds, now),
     ]
     findings = (*report.findings, *found)

@@ -15,8 +15,9 @@ from topology.broker.settings import Settings
 from topology.commands.result import ExitCode, Result
 from topology.model import Severity, Topology
 from topology.planning.activity import Traffic
-from topology.planning.consumers import Identified, WorkerConsumer, WorkerReply, consumer_findings, identify
+from topology.planning.consumers import Identified, WorkerConsumer, WorkerReply, fails, identify, picture_findings
 from topology.planning.drift import Finding
+from topology.planning.observed import Counts
 
 Replies = Callable[[Settings], Sequence[WorkerReply]]
 
@@ -46,17 +47,31 @@ def named_consumers(
     return tuple(identify(traffic.consumers, replies(settings))), True
 
 
+def amqp_consumers(counts: Counts) -> dict[str, int]:
+    """Each counted queue's consumers, as its passive declare answered (missing queues left out)."""
+    return {name: count[1] for name, count in counts.items() if count is not None}
+
+
 def workers_report(topology: Topology, session: Session, replies: Replies = ask_workers) -> WorkersReport:
+    """The management API's consumers, checked against the live AMQP count of the file's queues it lists."""
     traffic = session.traffic()
+    if traffic.unseen:
+        return WorkersReport(session.settings.vhost, (), (), False, traffic.unseen)
+    listed = {queue.name for queue in traffic.queues}
+    counts = session.counts([q.name for q in topology.queues if q.name in listed], stop_at_refusal=True)
     consumers, asked = named_consumers(traffic, session.settings, replies)
-    findings = tuple(consumer_findings(topology, consumers))
-    return WorkersReport(session.settings.vhost, consumers, findings, asked, traffic.unseen)
+    findings = tuple(picture_findings(topology, consumers, amqp_consumers(counts), "workers"))
+    return WorkersReport(session.settings.vhost, consumers, findings, asked)
+
+
+def workers_exit_code(report: WorkersReport) -> ExitCode:
+    """1 when a finding says tasks may go to the wrong consumer or to none; 3 without the API."""
+    if report.note:
+        return ExitCode.UNAVAILABLE
+    failing = any(f.severity is Severity.WARNING and fails(f) for f in report.findings)
+    return ExitCode.DIFFERS if failing else ExitCode.OK
 
 
 def workers_command(topology: Topology, session: Session, replies: Replies = ask_workers) -> Result[WorkersReport]:
-    """Exit 1 when a finding says tasks may go to the wrong consumer or to none; 3 without the API."""
     report = workers_report(topology, session, replies)
-    if report.note:
-        return Result(report, ExitCode.UNAVAILABLE)
-    failing = any(f.severity is Severity.WARNING for f in report.findings)
-    return Result(report, ExitCode.DIFFERS if failing else ExitCode.OK)
+    return Result(report, workers_exit_code(report))

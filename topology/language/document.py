@@ -206,6 +206,11 @@ class QueueDoc(_ChangeableSettings):
     )
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
+    fed_by: list[Annotated[str, Field(min_length=1)]] = Field(
+        default=[],
+        description="What else publishes to this queue (other applications, by any name): no route of this "
+        "file needs to reach it. Not sent to RabbitMQ.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -610,6 +615,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         _bindings(doc.bindings, (*at, "bindings"), positions),
         positions.of_key(at),
         origins,
+        tuple(doc.fed_by),
     )
 
 

@@ -2,7 +2,7 @@
 node, and consumers RabbitMQ still counts although their channels died with a node. Pure.
 
 A classic queue lives on one node, a quorum queue on several members of which one leads (it takes every
-publish and delivery); the management API tells which (`ClusterView`). What lives on a down node still exists
+publish and delivery); the management API tells which (`ClusterState`). What lives on a down node still exists
 and comes back with it: it is diagnosed here and in the plan (`Action.UNAVAILABLE`), never called missing.
 """
 
@@ -15,7 +15,7 @@ from topology import hints
 from topology.model import Kind, Ref, Severity, Topology
 from topology.planning.consumers import Consumer
 from topology.planning.drift import Finding
-from topology.planning.observed import ClusterView, LiveState, Placement
+from topology.planning.observed import ClusterState, LiveState, Placement
 
 CLUSTER_WARNINGS = frozenset(
     {"node_down", "quorum_member_down", "leaders_on_one_node", "classic_not_replicated", "ghost_consumers"}
@@ -63,7 +63,7 @@ def _member_down(placement: Placement) -> Finding:
     return Finding("quorum_lost", Severity.ERROR, ref, message, hints.restore_quorum(placement.name))
 
 
-def live_consumers(consumers: Sequence[Consumer], cluster: ClusterView | None) -> tuple[Consumer, ...]:
+def live_consumers(consumers: Sequence[Consumer], cluster: ClusterState | None) -> tuple[Consumer, ...]:
     """The consumers whose channel lives on a running node: one on a node that is down delivers nothing."""
     down = set(cluster.down) if cluster is not None else set()
     return tuple(c for c in consumers if c.node not in down)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from topology.hints import counted, rerun_for_consumers
 from topology.model import Kind, Ref, Severity, Topology
 from topology.planning.drift import Finding
 
@@ -21,6 +22,9 @@ PID_PROPERTY = "celery_pid"
 HOST_PROPERTY = "celery_host"
 CELERY_PRODUCTS = frozenset({"py-amqp", "librabbitmq"})  # what kombu's AMQP transports call themselves
 BLOCKED_CONNECTION_STATES = frozenset({"blocked", "blocking", "flow"})  # RabbitMQ's resource alarms
+LISTING_LAGS = "consumer_list_lags"
+"""The finding of a queue whose consumers AMQP counts otherwise than the management API lists them: it says
+the picture is not settled yet, not that tasks go astray, so it changes no exit code."""
 _CELERY_OWN_QUEUE = re.compile(
     r"celeryev\..*|.*\.celery\.pidbox|.*\.reply\.celery\.pidbox|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
@@ -177,3 +181,34 @@ def workers_by_queue(consumers: Sequence[WorkerConsumer]) -> dict[str, list[Work
     for each in consumers:
         by_queue.setdefault(each.consumer.queue, []).append(each)
     return by_queue
+
+
+def picture_findings(
+    topology: Topology, consumers: Sequence[WorkerConsumer], amqp_consumers: Mapping[str, int], command: str
+) -> list[Finding]:
+    """What is wrong with who consumes what. `amqp_consumers`: each queue's consumer count from an AMQP
+    passive declare, which is live, while the management API lists consumers only as it collects its
+    statistics: a consumer that just joined is missing there for a few seconds, one that just left still
+    listed. Where the two disagree, that is the queue's finding, with what each said, and the findings
+    drawn from the listed consumers (which may be stale) are left out for that queue."""
+    listed = workers_by_queue(consumers)
+    lagging = []
+    for queue, count in sorted(amqp_consumers.items()):
+        shown = len(listed.get(queue, ()))
+        if shown != count:
+            message = (
+                f"queue {queue!r} has {counted(count, 'consumer')} by AMQP, but the management API lists "
+                f"{shown}: its consumer list lags (it is refreshed as the broker collects its statistics), "
+                f"so the workers shown for this queue are {'missing some' if shown < count else 'stale'}"
+            )
+            lagging.append(
+                Finding(LISTING_LAGS, Severity.WARNING, Ref(Kind.QUEUE, queue), message, rerun_for_consumers(command))
+            )
+    unsettled = {finding.ref.name for finding in lagging}
+    settled = [each for each in consumers if each.consumer.queue not in unsettled]
+    return [*lagging, *consumer_findings(topology, settled)]
+
+
+def fails(finding: Finding) -> bool:
+    """Whether a warning of who consumes what counts against the exit code (a lagging list does not)."""
+    return finding.code != LISTING_LAGS

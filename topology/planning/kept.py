@@ -144,9 +144,10 @@ def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, I
             continue
         names = Counter(k.task or "(not a task)" for k in kept.get(queue, ()))
         named = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in names.most_common())
-        what = "could not be routed" if net is Net.UNROUTABLE else "were dead-lettered"
+        one = waiting == 1
+        what = "could not be routed" if net is Net.UNROUTABLE else "was dead-lettered" if one else "were dead-lettered"
         message = (
-            f"{waiting} tasks {what} and wait in queue {queue!r}: {named}; "
+            f"{hints.counted(waiting, 'task')} {what} and wait{'s' if one else ''} in queue {queue!r}: {named}; "
             f"`{hints.list_kept(net.value)}` lists them, `{hints.replay_kept(net.value)}` sends them again"
         )
         findings.append(Finding(f"{net.name.lower()}_tasks", Severity.ERROR, Ref(Kind.QUEUE, queue), message))

@@ -84,7 +84,7 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class ClusterView:
+class ClusterState:
     """The cluster's nodes and where each queue of the vhost lives (management API). `running` and `down`
     are empty when the user may not list the nodes (monitoring tag): the queues' own state still tells."""
 
@@ -116,7 +116,7 @@ class LiveState:
     policies: dict[str, LivePolicy] = field(default_factory=dict)
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
     unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
-    cluster: ClusterView | None = None  # nodes and queue placement (None: not read, without the management API)
+    cluster: ClusterState | None = None  # nodes and queue placement (None: not read, without the management API)
 
 
 Counts = dict[str, tuple[int, int] | None]
@@ -148,12 +148,12 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
     )
 
 
-def cluster_view(nodes: list[dict[str, Any]] | None, queues: list[dict[str, Any]]) -> ClusterView:
+def cluster_view(nodes: list[dict[str, Any]] | None, queues: list[dict[str, Any]]) -> ClusterState:
     """The cluster as GET /api/nodes (None: not permitted) and GET /api/queues/<vhost> list it."""
     placements = {q["name"]: _placement(q) for q in queues}
     running = tuple(n["name"] for n in nodes or () if n.get("running"))
     down = tuple(n["name"] for n in nodes or () if not n.get("running"))
-    return ClusterView(running, down, placements)
+    return ClusterState(running, down, placements)
 
 
 def _placement(record: dict[str, Any]) -> Placement:

@@ -3,7 +3,8 @@ and deleted at the end; each test gets a vhost of its own on it.
 
 The cluster's node names and ports come from $TOPOLOGY_CLUSTER_PREFIX and $TOPOLOGY_CLUSTER_PORT_BASE, as
 for scripts/cluster (their defaults there), and its version from $TEST_CLUSTER_VERSION (default host).
-scripts/cluster needs root. Every test here is marked `cluster`: `pytest -m cluster` runs them alone.
+scripts/cluster needs root. Every test here is marked `cluster`: `pytest --cluster` runs them (left out
+otherwise, see tests/conftest.py), `pytest --cluster -m cluster` alone.
 """
 
 from __future__ import annotations
@@ -34,13 +35,6 @@ PREFIX = os.environ.get("TOPOLOGY_CLUSTER_PREFIX", "topo")
 PORT_BASE = int(os.environ.get("TOPOLOGY_CLUSTER_PORT_BASE", "5700"))
 VERSION = os.environ.get("TEST_CLUSTER_VERSION", "host")
 NODES = (1, 2, 3)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in item.path.parents:
-            item.add_marker(pytest.mark.cluster)
 
 
 @dataclass(frozen=True)

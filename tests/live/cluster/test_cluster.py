@@ -37,7 +37,10 @@ default_queue: work
 """
 )
 TASKS = 40
-pytestmark = pytest.mark.timeout(600)  # the first test waits for the cluster to boot and join, kills wait for a node
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.timeout(600),
+]  # the first test waits for the cluster to boot and join, kills wait for a node
 
 
 def findings(report: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
