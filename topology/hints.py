@@ -115,6 +115,41 @@ def start_worker(app: str | None, queue: str) -> str:
     return f"start a worker on it: `celery -A {app or '<your app>'} worker -Q {queue}`"
 
 
+REBALANCE = "run `rabbitmq-queues rebalance quorum` to spread the leaders over the running nodes"
+REPLICATE = (
+    "declare it `type: quorum` in routing.yaml (replicated on the cluster's nodes) if it must survive a node's "
+    "loss; changing the type takes deleting the queue: `apply --recreate`"
+)
+
+
+def node_down(node: str) -> str:
+    """The fix for a cluster node that is down and what lives only on it: it comes back with its data."""
+    return f"start {node} again (on its host: `rabbitmq-server -detached`, or its service): what lives on it comes back"
+
+
+def queue_on_down_node(node: str) -> str:
+    """A queue that exists on a down node cannot be declared elsewhere meanwhile: RabbitMQ refuses it."""
+    return f"{node_down(node)}; it cannot be declared again meanwhile (RabbitMQ refuses: the queue still exists)"
+
+
+def restore_quorum(queue: str) -> str:
+    return f"start the members that are down: quorum queue {queue!r} accepts and delivers nothing until a majority runs"
+
+
+ALARM = (
+    "free memory or disk on that node (or raise `vm_memory_high_watermark` / `disk_free_limit` in its "
+    "rabbitmq.conf); `rabbitmq-diagnostics alarms` lists them"
+)
+PARTITION = (
+    "restore the network between the nodes; with `cluster_partition_handling = pause_minority` the minority "
+    "pauses itself, otherwise restart the nodes of the side to discard (`rabbitmq-diagnostics cluster_status`)"
+)
+QUORUM_CRITICAL = (
+    "start the members that are down before stopping or upgrading this node "
+    "(`rabbitmq-queues check_if_node_is_quorum_critical` says when it is safe)"
+)
+
+
 def rerun_for_consumers(command: str) -> str:
     """The management API lists consumers as it collects its statistics: a few seconds later it has caught up."""
     return f"run `python -m topology {command}` again in a few seconds, once the management API has caught up"

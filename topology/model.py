@@ -49,12 +49,13 @@ class Problem:
 
 
 class Kind(str, Enum):
-    """The kinds of object a vhost holds that routing.yaml declares."""
+    """The kinds of object a vhost holds that routing.yaml declares, and the cluster node findings name."""
 
     EXCHANGE = "exchange"
     QUEUE = "queue"
     BINDING = "binding"
     POLICY = "policy"
+    NODE = "node"  # a RabbitMQ node of the cluster: never declared, only diagnosed
 
     @property
     def plural(self) -> str:

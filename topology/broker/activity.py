@@ -79,4 +79,5 @@ def _consumer(
         product=str(properties.get("product", "")),
         connection_state=str(connection.get("state", "running")),
         properties=properties,
+        node=str(channel.get("node", "")),
     )

@@ -23,12 +23,15 @@ from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitt
 
 if TYPE_CHECKING:
     from topology.model import Policy
-    from topology.planning.observed import LiveState
+    from topology.planning.observed import ClusterState, LiveState
 
 TIMEOUT_SECONDS = 10.0
 EXCHANGE_COLUMNS = "name,type,durable,auto_delete,internal,arguments"
 QUEUE_COLUMNS = "name,type,durable,auto_delete,exclusive,arguments"
 BINDING_COLUMNS = "source,destination,destination_type,routing_key,arguments"
+NODE_COLUMNS = "name,running,fd_total,mem_alarm,disk_free_alarm,partitions"
+PLACEMENT_COLUMNS = "name,type,node,leader,members,online,state"
+QUORUM_CRITICAL = "/health/checks/node-is-quorum-critical"
 TAG_REFUSALS = {
     "Not administrator user": "administrator",
     "Not monitor user": "monitoring",
@@ -42,6 +45,9 @@ TAG_REFUSALS = {
 class BrokerNode:
     name: str
     file_descriptors: int | None  # fd_total: how many files the OS lets the node open (None: not reported)
+    running: bool = True
+    alarms: tuple[str, ...] = ()  # RabbitMQ's resource alarms raised on it: publishers are blocked
+    partitions: tuple[str, ...] = ()  # the nodes it cannot see although they run: a network partition
 
 
 @dataclass(frozen=True)
@@ -139,11 +145,30 @@ class ManagementClient:
     def nodes(self) -> list[BrokerNode] | None:
         """The cluster's nodes and how many files each may open; None if the user may not see them (that
         takes the 'monitoring' or 'administrator' tag)."""
+        listed = self._listed_nodes()
+        return None if listed is None else [_node(n) for n in listed]
+
+    def _listed_nodes(self) -> list[dict[str, Any]] | None:
         try:
-            nodes = self._request("GET", "/nodes?columns=name,fd_total")
+            return list(self._request("GET", f"/nodes?columns={NODE_COLUMNS}"))
         except NotPermitted:
             return None
-        return [BrokerNode(n["name"], n.get("fd_total")) for n in nodes]
+
+    def placement(self, vhost: str) -> ClusterState:
+        """Which nodes run, and where each queue of `vhost` lives (its home node, or its leader and members)."""
+        from topology.planning.observed import cluster_view
+
+        queues = self._request("GET", f"/queues/{_segment(vhost)}?disable_stats=true&columns={PLACEMENT_COLUMNS}")
+        return cluster_view(self._listed_nodes(), queues or [])
+
+    def quorum_critical(self) -> list[str] | None:
+        """The quorum queues that would lose their quorum if the answering node stopped, as `vhost/name`
+        (RabbitMQ answers this health check with 503 and the list); None when the user may not ask."""
+        try:
+            answer = self._request("GET", QUORUM_CRITICAL, allow_503=True)
+        except NotPermitted:
+            return None
+        return [f"{q.get('virtual_host', '?')}/{q.get('name', '?')}" for q in answer.get("queues") or ()]
 
     def exchange_types(self) -> frozenset[str]:
         """The exchange types this broker offers: built-in ones plus those of enabled plugins."""
@@ -178,7 +203,9 @@ class ManagementClient:
         """Any DELETE of the API (`path` after /api): what the management UI's delete buttons send."""
         self._request("DELETE", path)
 
-    def _request(self, method: str, path: str, *, allow_404: bool = False, json: Any = None) -> Any:
+    def _request(
+        self, method: str, path: str, *, allow_404: bool = False, allow_503: bool = False, json: Any = None
+    ) -> Any:
         headers = dict(self._headers)
         body = None
         if json is not None:
@@ -218,7 +245,7 @@ class ManagementClient:
                 f"the management API at {self.endpoint} refused user {self.endpoint.username!r} (401): check the "
                 "user and password in the broker URL or --management-url"
             )
-        if status >= 400:
+        if status >= 400 and not (allow_503 and status == 503):
             raise BrokerUnavailable(
                 f"the management API at {self.endpoint} answered {method} {path} with {status}: "
                 f"{data.decode(errors='replace').strip()[:200]}"
@@ -231,6 +258,17 @@ class ManagementClient:
             context = ssl.create_default_context()
             return http.client.HTTPSConnection(endpoint.host, endpoint.port, timeout=TIMEOUT_SECONDS, context=context)
         return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=TIMEOUT_SECONDS)
+
+
+def _node(record: dict[str, Any]) -> BrokerNode:
+    alarms = tuple(alarm for alarm in ("mem_alarm", "disk_free_alarm") if record.get(alarm))
+    return BrokerNode(
+        record["name"],
+        record.get("fd_total"),
+        running=bool(record.get("running", True)),
+        alarms=tuple(a.removesuffix("_alarm").replace("_", " ") for a in alarms),
+        partitions=tuple(record.get("partitions") or ()),
+    )
 
 
 def segment(name: str) -> str:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
-    from topology.planning.observed import Counts, LiveState
+    from topology.planning.observed import ClusterState, Counts, LiveState
     from topology.planning.operations import Operation
 
 COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `VhostSession.counts`
@@ -105,6 +105,7 @@ class VhostSession:
         self._lock: ApplyLock | None = None
         self._lock_wait = lock_wait
         self._reading = _in_background(self._read)
+        self._placing = _in_background(self._read_cluster)
         self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
         self._cluster_check = _in_background(lambda: _check_cluster(settings)) if check_cluster else None
         self._traffic = _in_background(self._read_traffic) if traffic else None
@@ -125,6 +126,10 @@ class VhostSession:
                 raise
             self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
         return self.management.state(self._settings.vhost)
+
+    def _read_cluster(self) -> ClusterState:
+        """Which nodes run and where each queue lives, beside the definitions (which tell neither)."""
+        return self.management.placement(self._settings.vhost)
 
     def _checked(self) -> None:
         """Raises InvalidSettings once the API is found to be another broker's (`check_cluster`)."""
@@ -157,7 +162,10 @@ class VhostSession:
             self._amqp_proof.result()  # raises BrokerUnavailable with the reason and the fix
         if any(e.type.plugin for e in topology.exchanges):
             state = replace(state, exchange_types=self.management.exchange_types())
-        return state
+        try:
+            return replace(state, cluster=self._placing.result())
+        except BrokerUnavailable:  # it answered the definitions a moment ago: the placement is left unknown
+            return state
 
     def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
         from topology.broker.amqp import NOT_FOUND
@@ -228,6 +236,7 @@ class VhostSession:
 
     def reread(self) -> None:
         self._reading = _in_background(self._read)
+        self._placing = _in_background(self._read_cluster)
 
     def kept(self, queue: str, limit: int) -> Read:
         self._checked()

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from topology.commands.doctor import DoctorReport
     from topology.commands.inspect import InspectReport
     from topology.commands.validate import Checked
+    from topology.planning.observed import ClusterState
 
 
 def print_json(data: dict[str, Any]) -> None:
@@ -135,6 +136,9 @@ def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_cod
         click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}{more}{detail}")
         if change.fix:
             click.echo(f"{'':<9} fix: {change.fix}")
+    for caution in planned.cautions:
+        click.echo(f"warning   {caution.code}: {caution.message}")
+        click.echo(f"{'':<9} fix: {caution.fix}")
     click.echo(f"plan for vhost {settings.vhost!r} on {settings.broker} (owner {planned.owner!r}):")
     for action in Action:
         changes = planned.of(action)
@@ -160,6 +164,12 @@ def plan_verdict(planned: Plan, flags: Sequence[str]) -> str:
         return (
             f"the broker differs: {counted(len(extra), 'extra object')} not in routing.yaml "
             "(each line above says what to do); `apply` would change nothing"
+        )
+    unavailable = planned.of(Action.UNAVAILABLE)
+    if unavailable:
+        return (
+            f"{counted(len(unavailable), 'object')} on cluster nodes that are down (each line above says which): "
+            "`apply` leaves them alone, they come back with their node"
         )
     return "nothing to do"
 
@@ -233,6 +243,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         ("QUEUE", "READY", "CONSUMERS", "ROUTED TASKS"), [_queue_line(row) for row in _queue_rows(topology, report)]
     )
     workers_output.print_inspect_traffic(report)
+    _print_cluster(topology, report.live.cluster)
     for f in report.findings:
         click.echo(f"{f.severity.value:<7} {f.code:<17} {f.message}")
         if f.fix:
@@ -245,11 +256,33 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
     click.echo(f"{state}: {counted(errors, 'drift finding')}, {counted(warnings, 'warning')}")
 
 
+def _print_cluster(topology: Topology, cluster: ClusterState | None) -> None:
+    """Where the file's queues live, on a broker of more than one node."""
+    if cluster is None or cluster.size < 2:
+        return
+    down = f"; down: {', '.join(cluster.down)}" if cluster.down else ""
+    click.echo(f"cluster of {cluster.size} nodes, running: {', '.join(cluster.running)}{down}")
+    rows = []
+    for queue in topology.queues:
+        placement = cluster.placements.get(queue.name)
+        if placement is None:
+            continue
+        if placement.members:
+            online = ", ".join(placement.online) or "none"
+            rows.append((queue.name, placement.type, str(placement.leader), ", ".join(placement.members), online))
+        else:
+            node = f"{placement.node} (down)" if cluster.unavailable(queue.name) else str(placement.node)
+            rows.append((queue.name, placement.type, node, "-", "-"))
+    print_columns(("QUEUE", "TYPE", "NODE/LEADER", "MEMBERS", "ONLINE"), rows)
+
+
 def _queue_line(row: dict[str, Any]) -> tuple[str, ...]:
     tasks = (", ".join(row["tasks"]) or "(tasks without a route)") if row["routed"] else "-"
     if not row["exists"]:
         return (row["name"], "missing", "missing", tasks)
-    return (row["name"], str(row["messages_ready"]), str(row["consumers"]), tasks)
+    unknown = "?"  # on a cluster node that is down: it cannot be asked
+    ready, consumers = (unknown if n is None else str(n) for n in (row["messages_ready"], row["consumers"]))
+    return (row["name"], ready, consumers, tasks)
 
 
 def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any]]:
@@ -264,9 +297,19 @@ def _queue_rows(topology: Topology, report: InspectReport) -> list[dict[str, Any
                 "consumers": live.consumers if live else None,
                 "routed": queue.name in report.routed,
                 "tasks": report.routed.get(queue.name, []),
+                **_placement_row(report.live.cluster, queue.name),
             }
         )
     return rows
+
+
+def _placement_row(cluster: ClusterState | None, name: str) -> dict[str, Any]:
+    placement = cluster.placements.get(name) if cluster is not None else None
+    if placement is None:
+        return {}
+    if placement.members:
+        return {"leader": placement.leader, "members": list(placement.members), "online": list(placement.online)}
+    return {"node": placement.node}
 
 
 def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
@@ -299,7 +342,17 @@ def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
 
 def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
     settings, transport = report.settings, report.transport
-    nodes = [{"name": n.name, "file_descriptors": n.file_descriptors} for n in report.nodes or ()]
+    nodes = [
+        {
+            "name": n.name,
+            "file_descriptors": n.file_descriptors,
+            "running": n.running,
+            "alarms": list(n.alarms),
+            "partitions": list(n.partitions),
+        }
+        for n in report.nodes or ()
+    ]
+    critical = list(report.quorum_critical) if report.quorum_critical is not None else None
     if fmt == "json":
         data = {
             "python": sys.version.split()[0],
@@ -309,6 +362,7 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
             "passed_over": list(settings.passed_over),  # why each node before the one used was not
             "nodes_visible": report.nodes is not None,  # the user's tags let it see the nodes
             "nodes": nodes,
+            "quorum_critical": critical,  # null: not asked (the user's tags)
         }
         summary = {"exchanges": report.exchanges, "queues": report.queues}
         print_json(
@@ -332,3 +386,32 @@ def print_doctor(report: DoctorReport, exit_code: int, fmt: str) -> None:
         click.echo(f"  file descriptor limits not shown: user {user!r} lacks the monitoring tag")
     for node in report.nodes or ():
         click.echo(f"  {hints.file_limit(node.name, node.file_descriptors)}")
+    for line in _cluster_health(report):
+        click.echo(line)
+
+
+def _cluster_health(report: DoctorReport) -> list[str]:
+    """The cluster's health, when the user may see the nodes: each problem on its line, with its fix."""
+    nodes = report.nodes or ()
+    if not nodes:
+        return []
+    running = [n.name for n in nodes if n.running]
+    lines = [f"cluster: {len(running)} of {counted(len(nodes), 'node')} running"]
+    for node in nodes:
+        if not node.running:
+            lines += [f"  node {node.name} is down", f"    fix: {hints.node_down(node.name)}"]
+        if node.alarms:
+            alarms = ", ".join(node.alarms)
+            lines += [f"  node {node.name}: {alarms} alarm: publishers are blocked", f"    fix: {hints.ALARM}"]
+        if node.partitions:
+            seen = ", ".join(node.partitions)
+            lines += [f"  node {node.name} is partitioned from {seen}", f"    fix: {hints.PARTITION}"]
+    if report.quorum_critical:
+        queues = ", ".join(report.quorum_critical)
+        lines += [
+            f"  quorum-critical (they lose their majority if the answering node stops): {queues}",
+            f"    fix: {hints.QUORUM_CRITICAL}",
+        ]
+    elif report.quorum_critical is not None:
+        lines.append("  no quorum queue depends on the answering node for its majority")
+    return lines

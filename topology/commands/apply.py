@@ -42,6 +42,7 @@ class StepStatus(str, Enum):
     EXTRA = "extra"
     CONFLICT = "conflict"
     FAILED = "failed"
+    UNAVAILABLE = "unavailable"  # on a cluster node that is down: left alone, it comes back with the node
 
 
 DONE = {
@@ -53,6 +54,7 @@ DONE = {
     Action.UNCHANGED: StepStatus.UNCHANGED,
     Action.EXTRA: StepStatus.EXTRA,
     Action.CONFLICT: StepStatus.CONFLICT,
+    Action.UNAVAILABLE: StepStatus.UNAVAILABLE,
 }
 
 
@@ -71,7 +73,9 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return not any(s.status in (StepStatus.CONFLICT, StepStatus.FAILED) for s in self.steps)
+        """Everything is as the file says: nothing refused, in conflict, or out of reach on a down node."""
+        failing = (StepStatus.CONFLICT, StepStatus.FAILED, StepStatus.UNAVAILABLE)
+        return not any(s.status in failing for s in self.steps)
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]

@@ -19,6 +19,7 @@ from topology.commands.result import ExitCode, Result
 from topology.commands.workers import Replies, amqp_consumers, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
+from topology.planning.cluster import CLUSTER_WARNINGS, cluster_findings, live_consumers, without_ghosts
 from topology.planning.consumers import WorkerConsumer, fails, picture_findings
 from topology.planning.drift import Finding, diff
 from topology.planning.history import SinceLastApply, Source
@@ -47,8 +48,9 @@ class InspectReport:
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
+        """`require_consumers`: warnings fail too, but those about the cluster (they are not about consumers)."""
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
-        return not any(f.severity in failing and fails(f) for f in self.findings)
+        return not any(f.severity in failing and fails(f) and f.code not in CLUSTER_WARNINGS for f in self.findings)
 
 
 def inspect_topology(
@@ -68,10 +70,13 @@ def inspect_topology(
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
         counts |= session.counts(unasked)
-    live = with_counts(state, counts)
-    findings = (*diff(topology, live, routed, wants), *_waiting(topology, session, counts))
-    report = InspectReport(live.vhost, findings, live, routed, transport)
-    return _with_traffic(topology, session, report, counts, thresholds, replies)
+    live, traffic = with_counts(state, counts), session.traffic()
+    # On a cluster with a node down, consumers whose channel lived on it are no workers, whatever is counted.
+    traffic = replace(traffic, consumers=live_consumers(traffic.consumers, live.cluster))
+    live, ghosts = (live, []) if traffic.unseen else without_ghosts(live, traffic.consumers)
+    found = (*cluster_findings(topology, live), *ghosts, *_waiting(topology, session, counts))
+    report = InspectReport(live.vhost, (*diff(topology, live, routed, wants), *found), live, routed, transport)
+    return _with_traffic(topology, session, report, traffic, counts, thresholds, replies)
 
 
 def _waiting(topology: Topology, session: Session, counts: Counts) -> list[Finding]:
@@ -85,13 +90,14 @@ def _with_traffic(
     topology: Topology,
     session: Session,
     report: InspectReport,
+    traffic: Traffic,
     counts: Counts,
     thresholds: Thresholds,
     replies: Replies,
 ) -> InspectReport:
     """Where tasks go through the broker's bindings, every queue's backlog and who consumes it (checked
     against the consumers AMQP counted)."""
-    traffic, now = session.traffic(), time.time()
+    now = time.time()
     workers, _ = named_consumers(traffic, session.settings, replies)
     routes = tuple(live_routes(topology, report.live))
     found = [

@@ -8,7 +8,7 @@ from topology.broker.session import Session
 from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
 from topology.errors import BrokerUnavailable
-from topology.model import Topology
+from topology.model import Severity, Topology
 from topology.planning.drift import drift
 from topology.planning.history import Source
 from topology.planning.observed import with_counts
@@ -55,7 +55,7 @@ def plan_command(
     --prune says otherwise). Bindings bound again only because they cannot be seen (no management API) are
     no difference. With the file's `source`, the plan also says what changed since the last apply."""
     planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
-    differs = any(True for _ in drift(planned))
+    differs = any(f.severity is Severity.ERROR for f in drift(planned))  # cautions are warnings
     if source is not None:
         planned = replace(planned, since=since(session, source, differs=bool(planned.findings)))
     return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)

@@ -175,6 +175,7 @@ QUEUE_OPTIONS = {
     "queue_version": "x-queue-version",
     "max_age": "x-max-age",
     "stream_max_segment_size_bytes": "x-stream-max-segment-size-bytes",
+    "leader_locator": "x-queue-leader-locator",
 }
 """Named queue options and the x-argument each one sets."""
 
@@ -203,6 +204,11 @@ class QueueDoc(_ChangeableSettings):
     queue_mode: Literal["default", "lazy"] | None = None
     queue_version: Literal[1, 2] | None = None
     stream_max_segment_size_bytes: Bytes | None = None
+    leader_locator: Literal["client-local", "balanced"] | None = Field(
+        default=None,
+        description="Where a cluster places the queue's leader: on the node the declaring client is connected "
+        "to (RabbitMQ's default), or balanced over the nodes.",
+    )
     arguments: dict[str, ArgumentValue] = {}
     bindings: list[BindingDoc] = []
     fed_by: list[Annotated[str, Field(min_length=1)]] = Field(

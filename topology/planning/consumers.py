@@ -58,6 +58,7 @@ class Consumer:
     product: str  # the client library, from the connection's client properties
     connection_state: str = "running"
     properties: Mapping[str, object] | None = None  # the connection's client properties
+    node: str = ""  # the cluster node its channel lives on
 
     @property
     def celery_client(self) -> bool:

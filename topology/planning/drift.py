@@ -37,7 +37,8 @@ def diff(
 
 def drift(planned: Plan) -> Iterator[Finding]:
     """One finding per object that differs, or per property where the broker names them; the bindings of a
-    missing queue are part of that finding. The same for `plan` (any flags) and `inspect`: they agree on drift."""
+    missing queue are part of that finding. The same for `plan` (any flags) and `inspect`: they agree on drift.
+    A queue on a cluster node that is down is its own error, and the plan's cautions are warnings."""
     for change in planned.findings:
         ref, kind = change.ref, change.kind.value
         if change.action in (Action.CONFLICT, Action.RECREATE) and change.mismatches:
@@ -58,6 +59,14 @@ def drift(planned: Plan) -> Iterator[Finding]:
             fix = change.fix or f"run `{hints.apply_with('--prune')}`"
             message = f"{ref} is on the broker but not in routing.yaml"
             yield Finding(f"extra_{kind}", Severity.ERROR, ref, message, fix)
+        elif change.action is Action.UNAVAILABLE:
+            message = (
+                f"{ref} exists but {change.detail}: tasks routed to it are dropped and its workers cannot "
+                "consume it until the node is back"
+            )
+            yield Finding("queue_node_down", Severity.ERROR, ref, message, change.fix)
+    for caution in planned.cautions:
+        yield Finding(caution.code, Severity.WARNING, caution.ref, caution.message, caution.fix)
 
 
 def _consumers(routed: Mapping[str, list[str]], live: LiveState, app: str | None) -> Iterator[Finding]:

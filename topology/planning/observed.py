@@ -62,6 +62,52 @@ class LivePolicy:
 
 
 @dataclass(frozen=True)
+class Placement:
+    """Where a queue lives in the cluster: a classic queue on its home `node`; a quorum queue's replicas on
+    its `members`, of which those `online` run, one the `leader` that takes every publish and delivery."""
+
+    name: str
+    type: str
+    node: str | None = None  # classic (and stream leader): the node holding it
+    leader: str | None = None  # quorum
+    members: tuple[str, ...] = ()
+    online: tuple[str, ...] = ()
+    down: bool = False  # RabbitMQ's `state: down`: its node (or every member) is unreachable
+
+    @property
+    def offline(self) -> tuple[str, ...]:
+        return tuple(m for m in self.members if m not in self.online)
+
+    @property
+    def has_quorum(self) -> bool:
+        return len(self.online) > len(self.members) // 2
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """The cluster's nodes and where each queue of the vhost lives (management API). `running` and `down`
+    are empty when the user may not list the nodes (monitoring tag): the queues' own state still tells."""
+
+    running: tuple[str, ...] = ()
+    down: tuple[str, ...] = ()
+    placements: Mapping[str, Placement] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.running) + len(self.down)
+
+    def unavailable(self, queue: str) -> str | None:
+        """The down node holding `queue`, when it is a queue that lives on one node (classic) and that node
+        is down; None when the queue can be reached."""
+        placement = self.placements.get(queue)
+        if placement is None or placement.members:
+            return None
+        if placement.down or (placement.node is not None and placement.node in self.down):
+            return placement.node or "its node"
+        return None
+
+
+@dataclass(frozen=True)
 class LiveState:
     vhost: str
     exchanges: dict[str, LiveExchange]
@@ -70,6 +116,7 @@ class LiveState:
     policies: dict[str, LivePolicy] = field(default_factory=dict)
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
     unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
+    cluster: ClusterState | None = None  # nodes and queue placement (None: not read, without the management API)
 
 
 Counts = dict[str, tuple[int, int] | None]
@@ -77,9 +124,12 @@ Counts = dict[str, tuple[int, int] | None]
 
 
 def with_counts(state: LiveState, counts: Counts) -> LiveState:
-    """`state` with live counts for the queues asked about (a queue gone since the read is dropped)."""
+    """`state` with live counts for the queues asked about (a queue gone since the read is dropped; one whose
+    node is down, which its passive declare calls NOT_FOUND too, is kept with its counts unknown)."""
     queues = dict(state.queues)
     for name, found in counts.items():
+        if found is None and state.cluster is not None and state.cluster.unavailable(name):
+            continue
         if found is None:
             queues.pop(name, None)
         elif name in queues:
@@ -95,6 +145,26 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
         queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
         bindings=frozenset(map(_binding, definitions.get("bindings", []))),
         policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
+    )
+
+
+def cluster_view(nodes: list[dict[str, Any]] | None, queues: list[dict[str, Any]]) -> ClusterState:
+    """The cluster as GET /api/nodes (None: not permitted) and GET /api/queues/<vhost> list it."""
+    placements = {q["name"]: _placement(q) for q in queues}
+    running = tuple(n["name"] for n in nodes or () if n.get("running"))
+    down = tuple(n["name"] for n in nodes or () if not n.get("running"))
+    return ClusterState(running, down, placements)
+
+
+def _placement(record: dict[str, Any]) -> Placement:
+    return Placement(
+        name=record["name"],
+        type=str(record.get("type") or "classic"),
+        node=record.get("node"),
+        leader=record.get("leader"),
+        members=tuple(record.get("members") or ()),
+        online=tuple(record.get("online") or ()),
+        down=record.get("state") == "down",
     )
 
 

@@ -35,6 +35,8 @@ from topology.values import NOT_SET, show
 # Objects RabbitMQ and Celery make for themselves: never drift. Celery's worker control (pidbox),
 # events and rpc:// replies use these exchanges plus exclusive or auto-delete queues per connection.
 CELERY_EXCHANGES = frozenset({"celeryev", "celery.pidbox", "reply.celery.pidbox"})
+BROKER_QUEUES = frozenset({"aliveness-test"})
+"""Queues RabbitMQ makes for itself: GET /api/aliveness-test/<vhost>, which monitoring calls, declares one."""
 
 
 class Action(str, Enum):
@@ -46,6 +48,7 @@ class Action(str, Enum):
     RECREATE = "recreate"  # --recreate: an empty, unconsumed conflicting queue is deleted and declared again
     EXTRA = "extra"  # on the broker, not in the file: left alone
     DELETE = "delete"  # --prune: an extra object we created
+    UNAVAILABLE = "unavailable"  # it exists, on a cluster node that is down: nothing can be checked or sent
 
 
 UNSEEN_BINDING = "not visible without the management API: bound again, which changes nothing where it exists"
@@ -105,11 +108,22 @@ class PlanOptions:
 
 
 @dataclass(frozen=True)
+class Caution:
+    """What is right by the file but fragile on this broker (a classic queue on a cluster): a warning."""
+
+    code: str
+    ref: Ref
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
 class Plan:
     vhost: str
     owner: str
     changes: tuple[Change, ...]
     note: str = ""  # what the plan could not see (`LiveState.unseen`)
+    cautions: tuple[Caution, ...] = ()
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
 
     def of(self, *actions: Action) -> tuple[Change, ...]:
@@ -168,13 +182,38 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     owner = topology.owner
     exchanges = [_exchange(e, live) for e in topology.exchanges]
     exchanges += _extra_exchanges(wants, live, owner, options)
-    queues = [_queue(q, live.queues.get(q.name), live.vhost, options) for q in topology.queues]
+    queues = [_queue_on_cluster(q, live, options) for q in topology.queues]
     queues += _extra_queues(wants, live, owner, options)
     # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
     endpoints = {c.ref: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
-    return Plan(live.vhost, owner, tuple([*policies, *exchanges, *queues, *bindings]), live.unseen)
+    changes = tuple([*policies, *exchanges, *queues, *bindings])
+    return Plan(live.vhost, owner, changes, live.unseen, tuple(_cluster_cautions(topology, live)))
+
+
+def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Change:
+    """A queue that exists on a node that is down is neither missing nor comparable: it comes back with it."""
+    found = live.queues.get(queue.name)
+    node = live.cluster.unavailable(queue.name) if live.cluster is not None and found is not None else None
+    if node is not None:
+        ref = Ref(Kind.QUEUE, queue.name)
+        detail = f"it lives on node {node}, which is down"
+        return Change(Action.UNAVAILABLE, ref, detail, fix=hints.queue_on_down_node(node), desired=queue, found=found)
+    return _queue(queue, found, live.vhost, options)
+
+
+def _cluster_cautions(topology: Topology, live: LiveState) -> Iterator[Caution]:
+    """On a cluster, a classic queue lives on one node: when that node stops, so does the queue."""
+    if live.cluster is None or live.cluster.size < 2:
+        return
+    for queue in topology.queues:
+        if queue.type is QueueType.CLASSIC and queue.durable:
+            message = (
+                f"queue {queue.name!r} is classic, so it lives on one node of this {live.cluster.size}-node "
+                "cluster and stops with it: it is not replicated"
+            )
+            yield Caution("classic_not_replicated", Ref(Kind.QUEUE, queue.name), message, hints.REPLICATE)
 
 
 def _differences(
@@ -284,10 +323,16 @@ def _extra_exchanges(wants: Wanted, live: LiveState, owner: str, options: PlanOp
 def _extra_queues(wants: Wanted, live: LiveState, owner: str, options: PlanOptions) -> list[Change]:
     changes = []
     for name, found in sorted(live.queues.items()):
-        if name in wants.queues or found.exclusive or found.auto_delete:
+        if name in wants.queues or name in BROKER_QUEUES or found.exclusive or found.auto_delete:
             continue
         change = _extra(Ref(Kind.QUEUE, name), found.owner, owner, options, found)
-        if change.action is Action.DELETE and not options.force:
+        node = live.cluster.unavailable(name) if live.cluster is not None else None
+        if node is not None and change.action is Action.DELETE:  # not even --force: it cannot be reached
+            detail = (
+                f"it lives on node {node}, which is down (not in routing.yaml: --prune can delete it once it is back)"
+            )
+            change = Change(Action.UNAVAILABLE, change.ref, detail, found=found, fix=hints.node_down(node))
+        elif change.action is Action.DELETE and not options.force:
             rule = "--prune deletes a queue holding messages or consumed only with --force"
             refusal = _in_use(found, rule, live.vhost, hints.apply_with("--prune"))
             if refusal is not None:
@@ -320,11 +365,13 @@ def _bindings(
 ) -> Iterator[Change]:
     for key, spec in wants.bindings.items():
         ref = spec.ref
-        cause = _endpoint_change(ref, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT)
-        if cause is not None and cause.action is not Action.CONFLICT:
+        cause = _endpoint_change(ref, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT, Action.UNAVAILABLE)
+        if cause is not None and cause.action in (Action.CREATE, Action.RECREATE):
             yield Change(Action.CREATE, ref, implied_by=cause.ref, desired=spec)
         elif key in live.bindings:
             yield Change(Action.UNCHANGED, ref, desired=spec)
+        elif cause is not None and cause.action is Action.UNAVAILABLE:  # RabbitMQ hides its bindings meanwhile
+            yield Change(Action.UNAVAILABLE, ref, cause.detail, implied_by=cause.ref, desired=spec)
         elif live.unseen:
             yield Change(Action.ENSURE, ref, UNSEEN_BINDING, desired=spec)
         else:
