@@ -420,6 +420,7 @@ class Topology:
     policies: tuple[Policy, ...] = ()
     owner: str = DEFAULT_OWNER
     nets: Nets = Nets()
+    rabbitmq: str | None = None  # the RabbitMQ series the file targets (`rabbitmq:`), for checks without a broker
 
     def policy_for(self, kind: Kind, name: str) -> Policy | None:
         """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of

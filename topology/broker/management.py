@@ -69,11 +69,21 @@ class ManagementClient:
                 f"vhost {vhost!r} does not exist on {self.endpoint}: {hints.add_vhost(vhost, self.endpoint.username)}"
             )
         # the pure model is imported once the request is out: sending it needs none of it
-        from topology.planning.observed import from_definitions
+        from topology.checks.versions import rules_for
+        from topology.planning.observed import definitions_version, from_definitions
 
+        if not rules_for(definitions_version(definitions)).definitions_list_internal_exchanges:
+            definitions = {**definitions, "exchanges": self._with_internal(vhost, definitions["exchanges"])}
         return from_definitions(vhost, definitions)
 
-    def _listed_definitions(self, vhost: str) -> dict[str, list[dict[str, Any]]] | None:
+    def _with_internal(self, vhost: str, exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`exchanges` and the vhost's internal exchanges, which some versions' definitions leave out (their
+        bindings are in them): the vhost's exchange listing has them."""
+        listed = {e["name"] for e in exchanges}
+        internal = self._request("GET", f"/exchanges/{_segment(vhost)}?columns={EXCHANGE_COLUMNS}")
+        return [*exchanges, *(e for e in internal if e.get("internal") and e["name"] not in listed)]
+
+    def _listed_definitions(self, vhost: str) -> dict[str, Any] | None:
         """The vhost's definitions as a user without the administrator tag can read them: its exchanges,
         queues (without statistics), bindings and policies, less what definitions leave out."""
         segment = _segment(vhost)
@@ -87,6 +97,7 @@ class ManagementClient:
             "queues": [q for q in queues if not q.get("exclusive")],
             "bindings": [b for b in bindings if b["source"]],  # not the default exchange's implicit ones
             "policies": self._request("GET", f"/policies/{segment}"),
+            "rabbitmq_version": self._request("GET", "/overview?columns=rabbitmq_version").get("rabbitmq_version"),
         }
 
     def put_policy(self, vhost: str, policy: Policy) -> None:

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
+from topology.checks.versions import Target
 from topology.commands.history import since
+from topology.commands.plan import checked_for_broker
 from topology.commands.result import ExitCode, Result
 from topology.commands.workers import Replies, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
 from topology.planning.consumers import WorkerConsumer, consumer_findings
+from topology.planning.delivery_limits import DeliveryLimit, delivery_limits
 from topology.planning.drift import Finding, diff
 from topology.planning.history import SinceLastApply, Source
 from topology.planning.kept import waiting_findings
@@ -45,6 +48,8 @@ class InspectReport:
     routes: tuple[LiveRoute, ...] = ()  # each task followed through the broker's bindings
     now: float = 0.0  # when the statistics were read, for the age of queues' oldest messages
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
+    rabbitmq: Target | None = None  # the version whose rules apply (the broker's, when its API tells it)
+    delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         failing = {Severity.ERROR, Severity.WARNING} if require_consumers else {Severity.ERROR}
@@ -62,15 +67,19 @@ def inspect_topology(
     # it) ends that; the queues not answered by then are asked once the definitions tell which exist.
     counts = session.counts(names, stop_at_refusal=True)
     state = session.state(topology, check_properties=False)
+    aimed = checked_for_broker(topology, state)
+    limits = delivery_limits(topology, aimed.rules)
     if session.unreachable is not None:  # existence and counts over AMQP alone, passive declares only
         findings = tuple(diff(topology, state, routed, wants))
-        return InspectReport(state.vhost, findings, state, routed, transport, state.unseen)
+        return InspectReport(
+            state.vhost, findings, state, routed, transport, state.unseen, rabbitmq=aimed, delivery_limits=limits
+        )
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
         counts |= session.counts(unasked)
     live = with_counts(state, counts)
     findings = (*diff(topology, live, routed, wants), *_waiting(topology, session, counts))
-    report = InspectReport(live.vhost, findings, live, routed, transport)
+    report = InspectReport(live.vhost, findings, live, routed, transport, rabbitmq=aimed, delivery_limits=limits)
     return _with_traffic(topology, session, report, thresholds, replies)
 
 
