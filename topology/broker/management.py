@@ -127,6 +127,11 @@ class ManagementClient:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
         return dict(self._request("GET", f"/queues/{_segment(vhost)}/{_segment(name)}"))
 
+    def queue_counts(self, vhost: str) -> dict[str, tuple[int, int]]:
+        """Each queue's ready messages and consumers, as the API's statistics last counted them."""
+        listed = self._request("GET", f"/queues/{_segment(vhost)}?columns=name,messages_ready,consumers")
+        return {q["name"]: (q.get("messages_ready") or 0, q.get("consumers") or 0) for q in listed}
+
     def overview(self) -> dict[str, Any]:
         return dict(self._request("GET", "/overview"))
 

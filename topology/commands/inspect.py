@@ -103,9 +103,8 @@ def _with_traffic(
         *backlog_findings(traffic.queues, thresholds, now),
     ]
     findings = (*report.findings, *found)
-    return replace(
-        report, findings=findings, traffic=traffic, workers=workers, routes=routes, now=now, note=traffic.unseen
-    )
+    note = "; ".join(filter(None, [traffic.unseen, session.counted_by_api]))
+    return replace(report, findings=findings, traffic=traffic, workers=workers, routes=routes, now=now, note=note)
 
 
 def inspect_command(
