@@ -7,6 +7,9 @@ stopped at the end of the session. Each test works in a vhost of its own on that
 
 from __future__ import annotations
 
+import os
+import random
+import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -47,8 +50,9 @@ VALID_VALUES: dict[str, Any] = {
     "x-initial-cluster-size": 1,
     "x-queue-leader-locator": "client-local",
 }
-PRIVATE_NODES = {"3.10": ("ver2", "host", 5846), "4.0": ("ver3", "4.0", 5847), "4.3": ("ver4", "4.3", 5848)}
-"""The node each series is read off when the broker under test is of another series: name, version, AMQP port."""
+NODE_VERSIONS = {"3.10": "host", "4.0": "4.0", "4.3": "4.3"}
+"""scripts/rabbitmq-node's --version for the node each series is read off when the broker under test is of
+another series."""
 NODE_SCRIPT = ROOT / "scripts" / "rabbitmq-node"
 
 
@@ -76,6 +80,21 @@ def _version(settings: Settings) -> str:
     return str(ManagementClient(settings.management).overview()["rabbitmq_version"])
 
 
+def _free_port() -> int:
+    """An AMQP port whose management (+10000) and distribution (+20000) ports are free too: a node of this
+    test run's own, whatever other runs use."""
+    for _ in range(100):
+        port = random.randrange(6000, 9000)
+        try:
+            for offset in (0, 10000, 20000):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port + offset))
+        except OSError:
+            continue
+        return port
+    raise AssertionError("no free port for a private node between 6000 and 9000")
+
+
 @pytest.fixture(scope="session", params=list(SUPPORTED))
 def series_settings(request: pytest.FixtureRequest, base_settings: Settings) -> Iterator[tuple[VersionRules, Settings]]:
     """A broker of the series: the one under test when it is of it, else a private node started for it."""
@@ -83,9 +102,9 @@ def series_settings(request: pytest.FixtureRequest, base_settings: Settings) -> 
     if rules_for(_version(base_settings)) is rules:
         yield rules, base_settings
         return
-    name, version, port = PRIVATE_NODES[rules.series]
+    name, port = f"rules-{rules.series.replace('.', '-')}-{os.getpid()}", _free_port()
     started = subprocess.run(
-        [str(NODE_SCRIPT), "start", name, "--version", version, "--port", str(port)],
+        [str(NODE_SCRIPT), "start", name, "--version", NODE_VERSIONS[rules.series], "--port", str(port)],
         capture_output=True,
         text=True,
         timeout=1800,  # a chroot is built on first use
