@@ -2,10 +2,10 @@
 
 Each row was read off a broker of that series by declaring it (`tests/live/test_broker_rules.py` runs
 the same declares against each version's own node and checks the table): every x-argument on every queue
-type, with a valid value; the values a series refuses; the policy keys its management API refuses (PUT
-/api/policies answers 400); what its definitions export leaves out; which AMQP permission a passive
-declare takes. The broker's version picks the table when there is a broker; `validate` without one takes
-the file's `rabbitmq:` target, or `--rabbitmq-version`, or the newest series.
+type, with a valid value; the values a series refuses; the policy keys its management API refuses; what its
+definitions export leaves out; which AMQP permission a passive declare takes. The broker's version picks
+the table when there is a broker; `validate` without one takes the file's `rabbitmq:` target, or
+`--rabbitmq-version`, or the newest series.
 Pure data and a lookup: no I/O.
 """
 
@@ -35,11 +35,11 @@ class TargetFrom(Enum):
 class VersionRules:
     """RabbitMQ's rules as one release series applies them.
 
-    `queue_arguments`: the queue types that accept each x-argument (the others refuse it, 406).
+    `queue_arguments`: the queue types that accept each x-argument (the others refuse it: PRECONDITION_FAILED).
     `refused_values`: argument values the series refuses on every queue type, with why.
-    `closing_arguments`: arguments whose use closes the whole connection (541, a deprecated feature
-    RabbitMQ no longer permits), with why.
-    `refused_policy_keys`: policy keys the management API refuses (400), with why.
+    `closing_arguments`: arguments whose use closes the whole connection (a deprecated feature RabbitMQ no
+    longer permits: INTERNAL_ERROR), with why.
+    `refused_policy_keys`: policy keys the management API refuses (a validation failure), with why.
     `default_delivery_limit`: the delivery limit a quorum queue gets when neither an argument nor a policy
     sets one (None: unlimited), which definitions do not show.
     `passive_declare_permission`: the AMQP permission a passive declare (how counts are read live) needs
