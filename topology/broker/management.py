@@ -60,10 +60,11 @@ class ManagementClient:
         connection) and RabbitMQ's own amq.* exchanges. RabbitMQ lets only administrators read definitions
         (rabbitmq-server#2189); for any other user the same objects are read from the vhost's four listings.
         """
+        listed = False
         try:
             definitions = self._request("GET", f"/definitions/{_segment(vhost)}", allow_404=True)
         except NotPermitted:
-            definitions = self._listed_definitions(vhost)
+            definitions, listed = self._listed_definitions(vhost), True
         if definitions is None:
             raise BrokerUnavailable(
                 f"vhost {vhost!r} does not exist on {self.endpoint}: {hints.add_vhost(vhost, self.endpoint.username)}"
@@ -72,7 +73,7 @@ class ManagementClient:
         from topology.checks.versions import rules_for
         from topology.planning.observed import definitions_version, from_definitions
 
-        if not rules_for(definitions_version(definitions)).definitions_list_internal_exchanges:
+        if not listed and not rules_for(definitions_version(definitions)).definitions_list_internal_exchanges:
             definitions = {**definitions, "exchanges": self._with_internal(vhost, definitions["exchanges"])}
         return from_definitions(vhost, definitions)
 
@@ -81,7 +82,7 @@ class ManagementClient:
         bindings are in them): the vhost's exchange listing has them."""
         listed = {e["name"] for e in exchanges}
         internal = self._request("GET", f"/exchanges/{_segment(vhost)}?columns={EXCHANGE_COLUMNS}")
-        return [*exchanges, *(e for e in internal if e.get("internal") and e["name"] not in listed)]
+        return [*exchanges, *(e for e in internal if e.get("internal") and _own(e["name"]) and e["name"] not in listed)]
 
     def _listed_definitions(self, vhost: str) -> dict[str, Any] | None:
         """The vhost's definitions as a user without the administrator tag can read them: its exchanges,
@@ -93,7 +94,7 @@ class ManagementClient:
         queues = self._request("GET", f"/queues/{segment}?disable_stats=true&columns={QUEUE_COLUMNS}")
         bindings = self._request("GET", f"/bindings/{segment}?columns={BINDING_COLUMNS}")
         return {
-            "exchanges": [e for e in exchanges if e["name"] and not e["name"].startswith("amq.")],
+            "exchanges": [e for e in exchanges if _own(e["name"])],
             "queues": [q for q in queues if not q.get("exclusive")],
             "bindings": [b for b in bindings if b["source"]],  # not the default exchange's implicit ones
             "policies": self._request("GET", f"/policies/{segment}"),
@@ -234,6 +235,11 @@ def segment(name: str) -> str:
 
 
 _segment = segment
+
+
+def _own(exchange: str) -> bool:
+    """Not one of RabbitMQ's own exchanges (the default one, amq.*), which definitions leave out."""
+    return bool(exchange) and not exchange.startswith("amq.")
 
 
 def _refusal_reason(data: bytes) -> str:

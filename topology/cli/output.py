@@ -142,11 +142,11 @@ def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_cod
         if change.fix:
             click.echo(f"{'':<9} fix: {change.fix}")
     click.echo(f"plan for vhost {settings.vhost!r} on {settings.broker} (owner {planned.owner!r}):")
-    print_versioned(planned.rabbitmq, planned.delivery_limits)
     for action in Action:
         changes = planned.of(action)
         if changes:
             click.echo(f"  {action.value:<9} {len(changes):>6}  {_kinds(changes)}")
+    print_versioned(planned.rabbitmq, planned.delivery_limits)
     if planned.note:
         click.echo(planned.note)
     if planned.since is not None:
@@ -162,9 +162,9 @@ def versioned_data(rabbitmq: Target | None, limits: Sequence[DeliveryLimit]) -> 
 
 def print_versioned(rabbitmq: Target | None, limits: Sequence[DeliveryLimit]) -> None:
     if rabbitmq is not None:
-        click.echo(f"  rules of {rabbitmq.described}")
+        click.echo(f"rules of {rabbitmq.described}")
     if limits:
-        click.echo("  quorum delivery limits: " + ", ".join(limit.shown for limit in limits))
+        click.echo("quorum delivery limits: " + ", ".join(limit.shown for limit in limits))
 
 
 def plan_verdict(planned: Plan, flags: Sequence[str]) -> str:
@@ -250,7 +250,6 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         return
     click.echo(f"vhost {report.vhost!r} on {settings.broker}, management API {settings.management}")
     click.echo(f"Celery transport: {transport.module} ({transport.reason})")
-    print_versioned(report.rabbitmq, report.delivery_limits)
     print_columns(
         ("QUEUE", "READY", "CONSUMERS", "ROUTED TASKS"), [_queue_line(row) for row in _queue_rows(topology, report)]
     )
@@ -259,6 +258,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         click.echo(f"{f.severity.value:<7} {f.code:<17} {f.message}")
         if f.fix:
             click.echo(f"{'':<25} fix: {f.fix}")
+    print_versioned(report.rabbitmq, report.delivery_limits)
     if report.note:
         click.echo(report.note)
     if report.since is not None:
