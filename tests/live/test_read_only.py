@@ -32,4 +32,4 @@ def test_a_read_only_user_plans_and_inspects_with_the_counts_its_version_allows(
     assert ("are the management API's" in inspected.stdout) is by_api
     if not by_api:  # live: the message just published is counted at once
         rows = [line.split()[:2] for line in inspected.stdout.splitlines() if line.startswith("for_task_A ")]
-        assert rows and all(row == ["for_task_A", "1"] for row in rows)
+        assert rows[0] == ["for_task_A", "1"]  # the queue table's row (the traffic table's shows the API's count)
