@@ -31,6 +31,11 @@ def grant_permissions(vhost: str, user: str) -> str:
     return f"rabbitmqctl set_permissions -p {vhost} {user} '.*' '.*' '.*'"
 
 
+def read_permission(vhost: str, user: str) -> str:
+    """For a monitoring user: the read permission alone is what live counts take (RabbitMQ 4.3 and later)."""
+    return f"for live counts grant it the read permission: rabbitmqctl set_permissions -p {vhost} {user} '' '' '.*'"
+
+
 def add_vhost(vhost: str, user: str) -> str:
     return f"`rabbitmqctl add_vhost {vhost}` and `{grant_permissions(vhost, user)}`"
 

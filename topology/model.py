@@ -447,6 +447,8 @@ class Topology:
     def max_runs_of(self, queue: Queue) -> int:
         return queue.max_runs if queue.max_runs is not None else self.max_runs
 
+    rabbitmq: str | None = None  # the RabbitMQ series the file targets (`rabbitmq:`), for checks without a broker
+
     def policy_for(self, kind: Kind, name: str) -> Policy | None:
         """The file's policy RabbitMQ puts in effect on an exchange or queue: of those that apply, the one of
         highest priority (the first in the file among equals)."""

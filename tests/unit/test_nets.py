@@ -109,3 +109,18 @@ def test_validate_warns_of_every_queue_that_can_still_drop_messages_without_dead
         f"r.yaml:8:3: warning: queue 'by_policy' drops messages that expire (message_ttl), and does not dead-letter "
         f"them: {fix}",
     ]
+
+
+def test_a_nets_managed_policy_too_long_for_rabbitmq_4_3_is_split_each_within_its_pattern_limit() -> None:
+    from topology.language.loader import check_text
+    from topology.language.nets import MAX_POLICY_PATTERN_BYTES
+    from topology.model import DEAD_LETTER_NET, Kind
+
+    queues = "".join(f"  queue-with-a-long-name-{i:04d}: {{}}\n" for i in range(300))
+    topology = check_text(f"queues:\n{queues}default_queue: queue-with-a-long-name-0000\n").topology
+    nets = [p for p in topology.policies if p.name.startswith(DEAD_LETTER_NET) and p.apply_to == "queues"]
+    assert len(nets) > 1 and nets[0].name == DEAD_LETTER_NET and nets[1].name == f"{DEAD_LETTER_NET}.2"
+    assert all(len(p.pattern.encode()) <= MAX_POLICY_PATTERN_BYTES for p in nets)
+    for queue in topology.queues:
+        if queue.name not in topology.nets.names:
+            assert sum(p.applies_to(Kind.QUEUE, queue.name) for p in nets) == 1, queue.name

@@ -72,20 +72,31 @@ class ManagementClient:
         connection) and RabbitMQ's own amq.* exchanges. RabbitMQ lets only administrators read definitions
         (rabbitmq-server#2189); for any other user the same objects are read from the vhost's four listings.
         """
+        listed = False
         try:
             definitions = self._request("GET", f"/definitions/{_segment(vhost)}", allow_404=True)
         except NotPermitted:
-            definitions = self._listed_definitions(vhost)
+            definitions, listed = self._listed_definitions(vhost), True
         if definitions is None:
             raise BrokerUnavailable(
                 f"vhost {vhost!r} does not exist on {self.endpoint}: {hints.add_vhost(vhost, self.endpoint.username)}"
             )
         # the pure model is imported once the request is out: sending it needs none of it
-        from topology.planning.observed import from_definitions
+        from topology.checks.versions import rules_for
+        from topology.planning.observed import definitions_version, from_definitions
 
+        if not listed and not rules_for(definitions_version(definitions)).definitions_list_internal_exchanges:
+            definitions = {**definitions, "exchanges": self._with_internal(vhost, definitions["exchanges"])}
         return from_definitions(vhost, definitions)
 
-    def _listed_definitions(self, vhost: str) -> dict[str, list[dict[str, Any]]] | None:
+    def _with_internal(self, vhost: str, exchanges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`exchanges` and the vhost's internal exchanges, which some versions' definitions leave out (their
+        bindings are in them): the vhost's exchange listing has them."""
+        listed = {e["name"] for e in exchanges}
+        internal = self._request("GET", f"/exchanges/{_segment(vhost)}?columns={EXCHANGE_COLUMNS}")
+        return [*exchanges, *(e for e in internal if e.get("internal") and _own(e["name"]) and e["name"] not in listed)]
+
+    def _listed_definitions(self, vhost: str) -> dict[str, Any] | None:
         """The vhost's definitions as a user without the administrator tag can read them: its exchanges,
         queues (without statistics), bindings and policies, less what definitions leave out."""
         segment = _segment(vhost)
@@ -95,10 +106,11 @@ class ManagementClient:
         queues = self._request("GET", f"/queues/{segment}?disable_stats=true&columns={QUEUE_COLUMNS}")
         bindings = self._request("GET", f"/bindings/{segment}?columns={BINDING_COLUMNS}")
         return {
-            "exchanges": [e for e in exchanges if e["name"] and not e["name"].startswith("amq.")],
+            "exchanges": [e for e in exchanges if _own(e["name"])],
             "queues": [q for q in queues if not q.get("exclusive")],
             "bindings": [b for b in bindings if b["source"]],  # not the default exchange's implicit ones
             "policies": self._request("GET", f"/policies/{segment}"),
+            "rabbitmq_version": self._request("GET", "/overview?columns=rabbitmq_version").get("rabbitmq_version"),
         }
 
     def put_policy(self, vhost: str, policy: Policy) -> None:
@@ -138,6 +150,11 @@ class ManagementClient:
             else None
         )
         return ClusterView(str(overview.get("cluster_name", "")), amqp)
+
+    def queue_counts(self, vhost: str) -> dict[str, tuple[int, int]]:
+        """Each queue's ready messages and consumers, as the API's statistics last counted them."""
+        listed = self._request("GET", f"/queues/{_segment(vhost)}?columns=name,messages_ready,consumers")
+        return {q["name"]: (q.get("messages_ready") or 0, q.get("consumers") or 0) for q in listed}
 
     def overview(self) -> dict[str, Any]:
         return dict(self._request("GET", "/overview"))
@@ -277,6 +294,11 @@ def segment(name: str) -> str:
 
 
 _segment = segment
+
+
+def _own(exchange: str) -> bool:
+    """Not one of RabbitMQ's own exchanges (the default one, amq.*), which definitions leave out."""
+    return bool(exchange) and not exchange.startswith("amq.")
 
 
 def _refusal_reason(data: bytes) -> str:

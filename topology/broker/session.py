@@ -19,6 +19,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from topology import hints
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable, ConnectionLost, ManagementUnreachable
@@ -49,6 +50,9 @@ class Session(Protocol):
 
     def state(self, topology: Topology, *, check_properties: bool = True) -> LiveState:
         """The vhost's state; without the management API, what AMQP tells of the file's own objects."""
+
+    counted_by_api: str
+    """Why the last counts came from the management API instead of passive declares (empty: they did not)."""
 
     def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
         """Live counts of `names`. `stop_at_refusal`, for names that may not all exist: the first refusal
@@ -109,6 +113,7 @@ class VhostSession:
         self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
         self._cluster_check = _in_background(lambda: _check_cluster(settings)) if check_cluster else None
         self._traffic = _in_background(self._read_traffic) if traffic else None
+        self.counted_by_api = ""  # why counts came from the management API instead of passive declares
 
     def _read(self) -> LiveState:
         lock_wait = self._lock_wait
@@ -168,7 +173,11 @@ class VhostSession:
             return state
 
     def counts(self, names: Sequence[str], *, stop_at_refusal: bool = False) -> Counts:
+        """Passive declares, live. A user the broker refuses them to (RabbitMQ 4.3 asks for the read
+        permission; earlier versions for none) gets the management API's counts instead, which lag by its
+        statistics interval: `counted_by_api` then says so."""
         from topology.broker.amqp import NOT_FOUND
+        from topology.broker.handshake import ACCESS_REFUSED
         from topology.broker.pipeline import run
         from topology.model import Kind, Ref
         from topology.planning.operations import passive
@@ -180,15 +189,30 @@ class VhostSession:
         # Pipelined, the broker answers a channel's declares as fast as this process reads the replies: one
         # connection is enough, and a few channels let the broker's cores answer in parallel.
         outcomes = run(self._settings, [operations], fan_out=COUNTING_FAN_OUT, stop_at_refusal=stop_at_refusal)
+        denied = []
         for outcome in outcomes:
             name = outcome.operation.ref.name
             if outcome.reply is not None:
                 counts[name] = (outcome.reply.message_count, outcome.reply.consumer_count)
+            elif outcome.refusal is not None and outcome.refusal.code == ACCESS_REFUSED:
+                denied.append(name)
             elif stop_at_refusal or (outcome.refusal is not None and outcome.refusal.code == NOT_FOUND):
                 counts[name] = None
             else:
                 raise ConnectionLost(f"RabbitMQ refused to tell how many messages queue {name!r} holds")
+        if denied and not stop_at_refusal:  # with stop_at_refusal, asked again once the definitions are read
+            counts |= self._counted_by_api(denied)
         return counts
+
+    def _counted_by_api(self, names: Sequence[str]) -> Counts:
+        listed = self.management.queue_counts(self._settings.vhost)
+        user = self._settings.broker.username
+        self.counted_by_api = (
+            f"RabbitMQ refused user {user!r} passive declares (403): ready messages and consumers are the "
+            "management API's, which lag by its statistics interval; "
+            + hints.read_permission(self._settings.vhost, user)
+        )
+        return {name: listed.get(name) for name in names}
 
     def send(self, phases: Sequence[Sequence[Operation]], progress: Progress | None = None) -> dict[Ref, Refusal]:
         """Phases without a delete that must find its queue idle go out pipelined, as many at once as run

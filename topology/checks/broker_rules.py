@@ -2,9 +2,9 @@
 
 Each rule here is one that would otherwise surface at `apply` time as a 406 PRECONDITION_FAILED (or,
 for an unknown exchange type, a 503 that closes the whole connection), or as a binding that silently
-matches nothing. The per-type argument table was read off RabbitMQ 3.10.8 by declaring every
-argument on every queue type (`tests/live/test_broker_rules.py` checks it against the live broker).
-Pure: takes a Topology, yields Problems.
+matches nothing. What differs between RabbitMQ versions (which x-argument each queue type accepts,
+removed features, policy keys) comes from the target version's table in `checks.versions`.
+Pure: takes a Topology and the rules of a version, yields Problems.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from topology.checks.versions import VersionRules
 from topology.model import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
@@ -21,6 +22,7 @@ from topology.model import (
     Exchange,
     ExchangeType,
     Origin,
+    Policy,
     Problem,
     Queue,
     QueueType,
@@ -29,30 +31,6 @@ from topology.model import (
 )
 
 CLASSIC, QUORUM, STREAM = QueueType.CLASSIC, QueueType.QUORUM, QueueType.STREAM
-QUEUE_ARGUMENTS: dict[str, frozenset[QueueType]] = {
-    "x-expires": frozenset({CLASSIC, QUORUM}),
-    "x-message-ttl": frozenset({CLASSIC, QUORUM}),
-    DEAD_LETTER_EXCHANGE: frozenset({CLASSIC, QUORUM}),
-    DEAD_LETTER_ROUTING_KEY: frozenset({CLASSIC, QUORUM}),
-    "x-max-length": frozenset({CLASSIC, QUORUM}),
-    "x-max-length-bytes": frozenset({CLASSIC, QUORUM, STREAM}),
-    "x-max-priority": frozenset({CLASSIC}),
-    "x-overflow": frozenset({CLASSIC, QUORUM}),
-    "x-queue-mode": frozenset({CLASSIC}),
-    "x-queue-version": frozenset({CLASSIC}),
-    "x-single-active-consumer": frozenset({CLASSIC, QUORUM}),
-    "x-queue-master-locator": frozenset({CLASSIC}),
-    "x-dead-letter-strategy": frozenset({QUORUM}),
-    "x-delivery-limit": frozenset({QUORUM}),
-    "x-quorum-initial-group-size": frozenset({QUORUM}),
-    "x-max-in-memory-length": frozenset({QUORUM}),
-    "x-max-in-memory-bytes": frozenset({QUORUM}),
-    "x-max-age": frozenset({STREAM}),
-    "x-stream-max-segment-size-bytes": frozenset({STREAM}),
-    "x-initial-cluster-size": frozenset({STREAM}),
-    "x-queue-leader-locator": frozenset({QUORUM, STREAM}),
-}
-"""Which queue types accept each x-argument; others refuse it with PRECONDITION_FAILED."""
 
 OVERFLOW = {
     CLASSIC: ("drop-head", "reject-publish", "reject-publish-dlx"),
@@ -95,9 +73,11 @@ VALUE_RULES: dict[str, Callable[[Any], str | None]] = {
 """Values RabbitMQ accepts for arguments written raw (named options are typed by the schema)."""
 
 
-def check_broker_rules(topology: Topology) -> Iterator[Problem]:
+def check_broker_rules(topology: Topology, rules: VersionRules) -> Iterator[Problem]:
     for queue in topology.queues:
-        yield from _queue_rules(queue)
+        yield from _queue_rules(queue, rules)
+    for policy in topology.policies:
+        yield from _policy_rules(policy, rules)
     for exchange in topology.exchanges:
         yield from _exchange_rules(exchange)
     for destination, binding in topology.all_bindings():
@@ -110,7 +90,16 @@ def _at(queue: Queue | Exchange, setting: str) -> Origin | None:
     return queue.origins.get(setting, queue.origin)
 
 
-def _queue_rules(queue: Queue) -> Iterator[Problem]:
+def _policy_rules(policy: Policy, rules: VersionRules) -> Iterator[Problem]:
+    for key in policy.definition:
+        why = rules.refused_policy_key(key)
+        if why is not None:
+            yield Problem(
+                f"policy {policy.name!r}: RabbitMQ {rules.series} refuses the policy key {key!r}: {why}", policy.origin
+            )
+
+
+def _queue_rules(queue: Queue, rules: VersionRules) -> Iterator[Problem]:
     kind = queue.type.value
     if queue.type is not CLASSIC:
         if not queue.durable:
@@ -122,7 +111,7 @@ def _queue_rules(queue: Queue) -> Iterator[Problem]:
                 f"{kind} queue {queue.name!r} cannot be auto_delete: RabbitMQ refuses it", _at(queue, "auto_delete")
             )
     for argument, value in queue.arguments.items():
-        accepted = QUEUE_ARGUMENTS.get(argument)
+        accepted = rules.queue_arguments.get(argument)
         if accepted is not None and queue.type not in accepted:
             which = " and ".join(sorted(t.value for t in accepted))
             yield Problem(
@@ -130,6 +119,11 @@ def _queue_rules(queue: Queue) -> Iterator[Problem]:
                 f"queue {queue.name!r}",
                 _at(queue, argument),
             )
+            continue
+        closing = rules.closing_arguments.get(argument)
+        refused = rules.refused_values.get((argument, value)) if isinstance(value, (str, int)) else None
+        if closing is not None or refused is not None:
+            yield Problem(f"queue {queue.name!r}: {argument}: {closing or refused}", _at(queue, argument))
             continue
         wrong = VALUE_RULES[argument](value) if argument in VALUE_RULES else None
         if wrong:

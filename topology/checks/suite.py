@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterator
 from topology.checks.broker_rules import check_broker_rules
 from topology.checks.nets import check_dropping_queues
 from topology.checks.routes import check_routes, check_task_names
+from topology.checks.versions import NEWEST, VersionRules
 from topology.model import (
     ALTERNATE_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
@@ -27,11 +28,16 @@ from topology.model import (
 MAX_NAME_BYTES = 255
 
 
-def check_topology(topology: Topology, registered: Collection[str] | None = None) -> list[Problem]:
-    """Every problem; `registered` (the Celery app's task names), when given, is checked against routes."""
+def check_topology(
+    topology: Topology, registered: Collection[str] | None = None, rules: VersionRules | None = NEWEST
+) -> list[Problem]:
+    """Every problem; `registered` (the Celery app's task names), when given, is checked against routes.
+    RabbitMQ's rules are those of `rules`' version; None leaves them for when the broker's version is known
+    (plan and apply check them then, before anything is sent)."""
     patterns = list(_check_patterns(topology))
     references = [*check_references(topology), *patterns, *_check_keys(topology)]
-    problems = [*_check_names(topology), *references, *check_broker_rules(topology), *check_dropping_queues(topology)]
+    versioned = check_broker_rules(topology, rules) if rules is not None else ()
+    problems = [*_check_names(topology), *references, *versioned, *check_dropping_queues(topology)]
     # routes can only be followed through objects that exist, by patterns that compile, with keys RabbitMQ takes
     if not _errors(references):
         problems += check_routes(topology, registered or ())

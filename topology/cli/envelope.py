@@ -17,6 +17,7 @@ from topology.model import Problem, Ref, Severity
 from topology.values import NOT_SET
 
 if TYPE_CHECKING:
+    from topology.checks.versions import Target
     from topology.commands.apply import Step
     from topology.planning.drift import Finding
     from topology.planning.plan import Change, Mismatch
@@ -52,6 +53,14 @@ def envelope(
         "changes": list(changes),
         "data": dict(data or {}),
     }
+
+
+def target_record(target: Target | None) -> dict[str, Any] | None:
+    """The RabbitMQ version RabbitMQ's rules were checked against: its series, where it came from (broker,
+    flag, file, default) and the broker's full version when it came from the broker."""
+    if target is None:
+        return None
+    return {"series": target.rules.series, "from": target.source.value, "version": target.version or None}
 
 
 def problem_record(problem: Problem) -> dict[str, Any]:

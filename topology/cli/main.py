@@ -53,10 +53,11 @@ class Options:
     def parsed(self) -> Settings:
         return resolve_settings(self.broker, self.management_url)
 
-    def topology(self) -> Topology:
-        from topology.language.loader import load_topology
+    def topology(self, *, versioned: bool = True) -> Topology:
+        """The file, checked; `versioned=False`: RabbitMQ's rules left for the broker's version (plan, apply)."""
+        from topology.language.loader import load
 
-        return load_topology(self.file)
+        return load(self.file, versioned=versioned).topology
 
 
 JSON_OUTPUT = "topology.json_output"
@@ -182,18 +183,36 @@ APP = click.option(
 )
 
 
+def _supported_series(_: click.Context, __: click.Parameter, series: str | None) -> str | None:
+    from topology.checks.versions import SUPPORTED
+
+    if series is not None and series not in SUPPORTED:
+        raise click.BadParameter(f"{series!r} is not a supported RabbitMQ series (supported: {', '.join(SUPPORTED)})")
+    return series
+
+
 @main.command()
 @common_options
 @APP
 @FORMAT
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+@click.option(
+    "--rabbitmq-version",
+    "rabbitmq",
+    metavar="SERIES",
+    callback=_supported_series,
+    help="Check RabbitMQ's rules as this RabbitMQ series applies them, e.g. 4.0 (default: `rabbitmq:` in the "
+    "file, else the newest supported).",
+)
 @click.pass_context
-def validate(ctx: click.Context, /, app: str | None, fmt: str, strict: bool, **given: str | None) -> int:
+def validate(
+    ctx: click.Context, /, app: str | None, fmt: str, strict: bool, rabbitmq: str | None, **given: str | None
+) -> int:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
     from topology.cli import output
     from topology.commands.validate import validate as validate_file
 
-    result = validate_file(_options(ctx, **given).file, app, strict=strict)
+    result = validate_file(_options(ctx, **given).file, app, strict=strict, rabbitmq=rabbitmq)
     output.print_validated(result.report, result.exit_code, fmt)
     return result.exit_code
 
@@ -261,7 +280,7 @@ def _session(
     """The vhost session, its read already under way (with the vhost's traffic when `traffic`), and the file
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
-    anything is planned."""
+    anything is planned. RabbitMQ's rules are checked once the broker's version is read."""
     settings = options.parsed()
     if has_choice(settings):  # the node to read from is chosen first; a guessed API is checked meanwhile
         try:
@@ -272,11 +291,11 @@ def _session(
     guessed = needs_check(settings) and not has_choice(settings)
     session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
     if app is None:
-        return session, options.topology()
+        return session, options.topology(versioned=False)
     from topology.cli.output import print_problems
     from topology.commands.validate import check
 
-    checked = check(options.file, app)
+    checked = check(options.file, app, versioned=False)
     print_problems(checked.loaded.warnings)
     return session, checked.loaded.topology
 

@@ -18,7 +18,7 @@ import click
 
 from topology import hints
 from topology.broker.settings import Settings
-from topology.cli.envelope import change_record, envelope
+from topology.cli.envelope import change_record, envelope, target_record
 from topology.hints import counted
 from topology.model import Problem, Severity, Topology
 from topology.planning.drift import drift
@@ -27,10 +27,12 @@ from topology.routing import deliver, route_destination, route_for, task_message
 
 if TYPE_CHECKING:
     from topology.celery_adapter.app import AppTasks
+    from topology.checks.versions import Target
     from topology.commands.apply import ApplyReport
     from topology.commands.doctor import DoctorReport
     from topology.commands.inspect import InspectReport
     from topology.commands.validate import Checked
+    from topology.planning.delivery_limits import DeliveryLimit
     from topology.planning.observed import ClusterState
 
 
@@ -124,7 +126,11 @@ def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_cod
                 note=planned.note,
                 findings=drift(planned),
                 changes=records,
-                data={"owner": planned.owner, "since_last_apply": planned.since.data() if planned.since else None},
+                data={
+                    "owner": planned.owner,
+                    "since_last_apply": planned.since.data() if planned.since else None,
+                    **versioned_data(planned.rabbitmq, planned.delivery_limits),
+                },
             )
         )
         return
@@ -144,11 +150,25 @@ def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_cod
         changes = planned.of(action)
         if changes:
             click.echo(f"  {action.value:<9} {len(changes):>6}  {_kinds(changes)}")
+    print_versioned(planned.rabbitmq, planned.delivery_limits)
     if planned.note:
         click.echo(planned.note)
     if planned.since is not None:
         click.echo(planned.since.message)
     click.echo(plan_verdict(planned, flags))
+
+
+def versioned_data(rabbitmq: Target | None, limits: Sequence[DeliveryLimit]) -> dict[str, Any]:
+    """The version whose rules apply, and each quorum queue's delivery limit in effect (null: unlimited)."""
+    shown = {limit.queue: {"limit": limit.limit, "from": limit.source.value} for limit in limits}
+    return {"rabbitmq": target_record(rabbitmq), "delivery_limits": shown}
+
+
+def print_versioned(rabbitmq: Target | None, limits: Sequence[DeliveryLimit]) -> None:
+    if rabbitmq is not None:
+        click.echo(f"rules of {rabbitmq.described}")
+    if limits:
+        click.echo("quorum delivery limits: " + ", ".join(limit.shown for limit in limits))
 
 
 def plan_verdict(planned: Plan, flags: Sequence[str]) -> str:
@@ -232,6 +252,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
                     "transport": asdict(transport),
                     "queues": _queue_rows(topology, report),
                     "since_last_apply": report.since.data() if report.since else None,
+                    **versioned_data(report.rabbitmq, report.delivery_limits),
                     **workers_output.inspect_data(report),
                 },
             )
@@ -248,6 +269,7 @@ def print_inspect(topology: Topology, report: InspectReport, settings: Settings,
         click.echo(f"{f.severity.value:<7} {f.code:<17} {f.message}")
         if f.fix:
             click.echo(f"{'':<25} fix: {f.fix}")
+    print_versioned(report.rabbitmq, report.delivery_limits)
     if report.note:
         click.echo(report.note)
     if report.since is not None:
@@ -322,8 +344,9 @@ def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
         "schedule_entries": len(topology.schedule),
         "warnings": len(checked.loaded.warnings),
     }
+    target = checked.loaded.target
     if fmt == "json":
-        data = {"file": str(checked.path), "task_names": tasks_line(checked.tasks)}
+        data = {"file": str(checked.path), "task_names": tasks_line(checked.tasks), "rabbitmq": target_record(target)}
         print_json(envelope("validate", exit_code, summary=summary, problems=checked.loaded.warnings, data=data))
         return
     print_problems(checked.loaded.warnings)
@@ -337,6 +360,8 @@ def print_validated(checked: Checked, exit_code: int, fmt: str) -> None:
     )
     shown = (counted(n, one, many) for n, (one, many) in zip(summary.values(), names, strict=True))
     click.echo(f"{checked.path}: ok: " + ", ".join(shown))
+    if target is not None:
+        click.echo(f"checked against {target.described}")
     click.echo(tasks_line(checked.tasks))
 
 

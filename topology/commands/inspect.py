@@ -14,13 +14,16 @@ from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
+from topology.checks.versions import Target
 from topology.commands.history import since
+from topology.commands.plan import checked_for_broker
 from topology.commands.result import ExitCode, Result
 from topology.commands.workers import Replies, amqp_consumers, ask_workers, named_consumers
 from topology.model import Severity, Topology
 from topology.planning.activity import NO_THRESHOLDS, Thresholds, Traffic, backlog_findings
 from topology.planning.cluster import CLUSTER_WARNINGS, cluster_findings, live_consumers, without_ghosts
 from topology.planning.consumers import WorkerConsumer, fails, picture_findings
+from topology.planning.delivery_limits import DeliveryLimit, delivery_limits
 from topology.planning.drift import Finding, diff
 from topology.planning.history import SinceLastApply, Source
 from topology.planning.kept import waiting_findings
@@ -46,6 +49,8 @@ class InspectReport:
     routes: tuple[LiveRoute, ...] = ()  # each task followed through the broker's bindings
     now: float = 0.0  # when the statistics were read, for the age of queues' oldest messages
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
+    rabbitmq: Target | None = None  # the version whose rules apply (the broker's, when its API tells it)
+    delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
 
     def in_sync(self, *, require_consumers: bool = False) -> bool:
         """`require_consumers`: warnings fail too, but those about the cluster (they are not about consumers)."""
@@ -64,9 +69,13 @@ def inspect_topology(
     # it) ends that; the queues not answered by then are asked once the definitions tell which exist.
     counts = session.counts(names, stop_at_refusal=True)
     state = session.state(topology, check_properties=False)
+    aimed = checked_for_broker(topology, state)
+    limits = delivery_limits(topology, aimed.rules)
     if session.unreachable is not None:  # existence and counts over AMQP alone, passive declares only
         findings = tuple(diff(topology, state, routed, wants))
-        return InspectReport(state.vhost, findings, state, routed, transport, state.unseen)
+        return InspectReport(
+            state.vhost, findings, state, routed, transport, state.unseen, rabbitmq=aimed, delivery_limits=limits
+        )
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
         counts |= session.counts(unasked)
@@ -75,7 +84,8 @@ def inspect_topology(
     traffic = replace(traffic, consumers=live_consumers(traffic.consumers, live.cluster))
     live, ghosts = (live, []) if traffic.unseen else without_ghosts(live, traffic.consumers)
     found = (*cluster_findings(topology, live), *ghosts, *_waiting(topology, session, counts))
-    report = InspectReport(live.vhost, (*diff(topology, live, routed, wants), *found), live, routed, transport)
+    findings = (*diff(topology, live, routed, wants), *found)
+    report = InspectReport(live.vhost, findings, live, routed, transport, rabbitmq=aimed, delivery_limits=limits)
     return _with_traffic(topology, session, report, traffic, counts, thresholds, replies)
 
 
@@ -106,9 +116,8 @@ def _with_traffic(
         *backlog_findings(traffic.queues, thresholds, now),
     ]
     findings = (*report.findings, *found)
-    return replace(
-        report, findings=findings, traffic=traffic, workers=workers, routes=routes, now=now, note=traffic.unseen
-    )
+    note = "; ".join(filter(None, [traffic.unseen, session.counted_by_api]))
+    return replace(report, findings=findings, traffic=traffic, workers=workers, routes=routes, now=now, note=note)
 
 
 def inspect_command(

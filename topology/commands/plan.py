@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 from topology.broker.session import Session
+from topology.checks.broker_rules import check_broker_rules
+from topology.checks.versions import Target, broker_target, target
 from topology.commands.history import since
 from topology.commands.result import ExitCode, Result
-from topology.errors import BrokerUnavailable
+from topology.errors import BrokerUnavailable, InvalidTopology
 from topology.model import Severity, Topology
+from topology.planning.delivery_limits import delivery_limits
 from topology.planning.drift import drift
 from topology.planning.history import Source
-from topology.planning.observed import with_counts
+from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
 
 
@@ -21,13 +24,24 @@ def read_plan(topology: Topology, session: Session, options: PlanOptions = NO_OP
     API's counts lag)."""
     wants = wanted(topology)
     state = session.state(topology)
+    aimed = checked_for_broker(topology, state)
     if session.unreachable is not None and (topology.policies or options.prune):
         raise BrokerUnavailable(f"{session.unreachable}; {_needs_management(topology)}")
     planned = plan(topology, state, options, wants)
     unknown = planned.needs_counts()
-    if not unknown:
-        return planned
-    return plan(topology, with_counts(state, session.counts(unknown)), options, wants)
+    if unknown:
+        planned = plan(topology, with_counts(state, session.counts(unknown)), options, wants)
+    return replace(planned, rabbitmq=aimed, delivery_limits=delivery_limits(topology, aimed.rules))
+
+
+def checked_for_broker(topology: Topology, state: LiveState) -> Target:
+    """RabbitMQ's rules checked as the broker's version applies them (the file's target, or the newest,
+    when the management API did not tell it): an error is exit 2 before anything is sent."""
+    aimed = broker_target(state.rabbitmq_version, target(None, topology.rabbitmq))
+    problems = list(check_broker_rules(topology, aimed.rules))
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise InvalidTopology(problems)
+    return aimed
 
 
 def _needs_management(topology: Topology) -> str:

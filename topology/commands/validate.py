@@ -27,12 +27,14 @@ class Checked:
         return known_task_names(self.loaded.topology)
 
 
-def check(file: str | None, app: str | None) -> Checked:
+def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, versioned: bool = True) -> Checked:
     """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
     what its task names add, and whether its own router sends each task where the file
-    does. The path is resolved first: importing the app sets $TOPOLOGY_FILE."""
+    does. RabbitMQ's rules are those of `rabbitmq` (a supported series), else of the file's target (none with
+    `versioned=False`: the broker's version decides). The path is resolved first: importing the app sets
+    $TOPOLOGY_FILE."""
     path = topology_path(file)
-    loaded = load(path)
+    loaded = load(path, rabbitmq=rabbitmq, versioned=versioned)
     app = app or loaded.topology.app
     if app is None:
         return Checked(path, loaded, None)
@@ -46,7 +48,7 @@ def check(file: str | None, app: str | None) -> Checked:
     return Checked(path, named, tasks)
 
 
-def validate(file: str | None, app: str | None, *, strict: bool) -> Result[Checked]:
-    checked = check(file, app)
+def validate(file: str | None, app: str | None, *, strict: bool, rabbitmq: str | None = None) -> Result[Checked]:
+    checked = check(file, app, rabbitmq)
     failed = strict and bool(checked.loaded.warnings)
     return Result(checked, ExitCode.DIFFERS if failed else ExitCode.OK)

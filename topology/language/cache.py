@@ -40,10 +40,13 @@ def cache_directory(environ: Mapping[str, str]) -> Path | None:
     return Path(base) / "celery-topology"
 
 
-def entry_key(text: str, file: str, variables: Iterable[str], environ: Mapping[str, str]) -> str:
-    """A digest of the text, its path and the values (never stored) of the variables it interpolates."""
+def entry_key(
+    text: str, file: str, variables: Iterable[str], environ: Mapping[str, str], options: Iterable[str] = ()
+) -> str:
+    """A digest of the text, its path, the values (never stored) of the variables it interpolates, and the
+    options the check was made with."""
     digest = hashlib.sha256(FORMAT + _code_fingerprint())
-    for part in (file, text, *(f"{name}={environ.get(name)!r}" for name in sorted(variables))):
+    for part in (file, text, *(f"{name}={environ.get(name)!r}" for name in sorted(variables)), *options):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()
 

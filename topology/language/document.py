@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from topology.checks.versions import SUPPORTED
 from topology.language.cron import cron_fields
 from topology.language.nets import nets_of, with_nets
 from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse_duration, parse_size
@@ -367,6 +368,18 @@ class PublishDoc(_Strict):
     )
 
 
+def _series(value: Any) -> Any:
+    """A supported series, written as text: YAML reads an unquoted 3.10 as the number 3.1."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f'write the version as text, quoted: rabbitmq: "{value}" (YAML reads 3.10 as 3.1)')
+    if isinstance(value, str) and value not in SUPPORTED:
+        raise ValueError(f"RabbitMQ {value!r} is not a supported version (supported: {', '.join(SUPPORTED)})")
+    return value
+
+
+RabbitmqSeries = Annotated[str, BeforeValidator(_series), WithJsonSchema({"enum": list(SUPPORTED)})]
+
+
 class Document(_Strict):
     """routing.yaml: the exchanges, queues and bindings on the broker, and how Celery routes tasks to them."""
 
@@ -379,6 +392,11 @@ class Document(_Strict):
     schedule: dict[str, ScheduleDoc] = {}
     app: str | None = Field(default=None, description="The Celery app (as for `celery -A`), to check task names.")
     policies: dict[str, PolicyDoc] = Field(default={}, description="RabbitMQ policies: settings that may change.")
+    rabbitmq: RabbitmqSeries | None = Field(
+        default=None,
+        description='The RabbitMQ version validate checks against without a broker ("3.10", "4.0", "4.3"; '
+        "default: the newest); plan and apply use the broker's own.",
+    )
     owner: str = Field(
         default=DEFAULT_OWNER,
         min_length=1,
@@ -604,6 +622,7 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
             for name, p in doc.policies.items()
         ),
         owner=doc.owner,
+        rabbitmq=doc.rabbitmq,
         nets=nets_of(doc.unroutable, doc.dead_letters),
         publishing=Publishing(doc.publish.confirm_timeout),
         max_runs=doc.max_runs,

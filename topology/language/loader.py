@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from topology.checks.versions import Target, target
 from topology.errors import InvalidTopology
 from topology.language.cache import cache_directory, cached, entry_key
 from topology.language.interpolation import interpolate, referenced_variables
@@ -21,6 +22,7 @@ FILE_ENV = "TOPOLOGY_FILE"
 class Loaded:
     topology: Topology
     warnings: tuple[Problem, ...]
+    target: Target | None = None  # the RabbitMQ version the rules were checked against (None: left for the broker)
 
 
 def topology_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -33,17 +35,28 @@ def load(
     *,
     registered: Collection[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    rabbitmq: str | None = None,
+    versioned: bool = True,
 ) -> Loaded:
     """Read and check the file; `registered` (the Celery app's task names) adds the task-name checks.
+    RabbitMQ's rules are checked against `rabbitmq` (a supported series), else the file's `rabbitmq:`, else
+    the newest series; `versioned=False` leaves them for when the broker tells its version.
 
-    Without them the result depends only on the text, its path and the environment: it is cached."""
+    Without task names the result depends only on the text, its path, the environment and those two: it is
+    cached."""
     file = topology_path(path)
     text = read_file(file)
     environ = os.environ if environ is None else environ
+
+    def checked() -> Loaded:
+        return check_text(
+            text, str(file), registered=registered, environ=environ, rabbitmq=rabbitmq, versioned=versioned
+        )
+
     if registered is not None:
-        return check_text(text, str(file), registered=registered, environ=environ)
-    key = entry_key(text, str(file), referenced_variables(text), environ)
-    return cached(cache_directory(os.environ), key, lambda: check_text(text, str(file), environ=environ))
+        return checked()
+    key = entry_key(text, str(file), referenced_variables(text), environ, (f"{rabbitmq}", f"{versioned}"))
+    return cached(cache_directory(os.environ), key, checked)
 
 
 def read_file(file: Path) -> str:
@@ -105,6 +118,8 @@ def check_text(
     *,
     registered: Collection[str] | None = None,
     environ: Mapping[str, str] | None = None,
+    rabbitmq: str | None = None,
+    versioned: bool = True,
 ) -> Loaded:
     # Imported here: a cached file needs neither the YAML reader nor the schema (docs/performance.md).
     from topology.checks.suite import check_references, check_topology
@@ -124,12 +139,13 @@ def check_text(
             source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
         )
     topology = to_topology(parsed.document, source.positions)
-    later += check_topology(topology, registered)
+    aimed = target(rabbitmq, topology.rabbitmq) if versioned else None
+    later += check_topology(topology, registered, aimed.rules if aimed is not None else None)
     problems = source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise InvalidTopology(problems)
-    return Loaded(topology, tuple(InvalidTopology(problems).problems))
+    return Loaded(topology, tuple(InvalidTopology(problems).problems), aimed)
 
 
 def _besides(problems: list[Problem], reading: list[Problem]) -> list[Problem]:
@@ -148,4 +164,4 @@ def with_task_names(loaded: Loaded, registered: Collection[str]) -> Loaded:
     problems = list(dict.fromkeys([*loaded.warnings, *found]))
     if any(p.severity is Severity.ERROR for p in problems):
         raise InvalidTopology(problems)
-    return Loaded(topology, tuple(InvalidTopology(problems).problems))
+    return Loaded(topology, tuple(InvalidTopology(problems).problems), loaded.target)

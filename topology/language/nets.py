@@ -71,10 +71,31 @@ def _covering(
             policy = replace(policy, definition={**policy.definition, key: target}, net_keys=(*policy.net_keys, key))
         merged.append(policy)
     uncovered = [name for name in names if not any(p.applies_to(kind, name) for p in policies)]
-    if uncovered:
-        pattern = "^(" + "|".join(re.escape(name) for name in uncovered) + ")$"
-        merged.append(Policy(target, pattern, {key: target}, 0, apply_to, net_keys=(key,)))
+    for part, chunk in enumerate(_within_pattern_limit([re.escape(name) for name in uncovered])):
+        name = target if part == 0 else f"{target}.{part + 1}"
+        merged.append(Policy(name, "^(" + "|".join(chunk) + ")$", {key: target}, 0, apply_to, net_keys=(key,)))
     return merged
+
+
+MAX_POLICY_PATTERN_BYTES = 1024
+"""The longest policy pattern RabbitMQ 4.3 accepts (earlier versions take any): a net's managed policy that
+would name more is split into several, each of them within it."""
+
+
+def _within_pattern_limit(escaped: list[str]) -> list[list[str]]:
+    """`escaped` names in runs whose pattern ^(a|b|...)$ fits MAX_POLICY_PATTERN_BYTES (a longer name gets
+    a run of its own: RabbitMQ refuses that one policy, and says so)."""
+    runs: list[list[str]] = []
+    size = 0
+    for name in escaped:
+        grown = size + len(name.encode()) + 1
+        if runs and grown + len("^()$") <= MAX_POLICY_PATTERN_BYTES:
+            runs[-1].append(name)
+            size = grown
+        else:
+            runs.append([name])
+            size = len(name.encode())
+    return runs
 
 
 def nets_of(unroutable: str | bool, dead_letters: str | bool) -> Nets:

@@ -117,6 +117,7 @@ class LiveState:
     exchange_types: frozenset[str] | None = None  # what the broker's plugins offer, when the file needs to know
     unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
     cluster: ClusterState | None = None  # nodes and queue placement (None: not read, without the management API)
+    rabbitmq_version: str | None = None  # the broker's, as its management API tells it (None: not known)
 
 
 Counts = dict[str, tuple[int, int] | None]
@@ -145,6 +146,7 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
         queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
         bindings=frozenset(map(_binding, definitions.get("bindings", []))),
         policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
+        rabbitmq_version=definitions_version(definitions),
     )
 
 
@@ -166,6 +168,11 @@ def _placement(record: dict[str, Any]) -> Placement:
         online=tuple(record.get("online") or ()),
         down=record.get("state") == "down",
     )
+
+
+def definitions_version(definitions: Mapping[str, Any]) -> str | None:
+    """The broker's version as its definitions say it: rabbitmq_version since 3.11, rabbit_version before."""
+    return definitions.get("rabbitmq_version") or definitions.get("rabbit_version")
 
 
 def _exchange(record: dict[str, Any]) -> LiveExchange:

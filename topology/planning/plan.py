@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from topology import hints
+from topology.checks.versions import Target
 from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
@@ -28,6 +29,7 @@ from topology.model import (
     Topology,
     binding_arguments,
 )
+from topology.planning.delivery_limits import DeliveryLimit
 from topology.planning.history import SinceLastApply
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.values import NOT_SET, show
@@ -125,6 +127,8 @@ class Plan:
     note: str = ""  # what the plan could not see (`LiveState.unseen`)
     cautions: tuple[Caution, ...] = ()
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
+    rabbitmq: Target | None = None  # the version whose rules were checked (the broker's, once it is read)
+    delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
 
     def of(self, *actions: Action) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action in actions)

@@ -35,6 +35,7 @@ class FakeSession:
     reads: int = 0
     seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
     parameters: dict[str, Any] = field(default_factory=dict)  # global parameters, by name
+    counted_by_api: str = ""  # why counts came from the management API (never, here)
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
     @property
