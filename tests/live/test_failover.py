@@ -172,7 +172,8 @@ def test_with_the_first_node_killed_the_commands_and_a_worker_use_the_next(on_cl
         assert before.send_task("tasks.add", (2, 3)).get(timeout=60) == 5
         assert script("cluster", "kill", "1").returncode == 0
         doctor = on_cluster.cli("doctor", file=path)
-        assert doctor.returncode == 0, doctor.stderr
+        assert doctor.returncode == 1, doctor.stderr  # it answers through node 2, and says the cluster lacks node 1
+        assert f"{PREFIX}1@localhost" in doctor.stdout
         assert f"connected to amqp://guest:***@127.0.0.1:{PORT_BASE + 2}/" in doctor.stdout
         assert "node 2 of the 3 in the broker URL list" in doctor.stdout
         assert (

@@ -4,7 +4,6 @@ task followed by id to a completion, a net, or nowhere (topology.testing.faults;
 The faults that leave the broker alone run on the suite's broker, each in a vhost of its own. The ones that
 crash or stop a broker run on a private node the session starts (scripts/rabbitmq-node, chaos2 on 5822),
 node loss on a private 3-node cluster (scripts/cluster, prefix chaosc); both stopped and deleted afterwards.
-Rows that lose tasks on this branch are strict xfails naming the branch that makes them hold.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from topology.testing.faults import QUEUE_TYPES, Cluster, Endpoint, PrivateNode,
 
 pytestmark = pytest.mark.faults
 COUNT = 60
-CONFIRMS = pytest.mark.xfail(strict=True, reason="needs confirmed publishing (branch confirms)")
 
 
 def private_broker_needed() -> str | None:
@@ -119,15 +117,8 @@ def test_a_publish_while_the_broker_is_down_raises_at_the_caller(
     assert row.blocked == 0 and row.raised == row.sent and row.lost == 0
 
 
-IN_FLIGHT_AT_THE_KILL = pytest.mark.xfail(
-    strict=False, reason="loses 0 or 1 (the task in flight at the kill): needs confirmed publishing (branch confirms)"
-)
-
-
 @pytest.mark.cluster
-@pytest.mark.parametrize(
-    "queue_type", [pytest.param("classic", marks=CONFIRMS), pytest.param("quorum", marks=IN_FLIGHT_AT_THE_KILL)]
-)
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_the_cluster_node_in_use_killed_loses_nothing_accepted(
     queue_type: str, cluster: Cluster, tmp_path: Path
 ) -> None:

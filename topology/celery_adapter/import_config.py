@@ -197,6 +197,8 @@ def _shown(path: Path) -> str:
 class _Recorder:
     """A producer that keeps what Celery would publish instead of publishing it."""
 
+    channel = None  # nothing is published, so nothing can come back
+
     def __init__(self) -> None:
         self.published: dict[str, Any] = {}
 

@@ -61,16 +61,24 @@ class MandatoryAMQP(ConfirmedAMQP):
         send = super()._create_task_sender()
 
         def send_task_message(producer: Any, name: str, message: Any, **options: Any) -> Any:
-            returned = _returns_of(producer.channel)
-            returned.clear()
-            result = send(producer, name, message, **{**options, "mandatory": True})
-            if returned:
-                exchange, routing_key = returned[0]
-                netted = bool(self.app.conf.get(NETTED_SETTING))
-                raise UnroutableTask(name, message[0].get("id"), exchange, routing_key, netted=netted)
-            return result
+            return send(producer, name, message, **{**options, "mandatory": True})
 
         return send_task_message
+
+    def _watch(self, producer: Any) -> Callable[[str, str | None], None]:
+        channel = producer.channel
+        if channel is None:  # a producer that only records what would be sent (import-celery's)
+            return super()._watch(producer)
+        returned = _returns_of(channel)
+        returned.clear()
+        netted = bool(self.app.conf.get(NETTED_SETTING))
+
+        def raise_if_returned(name: str, task_id: str | None) -> None:
+            if returned:
+                exchange, routing_key = returned[0]
+                raise UnroutableTask(name, task_id, exchange, routing_key, netted=netted)
+
+        return raise_if_returned
 
 
 def _returns_of(channel: Any) -> Returned:

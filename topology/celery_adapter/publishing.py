@@ -147,13 +147,21 @@ class ConfirmedAMQP(AMQP):  # type: ignore[misc]  # Celery's class is untyped
             asked = options.pop("retry_policy", None) or {}
             policy = {**app.conf.task_publish_retry_policy, **asked, "errback": give_up_past_deadline}
             with _publishing(name, headers.get("id"), producer, timeout, connect) as current:
+                confirmed = self._watch(producer)
                 replied = properties.get("reply_to") and not headers.get("ignore_result")
                 if replied and isinstance(app.backend, BoundedRPCBackend):
                     app.backend.declare_reply_queue(producer, policy)
                 options.setdefault("confirm_timeout", current.confirm_wait)
-                return send(producer, name, message, retry_policy=policy, **options)
+                sent = send(producer, name, message, retry_policy=policy, **options)
+            confirmed(name, headers.get("id"))
+            return sent
 
         return send_task_message
+
+    def _watch(self, producer: Any) -> Callable[[str, str | None], None]:
+        """Called within the publish's deadline, before it (reaching the channel may connect): what to check
+        once the publish is confirmed, given the task's name and id. Here: nothing."""
+        return lambda name, task_id: None
 
 
 class BoundedRPCBackend(RPCBackend):  # type: ignore[misc]  # Celery's class is untyped
