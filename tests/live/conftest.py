@@ -149,14 +149,19 @@ class Broker:
             return int(method.message_count), int(method.consumer_count)
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes)
+
+
+def stop_processes(processes: list[subprocess.Popen[str]]) -> None:
+    """Terminate the workers and clients a test started, then kill what did not exit within 15 s."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def wait_until(

@@ -405,7 +405,7 @@ class Document(_Strict):
     unroutable: Annotated[str, Field(min_length=1)] | bool = Field(
         default=True,
         description="The exchange and queue that keep what an exchange cannot route (true: topology.unroutable); "
-        "false: none, and tasks are published mandatory, so that an unroutable one raises at the caller.",
+        "false: none, and an unroutable task raises at the caller (every task is published mandatory).",
     )
     dead_letters: Annotated[str, Field(min_length=1)] | bool = Field(
         default=True,

@@ -24,7 +24,7 @@ import pytest
 from celery import Celery
 
 from tests.conftest import ROOT, envelope
-from tests.live.conftest import wait_until
+from tests.live.conftest import stop_processes, wait_until
 from topology.broker.management import ManagementClient
 from topology.broker.settings import resolve_settings
 from topology.celery_adapter.config import configure
@@ -147,14 +147,7 @@ class ClusterVhost:
             return int(connection.channel().queue_declare(queue, passive=True).method.consumer_count)
 
     def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_processes(self.processes)
 
 
 @pytest.fixture
