@@ -24,7 +24,7 @@ from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.mandatory import use_mandatory
-from topology.celery_adapter.publishing import publish_settings, use_confirmed
+from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
 from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
 from topology.language.cron import cron_fields
 from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, QueueType, Topology
@@ -170,7 +170,7 @@ def configure(app: Celery, topology: Topology, broker_url: str | None = None) ->
     from topology.celery_adapter.timestamps import stamp_published_tasks
 
     app.conf.update(celery_settings(topology, broker_url))
-    use_confirmed(app)
+    use_bounded_rpc(app)
     use_mandatory(app, topology)
     stamp_published_tasks()
     return app

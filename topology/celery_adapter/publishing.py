@@ -39,7 +39,6 @@ from topology.model import DEFAULT_CONFIRM_TIMEOUT, Topology
 
 CONFIRM_TIMEOUT_SETTING = "topology_confirm_timeout"
 """The Celery setting (one of this project's own) that carries routing.yaml's `publish.confirm_timeout`."""
-AMQP_CLASS = f"{__name__}:ConfirmedAMQP"
 RPC_BACKEND = f"{__name__}:BoundedRPCBackend"
 CELERY_CONNECT_TIMEOUT = 4.0
 """Celery's own default `broker_connection_timeout`, kept where the confirm timeout leaves room for it."""
@@ -176,8 +175,7 @@ class BoundedRPCBackend(RPCBackend):  # type: ignore[misc]  # Celery's class is 
             maybe_declare(self.binding(producer.channel), retry=True, **retry_policy)
 
 
-def use_confirmed(app: Any) -> None:
-    """Make `app` publish confirmed (before its AMQP object is made), and its rpc:// backend bounded."""
-    if "amqp" not in app.__dict__:
-        app.amqp_cls = AMQP_CLASS
+def use_bounded_rpc(app: Any) -> None:
+    """Make `app`'s rpc:// backend bounded. Its publishes are confirmed by its AMQP class, a ConfirmedAMQP
+    (`mandatory.use_mandatory` installs the subclass that every configured app uses)."""
     app.loader.override_backends = {**app.loader.override_backends, "rpc": RPC_BACKEND}
