@@ -10,6 +10,7 @@ in a file without the nets, returned (every publish is mandatory) and reported.
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from base64 import b64encode
 from collections.abc import Iterator
@@ -100,7 +101,8 @@ def comparable(message: tuple[Any, Any, bytes]) -> dict[str, Any]:
     """Where a message went and what it carries, less what differs between any two calls."""
     method, properties, body = message
     headers = {k: v for k, v in properties.headers.items() if k not in PER_MESSAGE}
-    fields = {k: v for k, v in vars(properties).items() if k not in ("headers", "correlation_id")}
+    fields = {k: v for k, v in vars(properties).items() if k not in ("headers", "correlation_id", "timestamp")}
+    assert isinstance(properties.timestamp, int) and abs(properties.timestamp - time.time()) < 120  # stamped per send
     return {"exchange": method.exchange, "routing_key": method.routing_key, **fields, "headers": headers, "body": body}
 
 

@@ -1,5 +1,6 @@
 """The worker's consumer: minus Celery's native delayed delivery (5.5+), naming its worker to the broker,
-bounding poison tasks, and using per-consumer prefetch when it consumes a quorum queue.
+bounding poison tasks, using per-consumer prefetch when it consumes a quorum queue, and sending acks at once
+(docs/design.md#acks).
 
 With a quorum queue in `task_queues`, Celery's DelayedDelivery bootstep declares 56 `celery_delayed_*`
 exchanges and queues at worker start, and binds every consumed queue's exchange to the queue with
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -78,6 +80,7 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
 
     def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], None]:
         """Celery's handler of task messages, behind the poison-task bound of each consumed queue."""
+        self._loop_thread = threading.get_ident()  # the event loop asks for its handler from its own thread
         handle: Callable[[Message], None] = super().create_task_handler(*args, **kwargs)
         queues = queues_setting(self.app.conf)
 
@@ -107,6 +110,17 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
             return None
 
         return on_task_received
+
+    def call_soon_ack(self, callback: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Ack (or reject) at once when the event loop's own thread asks, as Celery does without a hub.
+
+        Through the hub, an ack asked for while the loop runs its ready callbacks (a task run by the solo
+        pool from a buffered delivery) waits for the next poll to return; with prefetch 1 the broker sends
+        nothing before that ack, so the poll waits its whole timeout and the worker idles between tasks.
+        Other threads (the threads pool) still go through the hub, which wakes the loop for them."""
+        if threading.get_ident() == getattr(self, "_loop_thread", None):
+            return callback(*args, **kwargs)
+        return super().call_soon_ack(callback, *args, **kwargs)
 
     def _queue_of(self, message: Message) -> str | None:
         """The queue a message was delivered from, by its consumer tag (kombu keeps queue -> tag)."""
