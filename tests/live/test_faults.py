@@ -21,6 +21,7 @@ from topology.testing.faults import QUEUE_TYPES, Cluster, Endpoint, PrivateNode,
 
 pytestmark = pytest.mark.faults
 COUNT = 60
+CLUSTER_VERSION = os.environ.get("TEST_CLUSTER_VERSION", "host")  # as for tests/live/cluster
 
 
 def private_broker_needed() -> str | None:
@@ -47,7 +48,7 @@ def cluster() -> Iterator[Cluster]:
     reason = private_broker_needed()
     if reason:
         pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
-    with started(Cluster("chaosc", 5830, "host")) as private:
+    with started(Cluster("chaosc", 5830, CLUSTER_VERSION)) as private:
         assert isinstance(private, Cluster)
         yield private
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 from celery import Celery
 
@@ -83,3 +84,20 @@ def test_worker_does_not_declare_a_queue_apply_never_made(broker: Broker) -> Non
     assert process.wait(timeout=60) != 0
     assert "NOT_FOUND - no queue 'for_task_A'" in (broker.tmp / "celery-0.log").read_text()
     assert "for_task_A" not in broker.state().queues
+
+
+def test_remote_control_reaches_the_worker_through_its_node_queue_of_this_connection(
+    broker: Broker, seed: Path, client: Celery
+) -> None:
+    """The worker's pidbox queue is named per connection (celery_adapter/control.py): broadcasts still reach
+    it, the client's replies come back, and inspect takes it for Celery's own, not for drift."""
+    broker.worker("for_task_A", seed, name="ctl")
+    node = f"ctl-{broker.vhost}@"
+    answered = client.control.inspect(timeout=5).active_queues() or {}
+    [(name, queues)] = [(name, queues) for name, queues in answered.items() if name.startswith(node)]
+    assert [q["name"] for q in queues] == ["for_task_A"]
+    assert client.control.ping(destination=[name], timeout=5) == [{name: {"ok": "pong"}}]
+    listed = [q["name"] for q in broker.management().get(f"/queues/{quote(broker.vhost, safe='')}")]
+    [pidbox] = [q for q in listed if q.startswith(node) and q.endswith(".celery.pidbox")]
+    assert pidbox != f"{name}.celery.pidbox"  # the token between the node and Celery's suffix
+    assert broker.cli("inspect", file=seed).returncode == 0

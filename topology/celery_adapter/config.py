@@ -23,6 +23,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
+from topology.celery_adapter.control import use_failover_safe_control
 from topology.celery_adapter.mandatory import use_mandatory
 from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
 from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
@@ -172,5 +173,6 @@ def configure(app: Celery, topology: Topology, broker_url: str | None = None) ->
     app.conf.update(celery_settings(topology, broker_url))
     use_bounded_rpc(app)
     use_mandatory(app, topology)
+    use_failover_safe_control(app)
     stamp_published_tasks()
     return app

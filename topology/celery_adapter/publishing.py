@@ -13,10 +13,19 @@ covers a whole publish: the reply queue's declaration, every connection attempt,
 confirm. kombu calls its `errback` after each failed attempt; that errback (`give_up_past_deadline`)
 raises `PublishNotConfirmed` once another attempt would not fit before the deadline. Each attempt's
 confirm wait is half the timeout, so that a publish on a stale connection (the broker restarted since)
-still has time to reconnect and publish again.
+still has time to reconnect and publish again. py-amqp's waits for a method's reply have no timeout of
+their own (RabbitMQ 4.3, a cluster node just lost, left a queue.declare unanswered for minutes): the
+connections' read timeout, the same half, bounds each, and kombu retries a wait that timed out as it
+does a lost connection.
 
 A publish that timed out or lost its connection while waiting for the confirm may still have reached the
 queue: the guarantee is at-least-once, and resending can duplicate.
+
+Remote control (`celery_adapter/control.py`) and the worker's events (its heartbeats) are left unconfirmed:
+they are best effort by Celery's design, and on RabbitMQ 4.x a queue of a cluster node that is down stays
+listed, so a broadcast or an event reaching a dead worker's pidbox or event queue is nacked. Confirmed,
+kombu retries that nack at once and without end: a worker failing over to another node never finished
+starting.
 """
 
 from __future__ import annotations
@@ -72,8 +81,13 @@ def publish_settings(topology: Topology) -> dict[str, Any]:
     """The Celery settings that make every publish confirmed and bounded by the file's confirm timeout."""
     timeout = topology.publishing.confirm_timeout
     return {
-        # the errback here also bounds the reconnects of a channel opened before any publish retries
-        "broker_transport_options": {"confirm_publish": True, "errback": give_up_past_deadline},
+        # the errback here also bounds the reconnects of a channel opened before any publish retries; the read
+        # timeout bounds each wait for a reply py-amqp makes without one (the rpc:// reply queue's declare-ok)
+        "broker_transport_options": {
+            "confirm_publish": True,
+            "errback": give_up_past_deadline,
+            "read_timeout": timeout * CONFIRM_SHARE,
+        },
         "broker_connection_timeout": min(CELERY_CONNECT_TIMEOUT, timeout * CONNECT_SHARE),
         "task_publish_retry_policy": {
             "max_retries": PUBLISH_RETRIES,
@@ -179,3 +193,9 @@ def use_bounded_rpc(app: Any) -> None:
     """Make `app`'s rpc:// backend bounded. Its publishes are confirmed by its AMQP class, a ConfirmedAMQP
     (`mandatory.use_mandatory` installs the subclass that every configured app uses)."""
     app.loader.override_backends = {**app.loader.override_backends, "rpc": RPC_BACKEND}
+
+
+def unconfirmed_connection(app: Any, **options: Any) -> Any:
+    """A connection like `app.connection_for_write(**options)`, without publisher confirms: for what is best
+    effort (remote control, events), which a nack must not hold up."""
+    return app.connection_for_write(transport_options={"confirm_publish": False}, **options)

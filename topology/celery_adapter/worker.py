@@ -30,6 +30,7 @@ from celery.worker.consumer.control import Control
 from celery.worker.consumer.tasks import Tasks
 from kombu.message import Message
 
+from topology.celery_adapter.publishing import unconfirmed_connection
 from topology.model import QueueType
 from topology.planning.consumers import HOST_PROPERTY, PID_PROPERTY, WORKER_PROPERTY
 from topology.planning.poison import Verdict, counted_headers, judge
@@ -155,6 +156,11 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
         connection = self.app.connection_for_read(heartbeat=heartbeat)
         connection.transport_options = {**connection.transport_options, "client_properties": self.identity()}
         return self.ensure_connected(connection)
+
+    def connection_for_write(self, url: str | None = None, heartbeat: float | None = None) -> Any:
+        """The events' connection (the worker's heartbeats), without publisher confirms
+        (`publishing.unconfirmed_connection` says why)."""
+        return self.ensure_connected(unconfirmed_connection(self.app, url=url, heartbeat=heartbeat))
 
     def identity(self) -> dict[str, Any]:
         return {

@@ -37,6 +37,10 @@ default_queue: work
 """
 )
 TASKS = 40
+RETURNED_FROM_A_LOST_CONSUMER = 150
+"""Seconds a task may take to complete after its node's loss. RabbitMQ 4.3 returns a quorum queue's message
+checked out to a consumer on a lost node only after `consumer_disconnected_timeout` (60 s by default), as a
+network partition could end; 3.10 returns it at once."""
 pytestmark = [
     pytest.mark.cluster,
     pytest.mark.timeout(600),
@@ -72,7 +76,7 @@ def test_leader_loss_loses_nothing_and_inspect_names_the_new_leader_the_member_d
         sent = [client.send_task("tasks.add", (i, i)) for i in range(TASKS // 2)]
         on_cluster.cluster.kill(3)
         sent += [client.send_task("tasks.add", (i, i)) for i in range(TASKS // 2, TASKS)]
-        assert [result.get(timeout=60) for result in sent] == [2 * i for i in range(TASKS)]
+        assert [result.get(timeout=RETURNED_FROM_A_LOST_CONSUMER) for result in sent] == [2 * i for i in range(TASKS)]
     finally:
         client.close()
     # RabbitMQ still counts the consumer whose channel died with node 3 (2 where one worker runs); the
@@ -117,7 +121,7 @@ def test_a_classic_queue_on_a_down_node_is_diagnosed_and_never_declared_again(on
     assert actions.get(("binding", "local"), "unavailable") == "unavailable"
     applied = on_cluster.json(1, "apply", file=file)
     assert applied["exit_code"] == 1 and "created" not in applied["summary"]
-    assert applied["summary"]["unavailable"] == 2
+    assert applied["summary"]["unavailable"] == list(actions.values()).count("unavailable")  # what plan said
     on_cluster.cluster.start()
     wait_until(lambda: on_cluster.cli(1, "inspect", file=file).returncode == 0, "the queue back with its node")
 
