@@ -79,6 +79,9 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
             _REPLACED.get(step, step) for step in Consumer.Blueprint.default_steps if step != DELAYED_DELIVERY_STEP
         ]
 
+    _loop_thread: int | None = None
+    """The thread running the event loop (None before it asks for its task handler)."""
+
     def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], None]:
         """Celery's handler of task messages, behind the poison-task bound of each consumed queue."""
         self._loop_thread = threading.get_ident()  # the event loop asks for its handler from its own thread
@@ -119,7 +122,7 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
         pool from a buffered delivery) waits for the next poll to return; with prefetch 1 the broker sends
         nothing before that ack, so the poll waits its whole timeout and the worker idles between tasks.
         Other threads (the threads pool) still go through the hub, which wakes the loop for them."""
-        if threading.get_ident() == getattr(self, "_loop_thread", None):
+        if threading.get_ident() == self._loop_thread:
             return callback(*args, **kwargs)
         return super().call_soon_ack(callback, *args, **kwargs)
 
