@@ -81,9 +81,10 @@ def test_workers_names_each_celery_worker_and_flags_a_foreign_consumer(broker: B
             shown = broker.cli("workers", "--format", "json", file=path)
             by_queue = {c["queue"]: c for c in json.loads(shown.stdout)["data"]["consumers"]}
             alpha = by_queue.get("for_task_A", {})
-            return "for_task_B" in by_queue and alpha.get("worker") is not None and alpha.get("prefetch") is not None
+            # the channel's statistics give prefetch 0 until RabbitMQ emits them after the worker's basic.qos
+            return "for_task_B" in by_queue and alpha.get("worker") is not None and (alpha.get("prefetch") or 0) > 0
 
-        wait_until(listed, "both consumers and their connections in the management API's statistics")
+        wait_until(listed, "both consumers, their connections and the worker's prefetch in the API's statistics")
         shown = broker.cli("workers", "--format", "json", file=path)
     assert shown.returncode == 1  # the foreign consumer
     data = json.loads(shown.stdout)
