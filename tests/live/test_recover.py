@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -130,14 +131,17 @@ def test_an_unroutable_task_is_kept_replay_waits_for_apply_then_the_task_runs(
     assert broker.ready(UNROUTABLE) == 0
 
 
+INTERRUPTED = 1000  # tasks the interrupted replay has to send: enough that it is stopped half-way
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill-9"])
 def test_an_interrupted_replay_loses_nothing_and_ctrl_c_duplicates_nothing(
     broker: Broker, seed: Path, client: Celery, stop: signal.Signals
 ) -> None:
-    sent = {client.send_task("tasks.taskA", (i, i)).id for i in range(300)}
-    wait_until(lambda: broker.ready("for_task_A") == 300, "300 tasks queued")
-    assert reject_all(broker, "for_task_A") == 300
-    wait_until(lambda: broker.ready(DEAD) == 300, "300 dead-lettered tasks")
+    sent = {client.send_task("tasks.taskA", (i, i)).id for i in range(INTERRUPTED)}
+    wait_until(lambda: broker.ready("for_task_A") == INTERRUPTED, f"{INTERRUPTED} tasks queued")
+    assert reject_all(broker, "for_task_A") == INTERRUPTED
+    wait_until(lambda: broker.ready(DEAD) == INTERRUPTED, f"{INTERRUPTED} dead-lettered tasks")
     replaying = subprocess.Popen(
         [sys.executable, "-m", "topology", "replay"],
         cwd=ROOT,
@@ -147,7 +151,10 @@ def test_an_interrupted_replay_loses_nothing_and_ctrl_c_duplicates_nothing(
         text=True,
     )
     broker.processes.append(replaying)
-    wait_until(lambda: broker.ready("for_task_A") >= 20, "a replay under way", replaying)
+    deadline = time.monotonic() + 60
+    while broker.ready("for_task_A") < 20:  # polled without a pause: a replay takes well under a second
+        assert replaying.poll() is None, "the replay ended before it could be interrupted: nothing was tested"
+        assert time.monotonic() < deadline, "no replay under way after 60 s"
     replaying.send_signal(stop)
     stdout, _ = replaying.communicate(timeout=60)
     replayed, still_kept = ids_in(broker, "for_task_A"), ids_in(broker, DEAD)
