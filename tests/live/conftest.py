@@ -165,7 +165,11 @@ def stop_processes(processes: list[subprocess.Popen[str]]) -> None:
 
 
 def wait_until(
-    condition: Callable[[], bool], what: str, process: subprocess.Popen[str] | None = None, timeout: float = 60
+    condition: Callable[[], bool],
+    what: str,
+    process: subprocess.Popen[str] | None = None,
+    timeout: float = 60,
+    pause: float = 0.2,
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -173,7 +177,7 @@ def wait_until(
             raise AssertionError(f"process exited ({process.returncode}) while waiting for {what}")
         if condition():
             return
-        time.sleep(0.2)
+        time.sleep(pause)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 

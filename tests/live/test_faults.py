@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.live.cluster.conftest import VERSION as CLUSTER_VERSION
 from topology.broker.settings import Settings
 from topology.testing.faults import QUEUE_TYPES, Cluster, Endpoint, PrivateNode, Row, Target, run_fault, started
 
 pytestmark = pytest.mark.faults
 COUNT = 60
-CLUSTER_VERSION = os.environ.get("TEST_CLUSTER_VERSION", "host")  # as for tests/live/cluster
 
 
 def private_broker_needed() -> str | None:
