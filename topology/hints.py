@@ -5,6 +5,9 @@ Each is the exact command to run, so that a message and its test can both name i
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 APPLY = "python -m topology apply"
 ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
@@ -84,6 +87,12 @@ APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml,
 def apply_with(*flags: str) -> str:
     """The apply that does what a plan made with `flags` showed: `plan --prune` is carried out by `apply --prune`."""
     return " ".join([APPLY, *flags])
+
+
+def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:
+    """` (did you mean 'x'?)` for the closest of `candidates`, or nothing when none is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def counted(n: int, one: str, many: str = "") -> str:

@@ -14,7 +14,7 @@ exchange delivers one copy to one of its bindings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,6 +208,44 @@ def known_task_names(topology: Topology, registered: Iterable[str] = ()) -> list
     routes and schedule entries, in that order."""
     exact = [r.pattern for r in topology.routes if r.regex is None]
     return list(dict.fromkeys([*registered, *exact, *(s.task for s in topology.schedule)]))
+
+
+def unknown_tasks(topology: Topology, asked: Iterable[str], registered: Collection[str] | None) -> list[str]:
+    """The names among `asked` that no one knows: with the app's `registered` names (it imported), those it
+    does not register; without, those routing.yaml neither names nor routes by a glob or regex."""
+    if registered is not None:
+        return [name for name in asked if name not in registered]
+    named = set(known_task_names(topology))
+    patterns = [route for route in topology.routes if route.regex is not None]
+    return [name for name in asked if name not in named and not any(r.matches(name) for r in patterns)]
+
+
+@dataclass(frozen=True)
+class TaskRoute:
+    """Where one task goes by routing.yaml: the rule that picks it (and its line), the exchange and key it
+    is published with, and the queues it lands in (none: dropped)."""
+
+    task: str
+    rule: str  # the route's pattern, or "default_queue"
+    line: int | None
+    exchange: str | None
+    routing_key: str | None
+    queues: tuple[str, ...]
+
+
+def task_route(topology: Topology, name: str) -> TaskRoute:
+    route = route_for(topology, name)
+    destination = route_destination(topology, route)
+    delivery = deliver(topology, destination.exchange, task_message(destination, name)) if destination else None
+    origin = route.origin if route is not None else topology.default_queue_origin
+    return TaskRoute(
+        name,
+        route.pattern if route is not None else "default_queue",
+        origin.line if origin else None,
+        destination.exchange if destination else None,
+        destination.routing_key if destination else None,
+        delivery.queues if delivery else (),
+    )
 
 
 def names_by_route(topology: Topology, names: Iterable[str]) -> dict[Route | None, list[str]]:

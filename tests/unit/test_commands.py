@@ -7,12 +7,14 @@ from dataclasses import replace
 import pytest
 
 from topology.broker.amqp import Refusal
+from topology.codes import ExitCode
 from topology.commands.apply import StepStatus, apply_topology
 from topology.commands.inspect import inspect_topology
 from topology.commands.plan import read_plan
 from topology.errors import BrokerUnavailable
 from topology.language.loader import parse_topology
 from topology.model import Kind, Ref
+from topology.planning.findings import findings_exit_code
 from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue, LiveState
 from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
@@ -100,12 +102,12 @@ def test_inspect_counts_first_then_asks_what_the_first_pass_left_and_finds_uncon
     session = FakeSession(applied(), counted={"work": (4, 0)})  # 'spare' refuses the first pass: asked again
     report = inspect_topology(TOPOLOGY, session)
     assert session.asked == [("work", "spare"), ("spare",)]
-    assert report.live.queues["work"].messages_ready == 4 and "spare" not in report.live.queues
+    assert [(row.name, row.exists, row.ready) for row in report.queues] == [("work", True, 4), ("spare", False, None)]
     assert [(f.code, f.ref) for f in report.findings] == [
         ("missing_queue", Ref(Kind.QUEUE, "spare")),
         ("no_consumer", WORK),
     ]
-    assert not report.in_sync()
+    assert findings_exit_code(report.findings) is ExitCode.DIFFERS
 
 
 def test_a_queue_replaced_by_another_is_declared_and_bound_before_the_old_one_goes() -> None:

@@ -45,7 +45,7 @@ def test_apply_records_itself_and_plan_reads_it_back() -> None:
     record = ApplyRecord.from_value(session.parameters[parameter_name("v")])
     assert record is not None and (record.sha256, record.commit, record.owner) == (NOW.sha256, NOW.commit, "topology")
     planned = plan_command(topology, session, recreate=False, prune=False, force=False, source=NOW)
-    assert planned.report.since is not None and planned.report.since.record == record
+    assert planned.report.plan.since is not None and planned.report.plan.since.record == record
 
 
 def test_without_the_management_api_apply_notes_it_could_not_record() -> None:

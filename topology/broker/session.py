@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
     from topology.planning.operations import Operation
 
 COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `VhostSession.counts`
+CLOSE_WAIT_SECONDS = 15.0
+"""How long `close` waits for reads still under way: each is bounded by its own timeout (the management
+API's, an AMQP handshake's) below this."""
 T = TypeVar("T")
 
 
@@ -108,12 +112,36 @@ class VhostSession:
         self._unreachable: ManagementUnreachable | None = None
         self._lock: ApplyLock | None = None
         self._lock_wait = lock_wait
-        self._reading = _in_background(self._read)
-        self._placing = _in_background(self._read_cluster)
-        self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
-        self._cluster_check = _in_background(lambda: _check_cluster(settings)) if check_cluster else None
-        self._traffic = _in_background(self._read_traffic) if traffic else None
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._reading = self._in_background(self._read)
+        self._placing = self._in_background(self._read_cluster)
+        self._amqp_proof = self._in_background(lambda: _open_and_close(settings)) if prove_amqp else None
+        self._cluster_check = self._in_background(lambda: _check_cluster(settings)) if check_cluster else None
+        self._traffic = self._in_background(self._read_traffic) if traffic else None
         self.counted_by_api = ""  # why counts came from the management API instead of passive declares
+
+    def __enter__(self) -> VhostSession:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _in_background(self, work: Callable[[], T]) -> Future[T]:
+        """`work` started on a thread of this session's, which `close` waits for."""
+        future: Future[T] = Future()
+
+        def run_it() -> None:
+            try:
+                future.set_result(work())
+            except BaseException as error:
+                future.set_exception(error)
+
+        # daemon: should one outlive `close`'s wait (a broker that never answers), the process still ends
+        thread = threading.Thread(target=run_it, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return future
 
     def _read(self) -> LiveState:
         lock_wait = self._lock_wait
@@ -129,7 +157,7 @@ class VhostSession:
                     both = f"{error} (and the management API did not answer either: {unreachable})"
                     raise BrokerUnavailable(both) from None
                 raise
-            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
+            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr, self._stopping)
         return self.management.state(self._settings.vhost)
 
     def _read_cluster(self) -> ClusterState:
@@ -142,9 +170,16 @@ class VhostSession:
             self._cluster_check.result()
 
     def close(self) -> None:
-        """Release the apply lock, if this session holds it (closing the process does too)."""
+        """Stop and wait for the session's reads (a thread still reading as the interpreter shuts down can
+        crash it), then release the apply lock, if this session holds it (closing the process does too).
+        Every command that makes a session closes it, however it ends: `cli.main` makes sure."""
+        self._stopping.set()
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         if self._lock is not None:
             self._lock.release()
+            self._lock = None
 
     @property
     def settings(self) -> Settings:
@@ -259,8 +294,8 @@ class VhostSession:
         self.management.put_global_parameter(name, value)
 
     def reread(self) -> None:
-        self._reading = _in_background(self._read)
-        self._placing = _in_background(self._read_cluster)
+        self._reading = self._in_background(self._read)
+        self._placing = self._in_background(self._read_cluster)
 
     def kept(self, queue: str, limit: int) -> Read:
         self._checked()
@@ -283,17 +318,3 @@ def _check_cluster(settings: Settings) -> None:
 
 def _on_stderr(said: str) -> None:
     print(said, file=sys.stderr)
-
-
-def _in_background(work: Callable[[], T]) -> Future[T]:
-    """`work` started on a thread; its result, or what it raised, for whoever waits on the future."""
-    future: Future[T] = Future()
-
-    def run_it() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as error:
-            future.set_exception(error)
-
-    threading.Thread(target=run_it, daemon=True).start()  # daemon: an invalid file exits without waiting
-    return future

@@ -40,6 +40,7 @@ from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
 from kombu.transport.base import to_rabbitmq_queue_arguments
 
+from topology.codes import ExitCode
 from topology.errors import TopologyError
 from topology.language.cron import cron_fields
 from topology.model import (
@@ -67,7 +68,7 @@ SCHEDULE_OPTIONS = frozenset({"queue", "priority", "expires"})
 class CannotImport(TopologyError):
     """The module does not import, or Celery refuses its settings: one line, where Python says it went wrong."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
 
 @dataclass(frozen=True)

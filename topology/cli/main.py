@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import atexit
 import gc
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from topology.broker.failover import has_choice, needs_check, reach
 from topology.broker.session import VhostSession
-from topology.broker.settings import Settings, resolve_settings
+from topology.broker.settings import Settings, redacted, resolve_settings
+from topology.cli.formats import GRAPH_FORMATS, Format
+from topology.codes import ExitCode
 from topology.errors import BrokerUnavailable, TopologyError
 
 if TYPE_CHECKING:
@@ -62,6 +66,8 @@ class Options:
 
 JSON_OUTPUT = "topology.json_output"
 """ctx.meta key: the name of the command whose `--format json` was given (its errors are JSON too)."""
+_NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+"""click 8.2+: no arguments at all is the help, as a usage error (exit 2)."""
 COMMAND_LINE = "topology.command_line"
 """ctx.meta key: the arguments as given, for the usage errors click finds before `--format` is read."""
 
@@ -81,10 +87,10 @@ class _Commands(click.Group):
             with _usage_envelope(ctx):
                 return super().invoke(ctx)
         except TopologyError as error:
-            click.echo(str(error), err=True)
+            click.echo(redacted(str(error)), err=True)
             command = ctx.meta.get(JSON_OUTPUT)
             if command is not None:
-                _print_error_envelope(command, error)
+                _print_error_envelope(ctx, command, error)
             ctx.exit(error.exit_code)
 
 
@@ -94,31 +100,54 @@ def _usage_envelope(ctx: click.Context) -> Iterator[None]:
     stdout too, when `--format json` is on the command line; click then prints its text and exits 2."""
     try:
         yield
-    except click.UsageError as error:
+    except click.UsageError as raised:
+        error = raised
+        said = raised.format_message()
+        help_text = isinstance(raised, _NO_ARGS_IS_HELP)  # the help, with the default URL's well-known password
+        if redacted(said) != said and not help_text:  # a URL typed where it does not belong: its password hidden
+            error = click.UsageError(redacted(said), raised.ctx)
         if _json_asked(ctx.meta.get(COMMAND_LINE, ())):
-            from topology.cli.envelope import envelope, error_problem
-            from topology.cli.output import print_json
+            from topology.cli.envelope import Body, envelope, error_problem
+            from topology.cli.render.text import print_json
 
             failed = error.ctx.command if error.ctx is not None else None
             # a missing option value names no context: the command is the one the group was starting
             command = failed.name if failed is not None and failed is not ctx.command else ctx.invoked_subcommand
-            print_json(envelope(command, error.exit_code, problems=[error_problem(error.format_message())]))
-        raise
+            body = Body(problems=[error_problem(error.format_message())])
+            print_json(envelope(command, error.exit_code, body))
+        if error is raised:
+            raise
+        raise error from None
 
 
 def _json_asked(args: Sequence[str]) -> bool:
     """`--format json` or `--format=json` among the arguments, wherever given."""
-    pairs = zip(args, (*args[1:], ""), strict=True)
+    pairs = pairwise(args)
     return "--format=json" in args or any(arg == "--format" and after == "json" for arg, after in pairs)
 
 
-def _print_error_envelope(command: str, error: TopologyError) -> None:
-    from topology.cli.envelope import envelope, error_problem
-    from topology.cli.output import print_json
+def _print_error_envelope(ctx: click.Context, command: str, error: TopologyError) -> None:
+    """The envelope of a command that failed: its problems, and the broker and vhost it was aimed at."""
+    from topology.cli.envelope import Body, envelope, error_problem, redacted_problem
+    from topology.cli.render.text import print_json
     from topology.errors import InvalidTopology
 
     problems = error.problems if isinstance(error, InvalidTopology) else [error_problem(str(error))]
-    print_json(envelope(command, error.exit_code, problems=problems))
+    broker, vhost = _aimed_at(ctx, command)
+    body = Body(problems=[redacted_problem(p) for p in problems])
+    print_json(envelope(command, error.exit_code, body, broker=broker, vhost=vhost))
+
+
+def _aimed_at(ctx: click.Context, command: str) -> tuple[str | None, str | None]:
+    """The broker and vhost a command that talks to one was aimed at, when its settings are valid."""
+    if command not in BROKER_COMMANDS:
+        return None, None
+    options = ctx.meta.get(OPTIONS) or ctx.find_object(Options) or Options()
+    try:
+        settings = options.parsed()
+    except TopologyError:
+        return None, None
+    return str(settings.broker), settings.vhost
 
 
 COMMON_OPTIONS = (
@@ -128,6 +157,10 @@ COMMON_OPTIONS = (
         "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
     ),
 )
+BROKER_COMMANDS = frozenset({"plan", "apply", "inspect", "doctor", "workers", "dead-letters", "replay", "adopt"})
+"""The commands that always talk to a broker: their error envelopes name it and its vhost."""
+OPTIONS = "topology.options"
+"""ctx.meta key: the command's Options, once merged (for the error envelope)."""
 
 
 def common_options(command: F) -> F:
@@ -154,33 +187,40 @@ def main(ctx: click.Context, file: str | None, broker: str | None, management_ur
 @click.pass_context
 def _exit(ctx: click.Context, code: int | None, /, **_: Any) -> None:
     """Every command returns its exit code."""
-    ctx.exit(code or 0)
+    ctx.exit(code or ExitCode.OK)
 
 
 def _options(ctx: click.Context, file: str | None, broker: str | None, management_url: str | None) -> Options:
     options: Options = ctx.find_object(Options) or Options()
-    return options.over(file, broker, management_url)
+    merged = options.over(file, broker, management_url)
+    ctx.meta[OPTIONS] = merged
+    return merged
 
 
-def _remember_format(ctx: click.Context, _: click.Parameter, fmt: str) -> str:
-    if fmt == "json":
+def _remember_format(ctx: click.Context, _: click.Parameter, fmt: str | None) -> str | None:
+    if fmt == Format.JSON.value:
         ctx.meta[JSON_OUTPUT] = ctx.info_name
     return fmt
+
+
+def _format(fmt: str) -> Format:
+    return Format(fmt)
 
 
 FORMAT = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
+    type=click.Choice(Format.choices()),
+    default=Format.TEXT.value,
     show_default=True,
     is_eager=True,  # known before any other option can fail, so that its error is JSON too
-    callback=_remember_format,
+    callback=lambda ctx, param, fmt: _format(_remember_format(ctx, param, fmt) or Format.TEXT.value),
     help="json: one envelope (topology/cli/envelope.schema.json), errors included.",
 )
 APP = click.option(
     "-A", "--app", help="Celery app to check task names against (as for `celery -A`; default: `app:` in the file)."
 )
+OUTPUT = click.option("-o", "--output", help="Write to this file instead of stdout.")
 
 
 def _supported_series(_: click.Context, __: click.Parameter, series: str | None) -> str | None:
@@ -206,15 +246,13 @@ def _supported_series(_: click.Context, __: click.Parameter, series: str | None)
 )
 @click.pass_context
 def validate(
-    ctx: click.Context, /, app: str | None, fmt: str, strict: bool, rabbitmq: str | None, **given: str | None
+    ctx: click.Context, /, app: str | None, fmt: Format, strict: bool, rabbitmq: str | None, **given: str | None
 ) -> int:
     """Check routing.yaml: structure, references, RabbitMQ's rules, routes proven, task names."""
-    from topology.cli import output
+    from topology.cli.render.validate import VALIDATE
     from topology.commands.validate import validate as validate_file
 
-    result = validate_file(_options(ctx, **given).file, app, strict=strict, rabbitmq=rabbitmq)
-    output.print_validated(result.report, result.exit_code, fmt)
-    return result.exit_code
+    return VALIDATE.show(validate_file(_options(ctx, **given).file, app, strict=strict, rabbitmq=rabbitmq), fmt)
 
 
 @main.command()
@@ -227,29 +265,33 @@ def validate(
 @click.argument("task_names", nargs=-1, metavar="[TASK]...")
 @click.pass_context
 def routes(
-    ctx: click.Context, /, app: str | None, fmt: str, live: bool, task_names: tuple[str, ...], **given: str | None
+    ctx: click.Context, /, app: str | None, fmt: Format, live: bool, task_names: tuple[str, ...], **given: str | None
 ) -> int:
     """Show where each task goes (those named, else every task): the rule that picks it, the exchange and
     key, the queues it lands in."""
-    from topology.cli import output
-    from topology.commands.validate import check
-
+    options = _options(ctx, **given)
     if live:
-        return _live_routes(_options(ctx, **given), app, fmt)
-    checked = check(_options(ctx, **given).file, app)
-    output.print_routes(checked, task_names, 0, fmt)
-    return 0
+        session = _closing(VhostSession(options.settings()))
+        from topology.cli.render.routes import LIVE_ROUTES
+        from topology.commands.routes import live_routes_command
+        from topology.commands.validate import check
+
+        return LIVE_ROUTES.show(live_routes_command(check(options.file, app), session, task_names), fmt)
+    from topology.cli.render.routes import ROUTES
+    from topology.commands.routes import routes_command
+
+    return ROUTES.show(routes_command(options.file, app, task_names), fmt)
 
 
 @main.command()
-def schema() -> int:
+@OUTPUT
+@FORMAT
+def schema(output: str | None, fmt: Format) -> int:
     """Print the JSON Schema of routing.yaml (for yaml-language-server and other editors)."""
-    import json
+    from topology.cli.render.schema import SCHEMA
+    from topology.commands.schema import schema_command
 
-    from topology.language.document import json_schema
-
-    click.echo(json.dumps(json_schema(), indent=2))
-    return 0
+    return SCHEMA.show(schema_command(), fmt, output)
 
 
 def _plan_options(command: F) -> F:
@@ -267,6 +309,11 @@ def _plan_options(command: F) -> F:
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _closing(session: VhostSession) -> VhostSession:
+    """`session`, closed when the command ends, however it ends: its reads are stopped and waited for."""
+    return click.get_current_context().with_resource(session)
 
 
 def _session(
@@ -289,21 +336,17 @@ def _session(
             options.topology()
             raise
     guessed = needs_check(settings) and not has_choice(settings)
-    session = VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
+    session = _closing(
+        VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
+    )
     if app is None:
         return session, options.topology(versioned=False)
-    from topology.cli.output import print_problems
+    from topology.cli.render.text import print_problems
     from topology.commands.validate import check
 
     checked = check(options.file, app, versioned=False)
     print_problems(checked.loaded.warnings)
     return session, checked.loaded.topology
-
-
-def _flags(recreate: bool, prune: bool, force: bool) -> tuple[str, ...]:
-    """The plan's flags as given, for the `apply` command a plan points to."""
-    given = (("--recreate", recreate), ("--prune", prune), ("--force", force))
-    return tuple(flag for flag, on in given if on)
 
 
 @main.command()
@@ -313,19 +356,24 @@ def _flags(recreate: bool, prune: bool, force: bool) -> tuple[str, ...]:
 @_plan_options
 @click.pass_context
 def plan(
-    ctx: click.Context, /, app: str | None, fmt: str, recreate: bool, prune: bool, force: bool, **given: str | None
+    ctx: click.Context, /, app: str | None, fmt: Format, recreate: bool, prune: bool, force: bool, **given: str | None
 ) -> int:
     """Show what `apply` would do. Exit 0 when the broker holds the file, 1 when it differs (anything to
     create, change or delete, a conflict, or an object not in the file: what `inspect` calls drift)."""
     options = _options(ctx, **given)
     session, topology = _session(options, app, prove_amqp=True)
-    from topology.cli import output
+    from topology.cli.render.plan import PLAN
     from topology.commands.plan import plan_command
 
-    source = _source(options)
-    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
-    output.print_plan(result.report, session.settings, _flags(recreate, prune, force), result.exit_code, fmt)
-    return result.exit_code
+    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=_source(options))
+    return PLAN.show(result, fmt)
+
+
+def _seconds(_: click.Context, __: click.Parameter, seconds: float) -> float:
+    """A number of seconds: `nan` and `inf` are no wait anyone can count down."""
+    if not math.isfinite(seconds) or seconds < 0:
+        raise click.BadParameter(f"{seconds} is not a number of seconds (0 or more)")
+    return seconds
 
 
 @main.command()
@@ -335,10 +383,11 @@ def plan(
 @_plan_options
 @click.option(
     "--lock-wait",
-    type=click.FloatRange(min=0),
+    type=float,
     default=30,
     show_default=True,
     metavar="SECONDS",
+    callback=_seconds,
     help="How long to wait while another apply holds the vhost's lock, before exit 3 naming it.",
 )
 @click.pass_context
@@ -346,7 +395,7 @@ def apply(
     ctx: click.Context,
     /,
     app: str | None,
-    fmt: str,
+    fmt: Format,
     recreate: bool,
     prune: bool,
     force: bool,
@@ -357,18 +406,14 @@ def apply(
     One apply at a time on a vhost: each holds the vhost's apply lock from its read to its last change."""
     options = _options(ctx, **given)
     session, topology = _session(options, app, lock_wait)
-    from topology.cli import output
+    from topology.cli.render.apply import APPLY
     from topology.commands.apply import apply_command
 
     source = _source(options)
     flags = {"recreate": recreate, "prune": prune, "force": force}
-    try:
-        with _progress_bar() as progress:
-            result = apply_command(topology, session, progress, **flags, source=source)
-    finally:
-        session.close()
-    output.print_apply(result.report, session.settings, result.exit_code, fmt)
-    return result.exit_code
+    with session, _progress_bar() as progress:  # the lock is released before the report is printed
+        result = apply_command(topology, session, progress, **flags, source=source)
+    return APPLY.show(result, fmt)
 
 
 def _source(options: Options) -> Source:
@@ -397,62 +442,7 @@ def _progress_bar(description: str = "applying") -> Iterator[ProgressFactory | N
         yield start
 
 
-@main.command()
-@common_options
-@APP
-@FORMAT
-@click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
-@click.option("--max-ready", type=click.IntRange(min=0), help="Exit 1 when any queue holds more ready messages.")
-@click.option(
-    "--max-age",
-    callback=lambda _c, _p, v: _duration(v),
-    help="Exit 1 when a queue's oldest message is older (30s, 5m).",
-)
-@click.pass_context
-def inspect(
-    ctx: click.Context,
-    /,
-    app: str | None,
-    fmt: str,
-    require_consumers: bool,
-    max_ready: int | None,
-    max_age: float | None,
-    **given: str | None,
-) -> int:
-    """Compare the live vhost with routing.yaml: drift, consumers, ready messages. Exit 1 on drift, as
-    `plan` does for the same broker."""
-    options = _options(ctx, **given)
-    session, topology = _session(options, app, traffic=True)
-    from topology.cli import output
-    from topology.commands.inspect import inspect_command
-    from topology.planning.activity import Thresholds
-
-    thresholds = Thresholds(max_ready, max_age)
-    result = inspect_command(
-        topology, session, require_consumers=require_consumers, thresholds=thresholds, source=_source(options)
-    )
-    output.print_inspect(topology, result.report, session.settings, result.exit_code, fmt)
-    return result.exit_code
-
-
-@main.command()
-@common_options
-@FORMAT
-@click.pass_context
-def doctor(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
-    """Say which AMQP client Celery will use and whether the broker and management API answer."""
-    from topology.cli import output
-    from topology.commands.doctor import doctor as diagnose
-
-    result = diagnose(_options(ctx, **given).settings())
-    output.print_doctor(result.report, result.exit_code, fmt)
-    return result.exit_code
-
-
-# -- graph, workers, routes --live (issue 20) ------------------------------------------------------------------------
-
-
-def _duration(text: str | None) -> float | None:
+def _duration(_: click.Context, __: click.Parameter, text: str | None) -> float | None:
     from topology.language.units import parse_duration
 
     try:
@@ -461,27 +451,63 @@ def _duration(text: str | None) -> float | None:
         raise click.BadParameter(str(error)) from None
 
 
-def _live_routes(options: Options, app: str | None, fmt: str) -> int:
-    session = VhostSession(options.settings())
-    from topology.cli import workers_output
-    from topology.commands.validate import check
-    from topology.planning.live_routes import live_routes
+@main.command()
+@common_options
+@APP
+@FORMAT
+@click.option("--require-consumers", is_flag=True, help="Also exit 1 when a routed queue has no consumer.")
+@click.option("--max-ready", type=click.IntRange(min=0), help="Exit 1 when any queue holds more ready messages.")
+@click.option("--max-age", callback=_duration, help="Exit 1 when a queue's oldest message is older (30s, 5m).")
+@click.pass_context
+def inspect(
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: Format,
+    require_consumers: bool,
+    max_ready: int | None,
+    max_age: float | None,
+    **given: str | None,
+) -> int:
+    """Compare the live vhost with routing.yaml: drift, consumers, ready messages. Exit 1 on drift (as
+    `plan` does for the same broker) and on tasks kept in the nets."""
+    options = _options(ctx, **given)
+    session, topology = _session(options, app, traffic=True)
+    from topology.cli.render.inspect import INSPECT
+    from topology.commands.inspect import inspect_command
+    from topology.planning.activity import Thresholds
 
-    checked = check(options.file, app)
-    topology = checked.loaded.topology
-    state = session.state(topology, check_properties=False)
-    if session.unreachable is not None:
-        raise session.unreachable  # bindings can be listed only by the management API
-    routes = live_routes(topology, state, checked.task_names)
-    workers_output.print_live_routes(state.vhost, routes, fmt)
-    return 1 if any(route.captured or route.lost for route in routes) else 0
+    thresholds = Thresholds(max_ready, max_age)
+    result = inspect_command(
+        topology, session, require_consumers=require_consumers, thresholds=thresholds, source=_source(options)
+    )
+    return INSPECT.show(result, fmt)
+
+
+@main.command()
+@common_options
+@FORMAT
+@click.pass_context
+def doctor(ctx: click.Context, /, fmt: Format, **given: str | None) -> int:
+    """Say which AMQP client Celery will use and whether the broker and management API answer."""
+    from topology.cli.render.doctor import DOCTOR
+    from topology.commands.doctor import doctor as diagnose
+
+    return DOCTOR.show(diagnose(_options(ctx, **given).settings()), fmt)
 
 
 @main.command()
 @common_options
 @APP
-@click.option("--format", "fmt", type=click.Choice(["svg", "png", "dot", "mermaid"]), default="svg", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the picture here (default: stdout).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(GRAPH_FORMATS),
+    callback=_remember_format,
+    is_eager=True,
+    help="The picture (default: -o's extension, else svg), or json: the envelope, its nodes and edges.",
+)
+@click.option("-o", "--output", help="Write the picture here, in the format its extension names (default: stdout).")
 @click.option(
     "--live", is_flag=True, help="Overlay the broker: counts, workers, missing (red) and extra (grey) objects."
 )
@@ -491,42 +517,35 @@ def graph(
     ctx: click.Context,
     /,
     app: str | None,
-    fmt: str,
+    fmt: str | None,
     output: str | None,
     live: bool,
     focus: str | None,
     **given: str | None,
 ) -> int:
     """Draw the routing: tasks -> exchanges -> queues (-> workers, with --live), with keys and header matches."""
+    from topology.cli.render import graph as rendered
+
     options = _options(ctx, **given)
-    session = VhostSession(options.settings()) if live else None
-    from topology.cli import graph_output
+    rendered.picture_for(fmt, output)  # a --format the -o file's extension contradicts: before anything else
+    session = _closing(VhostSession(options.settings())) if live else None
     from topology.commands.graph import graph_command
     from topology.commands.validate import check
-    from topology.routing import known_task_names
 
-    checked = check(options.file, app)
-    topology = checked.loaded.topology
-    result = graph_command(topology, known_task_names(topology, checked.task_names), session, focus)
-    if result.report is None:
-        raise click.BadParameter(f"no task or queue named {focus!r} in the picture", param_hint="--focus")
-    graph_output.write(result.report, fmt, output)
-    return result.exit_code
+    return rendered.show(graph_command(check(options.file, app), session, focus), fmt, output)
 
 
 @main.command()
 @common_options
 @FORMAT
 @click.pass_context
-def workers(ctx: click.Context, /, fmt: str, **given: str | None) -> int:
+def workers(ctx: click.Context, /, fmt: Format, **given: str | None) -> int:
     """Name the Celery workers consuming each queue (node, host, pid, prefetch), and flag odd consumers."""
     session, topology = _session(_options(ctx, **given), traffic=True)
-    from topology.cli import workers_output
+    from topology.cli.render.workers import WORKERS
     from topology.commands.workers import workers_command
 
-    result = workers_command(topology, session)
-    workers_output.print_workers(result.report, fmt)
-    return result.exit_code
+    return WORKERS.show(workers_command(topology, session), fmt)
 
 
 # --- the nets: tasks kept by the unroutable and dead-letter nets, listed and replayed (commands/recover.py) ---
@@ -546,15 +565,13 @@ def _net(unroutable: bool) -> Net:
 @NET
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="List at most this many.")
 @click.pass_context
-def dead_letters(ctx: click.Context, /, fmt: str, unroutable: bool, limit: int, **given: str | None) -> int:
+def dead_letters(ctx: click.Context, /, fmt: Format, unroutable: bool, limit: int, **given: str | None) -> int:
     """List the dead-lettered (or, with --unroutable, unroutable) tasks, without consuming them."""
     session, topology = _session(_options(ctx, **given))
-    from topology.cli import recover_output
+    from topology.cli.render.dead_letters import DEAD_LETTERS
     from topology.commands.recover import list_kept
 
-    result = list_kept(topology, session, _net(unroutable), limit)
-    recover_output.print_kept(result.report, fmt)
-    return result.exit_code
+    return DEAD_LETTERS.show(list_kept(topology, session, _net(unroutable), limit), fmt)
 
 
 @main.command()
@@ -565,40 +582,25 @@ def dead_letters(ctx: click.Context, /, fmt: str, unroutable: bool, limit: int, 
 @click.option("--id", "ids", multiple=True, help="Replay only the task with this id (repeatable).")
 @click.pass_context
 def replay(
-    ctx: click.Context, /, fmt: str, unroutable: bool, tasks: tuple[str, ...], ids: tuple[str, ...], **given: str | None
+    ctx: click.Context,
+    /,
+    fmt: Format,
+    unroutable: bool,
+    tasks: tuple[str, ...],
+    ids: tuple[str, ...],
+    **given: str | None,
 ) -> int:
     """Send kept tasks again through the current routes; each original is removed once its replay is confirmed."""
     session, topology = _session(_options(ctx, **given))
-    from topology.cli import recover_output
+    from topology.cli.render.replay import REPLAY
     from topology.commands.recover import replay as replay_tasks
 
     with _progress_bar("replaying") as progress:
         result = replay_tasks(topology, session, _net(unroutable), tasks, ids, progress)
-    recover_output.print_replayed(result.report, fmt)
-    return result.exit_code
+    return REPLAY.show(result, fmt)
 
 
 # --- export and adopt: routing.yaml to RabbitMQ definitions, and a live vhost to routing.yaml ---
-
-OUTPUT = click.option("-o", "--output", help="Write to this file instead of stdout.")
-
-
-@main.command()
-@common_options
-@OUTPUT
-@click.pass_context
-def export(ctx: click.Context, /, output: str | None, **given: str | None) -> int:
-    """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
-    `rabbitmqctl import_definitions` or the management UI's import."""
-    import json
-
-    from topology.cli.written_output import write_file
-    from topology.commands.export import export_command
-
-    options = _options(ctx, **given)
-    result = export_command(options.topology(), options.parsed().vhost)
-    write_file(json.dumps(result.report, indent=2) + "\n", output)
-    return result.exit_code
 
 
 @main.command()
@@ -606,14 +608,27 @@ def export(ctx: click.Context, /, output: str | None, **given: str | None) -> in
 @OUTPUT
 @FORMAT
 @click.pass_context
-def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | None) -> int:
+def export(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
+    """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
+    `rabbitmqctl import_definitions` or the management UI's import."""
+    from topology.cli.render.export import EXPORT
+    from topology.commands.export import export_command
+
+    options = _options(ctx, **given)
+    return EXPORT.show(export_command(options.topology(), options.parsed().vhost), fmt, output)
+
+
+@main.command()
+@common_options
+@OUTPUT
+@FORMAT
+@click.pass_context
+def adopt(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
     """Write the live vhost as routing.yaml (Celery's and RabbitMQ's own objects left out); nothing changes."""
-    from topology.cli.adopt_output import print_adopted
+    from topology.cli.render.adopt import ADOPT
     from topology.commands.adopt import adopt_command
 
-    result = adopt_command(_options(ctx, **given).settings())
-    print_adopted(result.report, output, fmt)
-    return result.exit_code
+    return ADOPT.show(adopt_command(_options(ctx, **given).settings()), fmt, output)
 
 
 # --- import-celery: an existing Celery configuration as routing.yaml ---
@@ -623,11 +638,9 @@ def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | No
 @click.argument("module")
 @OUTPUT
 @FORMAT
-def import_celery(module: str, output: str | None, fmt: str) -> int:
+def import_celery(module: str, output: str | None, fmt: Format) -> int:
     """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
-    from topology.cli.import_celery_output import print_imported
+    from topology.cli.render.import_celery import IMPORT_CELERY
     from topology.commands.import_celery import import_command
 
-    result = import_command(module)
-    print_imported(result.report, output, fmt)
-    return result.exit_code
+    return IMPORT_CELERY.show(import_command(module), fmt, output)

@@ -15,11 +15,14 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from topology.broker.session import Session
+from topology.codes import ExitCode
 from topology.commands.history import record
 from topology.commands.plan import read_plan
-from topology.commands.result import ExitCode, Result
+from topology.commands.result import Result
 from topology.errors import ConnectionLost
 from topology.model import Policy, Ref, Topology
+from topology.planning.drift import drift
+from topology.planning.findings import Finding
 from topology.planning.history import Source
 from topology.planning.operations import operations
 from topology.planning.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions
@@ -70,6 +73,7 @@ class ApplyReport:
     plan: Plan
     steps: tuple[Step, ...]
     note: str = ""
+    findings: tuple[Finding, ...] = ()  # when it did not go through: what still differs (as `plan` says)
 
     @property
     def ok(self) -> bool:
@@ -133,7 +137,9 @@ def apply_command(
     unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
     if unrecorded:
         report = replace(report, note=f"{report.note}; {unrecorded}" if report.note else unrecorded)
-    return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS)
+    if not report.ok:
+        report = replace(report, findings=tuple(drift(report.plan)))
+    return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS).on(session.settings)
 
 
 def _outcome(change: Change, refused: Mapping[Ref, Refusal]) -> Step:

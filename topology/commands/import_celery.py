@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from topology.celery_adapter.import_config import Finding, Imported, import_celery
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
 from topology.errors import InvalidTopology
 from topology.language.loader import check_text
 from topology.language.writer import topology_yaml

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from topology import hints
 from topology.broker.session import Session
 from topology.checks.broker_rules import check_broker_rules
 from topology.checks.versions import Target, broker_target, target
 from topology.commands.history import since
-from topology.commands.result import ExitCode, Result
+from topology.commands.result import Result
 from topology.errors import BrokerUnavailable, InvalidTopology
 from topology.model import Severity, Topology
 from topology.planning.delivery_limits import delivery_limits
 from topology.planning.drift import drift
+from topology.planning.findings import Finding, findings_exit_code
 from topology.planning.history import Source
 from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
@@ -55,6 +57,15 @@ def _needs_management(topology: Topology) -> str:
     return "--prune lists the vhost, which only the management API can do"
 
 
+@dataclass(frozen=True)
+class PlanReport:
+    """The plan, what `inspect` would call drift in it, and the `apply` that carries it out (its flags)."""
+
+    plan: Plan
+    findings: tuple[Finding, ...]
+    apply: str
+
+
 def plan_command(
     topology: Topology,
     session: Session,
@@ -63,13 +74,15 @@ def plan_command(
     prune: bool,
     force: bool,
     source: Source | None = None,
-) -> Result[Plan]:
+) -> Result[PlanReport]:
     """Exit 1 when the broker differs from the file, exactly when `inspect` finds drift: something to create,
     change or delete, a conflict, or an object the file does not have (which `apply` leaves alone unless
     --prune says otherwise). Bindings bound again only because they cannot be seen (no management API) are
     no difference. With the file's `source`, the plan also says what changed since the last apply."""
     planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
-    differs = any(f.severity is Severity.ERROR for f in drift(planned))  # cautions are warnings
+    findings = tuple(drift(planned))
     if source is not None:
         planned = replace(planned, since=since(session, source, differs=bool(planned.findings)))
-    return Result(planned, ExitCode.DIFFERS if differs else ExitCode.OK)
+    flags = [flag for flag, on in (("--recreate", recreate), ("--prune", prune), ("--force", force)) if on]
+    report = PlanReport(planned, findings, hints.apply_with(*flags))
+    return Result(report, findings_exit_code(findings)).on(session.settings)

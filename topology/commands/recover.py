@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from topology.broker.recover import Advance, Decision, Read, Replayed, read_kept, replay_kept
 from topology.broker.session import Session
+from topology.codes import ExitCode
 from topology.commands.plan import read_plan
-from topology.commands.result import ExitCode, Result
+from topology.commands.result import Result
 from topology.errors import InvalidTopology
 from topology.model import Problem, Topology
 from topology.planning.kept import KeptTask, Net, matches
@@ -53,7 +54,7 @@ def net_queue(topology: Topology, net: Net) -> str:
 
 def list_kept(topology: Topology, session: Session, net: Net, limit: int | None) -> Result[KeptReport]:
     queue = net_queue(topology, net)
-    return Result(KeptReport(net, queue, read_kept(session.settings, queue, limit)), ExitCode.OK)
+    return Result(KeptReport(net, queue, read_kept(session.settings, queue, limit)), ExitCode.OK).on(session.settings)
 
 
 def replay(
@@ -70,14 +71,16 @@ def replay(
     planned = read_plan(topology, session)
     pending = (*planned.pending, *planned.conflicts)
     if pending:
-        return Result(ReplayReport(net, queue, None, pending), ExitCode.DIFFERS)
+        return Result(ReplayReport(net, queue, None, pending), ExitCode.DIFFERS).on(session.settings)
 
     def decide(kept: KeptTask) -> Decision:
         return destination(topology, kept) if matches(kept, tasks, ids) else NOT_CHOSEN
 
     outcome = replay_kept(session.settings, queue, decide, progress)
     report = ReplayReport(net, queue, outcome)
-    return Result(report, ExitCode.DIFFERS if report.stayed or outcome.interrupted else ExitCode.OK)
+    return Result(report, ExitCode.DIFFERS if report.stayed or outcome.interrupted else ExitCode.OK).on(
+        session.settings
+    )
 
 
 def destination(topology: Topology, kept: KeptTask) -> Decision:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from topology import hints
+from topology.broker.settings import redacted
 from topology.celery_adapter.app import AppTasks, app_tasks
 from topology.checks.app_routes import check_app_routes
-from topology.commands.result import ExitCode, Result
-from topology.errors import InvalidTopology
+from topology.codes import ExitCode
+from topology.commands.result import Result
+from topology.errors import InvalidTopology, InvalidUsage
 from topology.language.loader import Loaded, load, topology_path, with_task_names
-from topology.routing import known_task_names
+from topology.routing import known_task_names, unknown_tasks
 
 
 @dataclass(frozen=True)
@@ -20,11 +24,44 @@ class Checked:
     tasks: AppTasks | None  # None: no app given; with `error` set: the app did not import
 
     @property
+    def registered(self) -> frozenset[str] | None:
+        """The app's task names, when it imported (None: the file's names are all that is known)."""
+        return self.tasks.names if self.tasks is not None and self.tasks.error is None else None
+
+    @property
     def task_names(self) -> list[str]:
         """The tasks `routes` lists: the app's own, else those the file names."""
         if self.tasks is not None and self.tasks.error is None:
             return self.tasks.own
         return known_task_names(self.loaded.topology)
+
+    def require_known(self, asked: Iterable[str], option: str, *, also: Iterable[str] = ()) -> None:
+        """Every name among `asked` must be a task the app registers (when it imported), else one routing.yaml
+        names or routes by a pattern, or among `also`: InvalidUsage naming each other one, with the closest
+        known name. The one rule of `routes TASK`, `graph --focus` and `replay --task`."""
+        also = set(also)
+        unknown = [n for n in unknown_tasks(self.loaded.topology, asked, self.registered) if n not in also]
+        if not unknown:
+            return
+        known = [*(self.registered or known_task_names(self.loaded.topology)), *also]
+        where = f"the Celery app {self.tasks.app!r}" if self.tasks and self.registered else "routing.yaml"
+        if self.registered is None:
+            where += " (give -A/--app, or `app:` in the file, to check against your Celery app's tasks)"
+        raise InvalidUsage(
+            "\n".join(
+                f"{option}: no task named {name!r} in {where}{hints.did_you_mean(name, known)}" for name in unknown
+            )
+        )
+
+
+def tasks_line(tasks: AppTasks | None) -> str:
+    """How the task names were checked, in one line (routes' and validate's, text and JSON alike)."""
+    if tasks is None:
+        return "task names not checked: no Celery app given (`app:` in the file, or --app)"
+    app = redacted(tasks.app)  # whatever was typed after -A
+    if tasks.error is not None:
+        return f"task names not checked: cannot import Celery app {app!r}: {redacted(tasks.error)}"
+    return f"task names checked against Celery app {app!r}: {hints.counted(len(tasks.own), 'task')}"
 
 
 def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, versioned: bool = True) -> Checked:

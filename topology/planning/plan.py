@@ -14,6 +14,7 @@ from enum import Enum
 
 from topology import hints
 from topology.checks.versions import Target
+from topology.codes import Code
 from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
@@ -113,7 +114,7 @@ class PlanOptions:
 class Caution:
     """What is right by the file but fragile on this broker (a classic queue on a cluster): a warning."""
 
-    code: str
+    code: Code
     ref: Ref
     message: str
     fix: str
@@ -217,7 +218,7 @@ def _cluster_cautions(topology: Topology, live: LiveState) -> Iterator[Caution]:
                 f"queue {queue.name!r} is classic, so it lives on one node of this {live.cluster.size}-node "
                 "cluster and stops with it: it is not replicated"
             )
-            yield Caution("classic_not_replicated", Ref(Kind.QUEUE, queue.name), message, hints.REPLICATE)
+            yield Caution(Code.CLASSIC_NOT_REPLICATED, Ref(Kind.QUEUE, queue.name), message, hints.REPLICATE)
 
 
 def _differences(

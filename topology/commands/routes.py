@@ -1,0 +1,55 @@
+"""`routes`: where each task goes, by routing.yaml, or (`--live`) through the bindings on the broker.
+
+The tasks are those named, else every task the app registers (or the file names); a name neither knows is
+refused with the closest known one (`Checked.require_known`), as `graph --focus` and `replay --task` do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from topology.broker.session import Session
+from topology.codes import ExitCode
+from topology.commands.result import Result
+from topology.commands.validate import Checked, check
+from topology.planning.live_routes import LiveRoute, live_routes
+from topology.routing import TaskRoute, task_route
+
+
+@dataclass(frozen=True)
+class RoutesReport:
+    checked: Checked
+    routes: tuple[TaskRoute, ...]
+
+
+@dataclass(frozen=True)
+class LiveRoutesReport:
+    checked: Checked
+    routes: tuple[LiveRoute, ...]
+
+    @property
+    def differs(self) -> bool:
+        """Some task goes where routing.yaml does not send it, or not where it does."""
+        return any(route.captured or route.lost for route in self.routes)
+
+
+def routes_command(file: str | None, app: str | None, names: Sequence[str] = ()) -> Result[RoutesReport]:
+    checked = check(file, app)
+    checked.require_known(names, "TASK")
+    topology = checked.loaded.topology
+    return Result(
+        RoutesReport(checked, tuple(task_route(topology, n) for n in names or checked.task_names)), ExitCode.OK
+    )
+
+
+def live_routes_command(checked: Checked, session: Session, names: Sequence[str] = ()) -> Result[LiveRoutesReport]:
+    """Exit 1 when the broker's bindings send some task elsewhere than routing.yaml does; BrokerUnavailable
+    (exit 3) without the management API, the only one that lists bindings."""
+    checked.require_known(names, "TASK")
+    topology = checked.loaded.topology
+    state = session.state(topology, check_properties=False)
+    if session.unreachable is not None:
+        raise session.unreachable
+    report = LiveRoutesReport(checked, tuple(live_routes(topology, state, names or checked.task_names)))
+    return Result(report, ExitCode.DIFFERS if report.differs else ExitCode.OK).on(session.settings)
