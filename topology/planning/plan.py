@@ -16,6 +16,7 @@ from topology import hints
 from topology.checks.versions import Target
 from topology.codes import Code
 from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
+from topology.language.nets import alternatives
 from topology.model import (
     OWNER_ARGUMENT,
     Binding,
@@ -411,8 +412,9 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
         if found is None:
             yield Change(Action.CREATE, ref, merged, desired=policy)
             continue
+        pattern = () if _same_pattern(policy.pattern, found.pattern) else (("pattern", policy.pattern, found.pattern),)
         mismatches = _mismatches(
-            ("pattern", policy.pattern, found.pattern),
+            *pattern,
             ("apply-to", policy.apply_to, found.apply_to),
             ("priority", policy.priority, found.priority),
         ) + _argument_mismatches(policy.definition, found.definition)
@@ -424,6 +426,12 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
         detail = "on the broker but not in routing.yaml (policies are never pruned)"
         fix = "delete it (`rabbitmqctl clear_policy`) or add it to routing.yaml"
         yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name], fix=fix)
+
+
+def _same_pattern(wanted: str, found: str) -> bool:
+    """The same text, or the same list of names in another order (`language.nets.alternatives`)."""
+    listed = alternatives(wanted)
+    return wanted == found or (listed is not None and listed == alternatives(found))
 
 
 def _net_keys_said(policy: Policy) -> str:
