@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from topology import hints
 from topology.broker.management import ManagementClient
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
+    from topology.planning.history import ApplyRecord
     from topology.planning.observed import ClusterState, Counts, LiveState
     from topology.planning.operations import Operation
 
@@ -73,10 +74,8 @@ class Session(Protocol):
     def kept(self, queue: str, limit: int) -> Read:
         """Up to `limit` tasks a net's queue keeps, read without consuming them (`broker.recover`)."""
 
-    def global_parameter(self, name: str) -> Any:
-        """A RabbitMQ global parameter's value (None: not set): where `apply` records itself."""
-
-    def put_global_parameter(self, name: str, value: Any) -> None: ...
+    def record_apply(self, record: ApplyRecord) -> None:
+        """Keep `record` in the vhost, in place of the last one (`planning.history`)."""
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -285,13 +284,9 @@ class VhostSession:
 
         return read_traffic(self.management, self._settings.vhost)
 
-    def global_parameter(self, name: str) -> Any:
+    def record_apply(self, record: ApplyRecord) -> None:
         self._checked()
-        return self.management.global_parameter(name)
-
-    def put_global_parameter(self, name: str, value: Any) -> None:
-        self._checked()
-        self.management.put_global_parameter(name, value)
+        self.management.record_apply(self._settings.vhost, record)
 
     def reread(self) -> None:
         self._reading = self._in_background(self._read)

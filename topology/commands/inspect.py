@@ -27,7 +27,7 @@ from topology.planning.cluster import live_consumers
 from topology.planning.consumers import lag_note
 from topology.planning.delivery_limits import DeliveryLimit, delivery_limits
 from topology.planning.findings import Finding, findings_exit_code
-from topology.planning.history import SinceLastApply, Source
+from topology.planning.history import ApplyRecord, SinceLastApply, Source
 from topology.planning.inspection import QueueRow, Seen, inspect_findings, queue_rows
 from topology.planning.live_routes import LiveRoute
 from topology.planning.observed import ClusterState, with_counts
@@ -52,6 +52,7 @@ class InspectReport:
     statistics: bool = True  # the management API's statistics were read (unacked, oldest, consumers listed)
     management: str = ""  # the management API read, never with its password
     require_consumers: bool = False  # who consumes what fails the command too
+    recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
 
 
 def inspect_topology(
@@ -79,6 +80,7 @@ def inspect_topology(
             delivery_limits=limits,
             statistics=False,
             management=str(session.settings.management),
+            recorded=state.recorded,
         )
     unasked = tuple(name for name in names if name not in counts and name in state.queues)
     if unasked:
@@ -114,6 +116,7 @@ def inspect_topology(
         delivery_limits=limits,
         statistics=seen.listed,
         management=str(session.settings.management),
+        recorded=live.recorded,
     )
 
 
@@ -130,6 +133,7 @@ def inspect_command(
     report = replace(inspect_topology(topology, session, thresholds), require_consumers=require_consumers)
     if source is not None:
         drift = any(f.code.group is Group.DRIFT for f in report.findings)
-        report = replace(report, since=since(session, source, differs=drift))
+        unseen = report.note if not report.statistics else ""
+        report = replace(report, since=since(report.recorded, unseen, source, differs=drift))
     exit_code = findings_exit_code(report.findings, require_consumers=require_consumers)
     return Result(report, exit_code).on(session.settings)

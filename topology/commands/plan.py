@@ -82,7 +82,7 @@ def plan_command(
     planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
     findings = tuple(drift(planned))
     if source is not None:
-        planned = replace(planned, since=since(session, source, differs=bool(planned.findings)))
+        planned = replace(planned, since=since(planned.recorded, planned.note, source, differs=bool(planned.findings)))
     flags = [flag for flag, on in (("--recreate", recreate), ("--prune", prune), ("--force", force)) if on]
     report = PlanReport(planned, findings, hints.apply_with(*flags))
     return Result(report, findings_exit_code(findings)).on(session.settings)

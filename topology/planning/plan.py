@@ -32,7 +32,7 @@ from topology.model import (
     binding_arguments,
 )
 from topology.planning.delivery_limits import DeliveryLimit
-from topology.planning.history import SinceLastApply
+from topology.planning.history import ApplyRecord, SinceLastApply
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.values import NOT_SET, show
 
@@ -129,6 +129,7 @@ class Plan:
     note: str = ""  # what the plan could not see (`LiveState.unseen`)
     cautions: tuple[Caution, ...] = ()
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
+    recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
     rabbitmq: Target | None = None  # the version whose rules were checked (the broker's, once it is read)
     delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
 
@@ -195,7 +196,8 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     changes = tuple([*policies, *exchanges, *queues, *bindings])
-    return Plan(live.vhost, owner, changes, live.unseen, tuple(_cluster_cautions(topology, live)))
+    cautions = tuple(_cluster_cautions(topology, live))
+    return Plan(live.vhost, owner, changes, live.unseen, cautions, recorded=live.recorded)
 
 
 def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Change:
