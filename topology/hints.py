@@ -6,6 +6,7 @@ Each is the exact command to run, so that a message and its test can both name i
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 APPLY = "python -m topology apply"
@@ -79,6 +80,21 @@ def list_kept(net: str) -> str:
 
 def replay_kept(net: str) -> str:
     return "python -m topology replay" + (" --unroutable" if net == "unroutable" else "")
+
+
+def missing_on_broker(kind: str, name: str) -> str:
+    """An exchange or queue of routing.yaml that the broker lacks: only `apply` declares them (workers and
+    clients never do, so that nothing is declared behind its back)."""
+    return f"{kind} {name!r} does not exist on the broker: run `{APPLY}` (only apply declares exchanges and queues)"
+
+
+_NOT_FOUND = re.compile(r"NOT_FOUND - no (exchange|queue) '((?:[^']|'(?! in vhost))*)' in vhost")
+
+
+def not_found(reason: str) -> str | None:
+    """The fix for RabbitMQ's `NOT_FOUND - no exchange 'x' in vhost 'v'` (or queue), None for anything else."""
+    match = _NOT_FOUND.search(reason)
+    return missing_on_broker(match.group(1), match.group(2)) if match else None
 
 
 APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml, so the broker must match it"
