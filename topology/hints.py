@@ -60,6 +60,20 @@ def delete_queue(vhost: str, name: str) -> str:
     return f"`rabbitmqctl -p {vhost} delete_queue {name}`"
 
 
+def clear_policy(vhost: str, name: str) -> str:
+    return f"`rabbitmqctl clear_policy -p {vhost} {name}`"
+
+
+def moved_to_policy(arguments: list[str], policy: str) -> str:
+    """An x-argument the file now sets by policy, which the live queue still carries as an argument."""
+    shown = ", ".join(arguments)
+    return (
+        f"{shown} is now set by policy {policy!r}, but the queue was declared with it as an argument, which no "
+        f"policy removes: one `{apply_with('--recreate')}` is still needed (it deletes the queue once it is empty "
+        "and unconsumed, and declares it without; the policy sets it from then on)"
+    )
+
+
 def file_limit(node: str, limit: int | None) -> str:
     """One line on a node's open-file limit, with the fix when it is below what RabbitMQ recommends."""
     if limit is None:

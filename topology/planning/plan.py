@@ -8,7 +8,7 @@ queues known to be empty and unconsumed, and `--prune` only for objects marked w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -189,7 +189,7 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     owner = topology.owner
     exchanges = [_exchange(e, live) for e in topology.exchanges]
     exchanges += _extra_exchanges(wants, live, owner, options)
-    queues = [_queue_on_cluster(q, live, options) for q in topology.queues]
+    queues = [_queue_on_cluster(q, live, options, topology.policy_for(Kind.QUEUE, q.name)) for q in topology.queues]
     queues += _extra_queues(wants, live, owner, options)
     # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
     endpoints = {c.ref: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
@@ -200,7 +200,7 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     return Plan(live.vhost, owner, changes, live.unseen, cautions, recorded=live.recorded)
 
 
-def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Change:
+def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions, policy: Policy | None) -> Change:
     """A queue that exists on a node that is down is neither missing nor comparable: it comes back with it."""
     found = live.queues.get(queue.name)
     node = live.cluster.unavailable(queue.name) if live.cluster is not None and found is not None else None
@@ -208,7 +208,7 @@ def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Ch
         ref = Ref(Kind.QUEUE, queue.name)
         detail = f"it lives on node {node}, which is down"
         return Change(Action.UNAVAILABLE, ref, detail, fix=hints.queue_on_down_node(node), desired=queue, found=found)
-    return _queue(queue, found, live.vhost, options)
+    return _queue(queue, found, live.vhost, options, policy)
 
 
 def _cluster_cautions(topology: Topology, live: LiveState) -> Iterator[Caution]:
@@ -257,14 +257,16 @@ def _exchange(exchange: Exchange, live: LiveState) -> Change:
     return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=exchange, found=found, fix=fix)
 
 
-def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions) -> Change:
+def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions, policy: Policy | None) -> Change:
+    """`policy`: the file's policy in effect on the queue, if any."""
     ref = Ref(Kind.QUEUE, queue.name)
     if found is None:
         return Change(Action.CREATE, ref, desired=queue)
     mismatches = _differences(queue.declared(), found)
     if not mismatches:
         return Change(Action.UNCHANGED, ref, desired=queue, found=found)
-    by_policy = "; ".join(_by_policy(mismatches))
+    moved = _moved_to_policy(mismatches, policy)
+    by_policy = "; ".join(_by_policy(m for m in mismatches if m.prop not in moved))
     if options.recreate:
         rerun = hints.apply_with("--recreate")
         rule = "--recreate deletes only an empty queue nobody consumes, unless --force"
@@ -289,11 +291,25 @@ def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptio
         f"once it is empty and unconsumed, and declares it again), or delete it "
         f"({hints.delete_queue(vhost, queue.name)}) and run `{hints.APPLY}`, or make routing.yaml match the broker"
     )
+    if moved and policy is not None:
+        fix = f"{hints.moved_to_policy(moved, policy.name)}; or delete it ({hints.delete_queue(vhost, queue.name)})"
     fix = f"{fix}, {by_policy}" if by_policy else fix
     return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=queue, found=found, fix=fix)
 
 
-def _by_policy(mismatches: tuple[Mismatch, ...]) -> Iterator[str]:
+def _moved_to_policy(mismatches: tuple[Mismatch, ...], policy: Policy | None) -> list[str]:
+    """The x-arguments the queue was declared with that the file now leaves to its policy: only deleting the
+    queue takes them off (a policy never removes an argument, and RabbitMQ compares them on every declare)."""
+    if policy is None:
+        return []
+    return [
+        m.prop
+        for m in mismatches
+        if m.prop in POLICY_SETTABLE and m.wanted is NOT_SET and m.prop.removeprefix("x-") in policy.definition
+    ]
+
+
+def _by_policy(mismatches: Iterable[Mismatch]) -> Iterator[str]:
     """The policy alternative for each differing x-argument that a policy can set."""
     for mismatch in mismatches:
         option = POLICY_SETTABLE.get(mismatch.prop)
@@ -426,7 +442,7 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
     declared = {p.name for p in topology.policies}
     for name in sorted(set(live.policies) - declared):
         detail = "on the broker but not in routing.yaml (policies are never pruned)"
-        fix = "delete it (`rabbitmqctl clear_policy`) or add it to routing.yaml"
+        fix = f"delete it ({hints.clear_policy(live.vhost, name)}) or add it to routing.yaml"
         yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name], fix=fix)
 
 
