@@ -106,7 +106,7 @@ def test_a_consumed_queue_refused_by_recreate_is_told_to_stop_its_consumers_and_
     with broker.connection() as connection:
         channel = connection.channel()
         channel.basic_consume("for_task_B", lambda *_: None)
-        applied = broker.cli("apply", "--recreate", "--format", "json", file=file)
+        applied = broker.cli("apply", "--recreate", "--yes", "--format", "json", file=file)
     [conflict] = [c for c in envelope(applied.stdout)["changes"] if c["action"] == "conflict"]
     assert conflict["fix"].startswith("stop its 1 consumer (the workers consuming it), then run ")
     assert "`python -m topology apply --recreate` again" in conflict["fix"] and "purge_queue" not in conflict["fix"]

@@ -132,7 +132,7 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     path = broker.write(SEED)
     assert broker.cli("apply", file=path).returncode == 0
     _make_conflicting_queue_with_a_message(broker)
-    refused = broker.cli("apply", "--recreate", file=path)
+    refused = broker.cli("apply", "--recreate", "--yes", file=path)
     assert refused.returncode == 1
     assert "holds 1 ready message and has 0 consumers" in refused.stdout and "nothing was changed" in refused.stdout
     fix = next(line for line in refused.stdout.splitlines() if line.lstrip().startswith("fix:"))
@@ -141,7 +141,7 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     assert broker.ready("for_task_B") == 1
     with broker.connection() as connection:
         connection.channel().queue_purge("for_task_B")
-    recreated = broker.cli("apply", "--recreate", file=path)
+    recreated = broker.cli("apply", "--recreate", "--yes", file=path)
     assert recreated.returncode == 0, recreated.stdout
     assert "recreated queue    for_task_B" in recreated.stdout
     live = broker.state()
@@ -163,11 +163,11 @@ def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messag
         channel.queue_declare("team-b", durable=True, arguments={OWNER_ARGUMENT: "team-b"})
         channel.queue_bind("not-ours", "for_task_A", "by-hand")
         channel.basic_publish("", "retired", b"still here")
-    kept = broker.cli("apply", "--prune", file=seed)
+    kept = broker.cli("apply", "--prune", "--yes", file=seed)
     assert kept.returncode == 1 and "--prune deletes a queue holding messages" in kept.stdout
     assert "nothing was changed" in kept.stdout
     assert broker.ready("retired") == 1
-    forced = broker.cli("apply", "--prune", "--force", file=seed)
+    forced = broker.cli("apply", "--prune", "--yes", "--force", file=seed)
     assert forced.returncode == 0, forced.stdout
     assert "deleted   queue    retired" in forced.stdout and "deleted   exchange old_events" in forced.stdout
     live = broker.state()

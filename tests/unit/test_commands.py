@@ -152,3 +152,22 @@ def test_force_deletes_a_queue_in_use_unchecked_and_a_stream_only_with_force() -
     [conflict] = planned.conflicts
     assert "AMQP cannot count them" in conflict.detail
     assert conflict.fix.startswith("run `python -m topology apply --recreate --force` to delete it with its messages")
+
+
+def test_a_delete_is_sent_only_once_confirmed_and_asked_about_by_name() -> None:
+    changed = {"work": LiveQueue("work", False, owner="topology", messages_ready=0, consumers=0)}
+    asked: list[str] = []
+
+    def refuse(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    session = FakeSession(replace(applied(), queues={**applied().queues, **changed}))
+    report = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=refuse)
+    assert session.sent == [] and report.declined and not report.ok
+    assert asked == ["delete 1 object: queue 'work' (to declare it again)"]
+    agreed = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=lambda _: True)
+    assert agreed.ok and any(op.method == "queue_delete" for phase in session.sent for op in phase)
+    nothing_to_delete = FakeSession(applied())
+    assert apply_topology(TOPOLOGY, nothing_to_delete, PlanOptions(prune=True), confirm=refuse).ok  # not asked
+    assert len(asked) == 1

@@ -26,7 +26,7 @@ def test_node_advice_names_the_fix_only_below_the_recommended_limit(limit: int, 
         ),
         (
             "NotFound: Basic.consume: (404) NOT_FOUND - no queue 'it's' in vhost 'v'",
-            "queue \"it's\" does not exist on the broker: run `python -m topology apply`",
+            'queue "it\'s" does not exist on the broker: run `python -m topology apply`',
         ),
         ("ConnectionRefusedError: [Errno 111] Connection refused", None),
     ],

@@ -28,10 +28,12 @@ from topology.broker.session import VhostSession
 from topology.broker.settings import Settings, redacted, resolve_settings
 from topology.cli.formats import GRAPH_FORMATS, Format
 from topology.codes import ExitCode
-from topology.errors import BrokerUnavailable, TopologyError
+from topology.errors import BrokerUnavailable, InvalidUsage, TopologyError
 
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
+    from topology.commands.result import Confirm
+    from topology.commands.validate import Checked
     from topology.model import Topology
     from topology.planning.history import Source
     from topology.planning.kept import Net
@@ -222,6 +224,31 @@ APP = click.option(
 )
 OUTPUT = click.option("-o", "--output", help="Write to this file instead of stdout.")
 
+CHOSEN_TASKS = (
+    click.option("--task", "tasks", multiple=True, help="Only tasks of this name (repeatable)."),
+    click.option("--id", "ids", multiple=True, help="Only the task with this id (repeatable)."),
+)
+YES = click.option("--yes", "-y", is_flag=True, help="Do not ask before deleting (for scripts; asked on a terminal).")
+
+
+def _chosen(command: F) -> F:
+    for option in reversed(CHOSEN_TASKS):
+        command = option(command)
+    return command
+
+
+def _confirmation(yes: bool) -> Confirm:
+    """Asked on a terminal; --yes answers for a script; without either, nothing is deleted (exit 2)."""
+
+    def confirm(question: str) -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise InvalidUsage(f"this would {question}: confirm on a terminal, or pass --yes")
+        return click.confirm(f"{question[0].upper()}{question[1:]}?", default=False, err=True)
+
+    return confirm
+
 
 def _supported_series(_: click.Context, __: click.Parameter, series: str | None) -> str | None:
     from topology.checks.versions import SUPPORTED
@@ -381,6 +408,7 @@ def _seconds(_: click.Context, __: click.Parameter, seconds: float) -> float:
 @APP
 @FORMAT
 @_plan_options
+@YES
 @click.option(
     "--lock-wait",
     type=float,
@@ -399,6 +427,7 @@ def apply(
     recreate: bool,
     prune: bool,
     force: bool,
+    yes: bool,
     lock_wait: float,
     **given: str | None,
 ) -> int:
@@ -412,7 +441,7 @@ def apply(
     source = _source(options)
     flags = {"recreate": recreate, "prune": prune, "force": force}
     with session, _progress_bar() as progress:  # the lock is released before the report is printed
-        result = apply_command(topology, session, progress, **flags, source=source)
+        result = apply_command(topology, session, progress, **flags, source=source, confirm=_confirmation(yes))
     return APPLY.show(result, fmt)
 
 
@@ -433,13 +462,18 @@ def _progress_bar(description: str = "applying") -> Iterator[ProgressFactory | N
     from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
+    bar = Progress(console=Console(stderr=True), transient=True)
 
-        def start(total: int) -> Callable[[int], None]:
-            task = bar.add_task(description, total=total)
-            return lambda done: bar.advance(task, done)
+    def start(total: int) -> Callable[[int], None]:
+        """Shown from the first operation sent: not while apply asks before deleting."""
+        bar.start()
+        task = bar.add_task(description, total=total)
+        return lambda done: bar.advance(task, done)
 
+    try:
         yield start
+    finally:
+        bar.stop()
 
 
 def _duration(_: click.Context, __: click.Parameter, text: str | None) -> float | None:
@@ -559,31 +593,69 @@ def _net(unroutable: bool) -> Net:
     return Net.UNROUTABLE if unroutable else Net.DEAD_LETTERS
 
 
+def _checked_names(options: Options, app: str | None, tasks: tuple[str, ...]) -> Checked | None:
+    """The file with the app's task names, when `--task` names need checking."""
+    if not tasks:
+        return None
+    from topology.commands.validate import check
+
+    return check(options.file, app, versioned=False)
+
+
 @main.command("dead-letters")
 @common_options
+@APP
 @FORMAT
 @NET
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True, help="List at most this many.")
+@click.option("--discard", is_flag=True, help="Drop the chosen tasks for good (--task, --id, or --all), asked first.")
+@_chosen
+@click.option("--all", "everything", is_flag=True, help="With --discard: every task the net keeps.")
+@YES
 @click.pass_context
-def dead_letters(ctx: click.Context, /, fmt: Format, unroutable: bool, limit: int, **given: str | None) -> int:
-    """List the dead-lettered (or, with --unroutable, unroutable) tasks, without consuming them."""
-    session, topology = _session(_options(ctx, **given))
-    from topology.cli.render.dead_letters import DEAD_LETTERS
-    from topology.commands.recover import list_kept
+def dead_letters(
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: Format,
+    unroutable: bool,
+    limit: int,
+    discard: bool,
+    tasks: tuple[str, ...],
+    ids: tuple[str, ...],
+    everything: bool,
+    yes: bool,
+    **given: str | None,
+) -> int:
+    """List the dead-lettered (or, with --unroutable, unroutable) tasks, without consuming them; or drop
+    chosen ones for good with --discard."""
+    if not discard and (tasks or ids or everything):
+        raise click.UsageError("--task, --id and --all choose what --discard drops: give --discard too")
+    options = _options(ctx, **given)
+    session, topology = _session(options)
+    from topology.cli.render.dead_letters import DEAD_LETTERS, DISCARD
+    from topology.commands.recover import Choice, list_kept
+    from topology.commands.recover import discard as discard_tasks
 
+    if discard:
+        checked = _checked_names(options, app, tasks)
+        choice, confirm = Choice(tasks, ids), _confirmation(yes)
+        result = discard_tasks(topology, session, _net(unroutable), choice, confirm, checked, everything=everything)
+        return DISCARD.show(result, fmt)
     return DEAD_LETTERS.show(list_kept(topology, session, _net(unroutable), limit), fmt)
 
 
 @main.command()
 @common_options
+@APP
 @FORMAT
 @NET
-@click.option("--task", "tasks", multiple=True, help="Replay only tasks of this name (repeatable).")
-@click.option("--id", "ids", multiple=True, help="Replay only the task with this id (repeatable).")
+@_chosen
 @click.pass_context
 def replay(
     ctx: click.Context,
     /,
+    app: str | None,
     fmt: Format,
     unroutable: bool,
     tasks: tuple[str, ...],
@@ -591,12 +663,15 @@ def replay(
     **given: str | None,
 ) -> int:
     """Send kept tasks again through the current routes; each original is removed once its replay is confirmed."""
-    session, topology = _session(_options(ctx, **given))
+    options = _options(ctx, **given)
+    session, topology = _session(options)
     from topology.cli.render.replay import REPLAY
+    from topology.commands.recover import Choice
     from topology.commands.recover import replay as replay_tasks
 
+    checked = _checked_names(options, app, tasks)
     with _progress_bar("replaying") as progress:
-        result = replay_tasks(topology, session, _net(unroutable), tasks, ids, progress)
+        result = replay_tasks(topology, session, _net(unroutable), Choice(tasks, ids), progress, checked)
     return REPLAY.show(result, fmt)
 
 

@@ -18,8 +18,9 @@ from topology.broker.session import Session
 from topology.codes import ExitCode
 from topology.commands.history import record
 from topology.commands.plan import read_plan
-from topology.commands.result import Result
+from topology.commands.result import Confirm, Result
 from topology.errors import ConnectionLost
+from topology.hints import counted
 from topology.model import Policy, Ref, Topology
 from topology.planning.drift import drift
 from topology.planning.findings import Finding
@@ -74,12 +75,13 @@ class ApplyReport:
     steps: tuple[Step, ...]
     note: str = ""
     findings: tuple[Finding, ...] = ()  # when it did not go through: what still differs (as `plan` says)
+    declined: bool = False  # its deletes were not confirmed: nothing was sent
 
     @property
     def ok(self) -> bool:
         """Everything is as the file says: nothing refused, in conflict, or out of reach on a down node."""
         failing = (StepStatus.CONFLICT, StepStatus.FAILED, StepStatus.UNAVAILABLE)
-        return not any(s.status in failing for s in self.steps)
+        return not self.declined and not any(s.status in failing for s in self.steps)
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
@@ -87,14 +89,26 @@ ProgressFactory = Callable[[int], Callable[[int], None]]
 
 
 def apply_topology(
-    topology: Topology, session: Session, options: PlanOptions = NO_OPTIONS, progress: ProgressFactory | None = None
+    topology: Topology,
+    session: Session,
+    options: PlanOptions = NO_OPTIONS,
+    progress: ProgressFactory | None = None,
+    confirm: Confirm | None = None,
 ) -> ApplyReport:
-    """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times."""
+    """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times. With
+    `confirm`, a plan that deletes (--recreate, --prune) is sent only once it agrees (asked again on a retry
+    only for deletes it was not asked about)."""
     lost: list[str] = []
+    agreed: set[Ref] = set()
     for attempt in range(1, ATTEMPTS + 1):
         if attempt > 1:
             session.reread()
         planned = read_plan(topology, session, options)
+        deletes = [c for c in planned.of(Action.RECREATE, Action.DELETE) if c.ref not in agreed]
+        if confirm is not None and deletes and not planned.conflicts:
+            if not confirm(deleting(deletes)):
+                return ApplyReport(planned, (), "nothing was changed: the deletes were not confirmed", declined=True)
+            agreed |= {c.ref for c in deletes}
         try:
             report = apply_plan(planned, session, progress)
         except ConnectionLost as error:
@@ -107,6 +121,13 @@ def apply_topology(
             return replace(report, note=f"{report.note}; {retried}" if report.note else retried)
         return report
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deleting(changes: list[Change]) -> str:
+    """What a plan's deletes do, for the question asked before them."""
+    shown = ", ".join(f"{c.ref}{' (to declare it again)' if c.action is Action.RECREATE else ''}" for c in changes[:5])
+    more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return f"delete {counted(len(changes), 'object')}: {shown}{more}"
 
 
 def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None = None) -> ApplyReport:
@@ -131,9 +152,10 @@ def apply_command(
     prune: bool,
     force: bool,
     source: Source | None = None,
+    confirm: Confirm | None = None,
 ) -> Result[ApplyReport]:
     """With the file's `source`, a successful apply is recorded on the broker (see `planning.history`)."""
-    report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress)
+    report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress, confirm)
     unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
     if unrecorded:
         report = replace(report, note=f"{report.note}; {unrecorded}" if report.note else unrecorded)

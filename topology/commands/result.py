@@ -6,6 +6,7 @@ in the commands (`cli/render/` turns each report into text or the JSON envelope)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from topology.broker.settings import Settings
 
 R = TypeVar("R")
+
+Confirm = Callable[[str], bool]
+"""Asked before a step that deletes (`apply --recreate` and `--prune`, `dead-letters --discard`): given what
+it will do, whether to go on. The CLI asks on a terminal, takes --yes in scripts, and refuses otherwise."""
 
 
 @dataclass(frozen=True)

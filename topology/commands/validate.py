@@ -35,12 +35,17 @@ class Checked:
             return self.tasks.own
         return known_task_names(self.loaded.topology)
 
+    def unknown(self, asked: Iterable[str]) -> list[str]:
+        """The names among `asked` that are no task the app registers (when it imported), else no task
+        routing.yaml names or routes by a pattern."""
+        return unknown_tasks(self.loaded.topology, asked, self.registered)
+
     def require_known(self, asked: Iterable[str], option: str, *, also: Iterable[str] = ()) -> None:
-        """Every name among `asked` must be a task the app registers (when it imported), else one routing.yaml
-        names or routes by a pattern, or among `also`: InvalidUsage naming each other one, with the closest
-        known name. The one rule of `routes TASK`, `graph --focus` and `replay --task`."""
+        """Every name among `asked` must be known (`unknown`) or among `also`: InvalidUsage naming each other
+        one, with the closest known name. The one rule of `routes TASK`, `graph --focus`, `replay --task` and
+        `dead-letters --discard --task`."""
         also = set(also)
-        unknown = [n for n in unknown_tasks(self.loaded.topology, asked, self.registered) if n not in also]
+        unknown = [name for name in self.unknown(asked) if name not in also]
         if not unknown:
             return
         known = [*(self.registered or known_task_names(self.loaded.topology)), *also]

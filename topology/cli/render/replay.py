@@ -24,14 +24,17 @@ def text(result: Result[ReplayReport]) -> None:
             click.echo(f"  {change.action.value} {change.ref}", err=True)
         click.echo(f"run `{APPLY}` first", err=True)
         return
+    for said in report.unmatched:
+        click.echo(said, err=True)
     for kept in outcome.replayed:
         click.echo(f"replayed  {kept.task}[{kept.id}] {kept.arguments}")
     for kept, why in report.stayed:
         click.echo(f"kept      {kept.task or '(not a task)'}[{kept.id or '-'}]: {why}")
     stopped = "; interrupted: the rest stay in the queue" if outcome.interrupted else ""
+    left = f"; {counted(report.left, 'other task')} not chosen, still kept" if report.left else ""
     click.echo(
         f"{counted(len(outcome.replayed), 'task')} replayed from {report.queue!r} (each removed once RabbitMQ "
-        f"confirmed its replay), {len(report.stayed)} kept{stopped}"
+        f"confirmed its replay), {len(report.stayed)} kept{stopped}{left}"
     )
 
 
@@ -46,6 +49,8 @@ def body(result: Result[ReplayReport]) -> Body:
         "replayed": replayed,
         "stayed": [{**k.to_json(), "why": why} for k, why in report.stayed],
         "interrupted": outcome.interrupted if outcome else False,
+        "unmatched": list(report.unmatched),
+        "not_chosen": report.left,
     }
     return Body(
         summary={"replayed": len(replayed), "stayed": len(report.stayed)},
