@@ -316,3 +316,31 @@ def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
     assert conflicted.returncode == 1 and data["summary"]["conflict"] == 1
     assert [(c["action"], c["name"]) for c in data["changes"] if c["kind"] == "queue"] == [("conflict", "for_task_B")]
     assert broker.ready("for_task_B") == 1  # plan changed nothing: the message is still there
+
+
+PAYMENTS = SEED.replace(
+    "queues:\n", "queues:\n  payments: {type: quorum, bindings: [{exchange: default, routing_key: pay}]}\n"
+).replace("  for_task_A: {bindings", "  for_task_A: {max_priority: 10, bindings")
+
+
+def test_plan_says_what_it_declares_and_a_saved_plan_applies_only_to_the_broker_it_saw(broker: Broker) -> None:
+    path = broker.write(PAYMENTS)
+    planned = broker.cli("plan", "--format", "json", file=path)
+    changes = {(c["kind"], c["name"]): c for c in envelope(planned.stdout)["changes"]}
+    assert changes[("queue", "payments")]["declares"]["type"] == "quorum"
+    assert changes[("queue", "for_task_A")]["declares"]["x-max-priority"] == 10
+    text = broker.cli("plan", file=path).stdout
+    assert "+ type: quorum" in text and "+ x-max-priority: 10" in text
+
+    saved = broker.tmp / "reviewed.json"
+    assert broker.cli("plan", "-o", str(saved), file=path).returncode == 1  # changes pending, saved
+    with broker.connection() as connection:  # the broker changes after the review
+        connection.channel().queue_declare("by-hand", durable=True)
+    stale = broker.cli("apply", str(saved))
+    assert stale.returncode == 1 and "no longer as the saved plan found it" in stale.stdout
+    assert "payments" not in broker.state().queues  # nothing sent
+    assert broker.cli("plan", "-o", str(saved), file=path).returncode == 1
+    path.write_text(SEED)  # the file changes after the review: the saved plan carries the reviewed one
+    applied = broker.cli("apply", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "payments" in broker.state().queues

@@ -10,7 +10,7 @@ from topology.broker.amqp import Refusal
 from topology.codes import ExitCode
 from topology.commands.apply import StepStatus, apply_topology
 from topology.commands.inspect import inspect_topology
-from topology.commands.plan import read_plan
+from topology.commands.plan import plan_command, read_plan
 from topology.errors import BrokerUnavailable
 from topology.language.loader import parse_topology
 from topology.model import Kind, Ref
@@ -164,10 +164,26 @@ def test_a_delete_is_sent_only_once_confirmed_and_asked_about_by_name() -> None:
 
     session = FakeSession(replace(applied(), queues={**applied().queues, **changed}))
     report = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=refuse)
-    assert session.sent == [] and report.declined and not report.ok
+    assert session.sent == [] and report.refused and not report.ok
     assert asked == ["delete 1 object: queue 'work' (to declare it again)"]
     agreed = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=lambda _: True)
     assert agreed.ok and any(op.method == "queue_delete" for phase in session.sent for op in phase)
     nothing_to_delete = FakeSession(applied())
     assert apply_topology(TOPOLOGY, nothing_to_delete, PlanOptions(prune=True), confirm=refuse).ok  # not asked
     assert len(asked) == 1
+
+
+def test_a_saved_plan_is_carried_out_only_while_the_broker_is_as_it_was_planned() -> None:
+    session = FakeSession(applied())
+    planned = plan_command(TOPOLOGY, session, recreate=False, prune=True, force=False)
+    outline = planned.report.plan.outline()
+    assert (
+        outline
+        == plan_command(TOPOLOGY, FakeSession(applied()), recreate=False, prune=True, force=False).report.plan.outline()
+    )
+    extra = replace(applied(), queues={**applied().queues, "by-hand": LiveQueue("by-hand", True)})
+    stale = apply_topology(TOPOLOGY, FakeSession(extra), PlanOptions(prune=True), planned_outline=outline)
+    assert stale.refused.startswith("nothing was changed: the broker is no longer as the saved plan found it")
+    assert not stale.ok
+    same = FakeSession(applied())
+    assert apply_topology(TOPOLOGY, same, PlanOptions(prune=True), planned_outline=outline).ok and same.sent

@@ -120,11 +120,15 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def change_record(change: Change, step: Step | None = None) -> dict[str, Any]:
-    """A planned change; with `step`, what `apply` made of it (`status`, and the broker's reason if it failed)."""
+def change_record(
+    change: Change, step: Step | None = None, declares: Sequence[tuple[str, object]] = ()
+) -> dict[str, Any]:
+    """A planned change; with `step`, what `apply` made of it (`status`, and the broker's reason if it failed);
+    `declares`: what it declares, attribute by attribute (`Plan.declared`)."""
     record = {
         "action": change.action.value,
         **ref_record(change.ref),
+        "declares": dict(declares),
         "differences": [difference(m) for m in change.mismatches],
         "detail": change.detail,
         "fix": change.fix,

@@ -17,8 +17,9 @@ import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -32,6 +33,7 @@ from topology.errors import BrokerUnavailable, InvalidUsage, TopologyError
 
 if TYPE_CHECKING:
     from topology.commands.apply import ProgressFactory
+    from topology.commands.plan import SavedPlan
     from topology.commands.result import Confirm
     from topology.commands.validate import Checked
     from topology.model import Topology
@@ -350,11 +352,13 @@ def _session(
     *,
     prove_amqp: bool = False,
     traffic: bool = False,
+    load: Callable[[], Topology] | None = None,
 ) -> tuple[VhostSession, Topology]:
     """The vhost session, its read already under way (with the vhost's traffic when `traffic`), and the file
     loaded meanwhile (on a large vhost both take a few hundred milliseconds). With `app` (-A), the file's
     task names are checked against the app's first, as `validate -A` checks them: an error is exit 2 before
-    anything is planned. RabbitMQ's rules are checked once the broker's version is read."""
+    anything is planned. RabbitMQ's rules are checked once the broker's version is read. `load`: where the
+    file comes from, when it is not the file of the options (a saved plan's)."""
     settings = options.parsed()
     if has_choice(settings):  # the node to read from is chosen first; a guessed API is checked meanwhile
         try:
@@ -366,6 +370,8 @@ def _session(
     session = _closing(
         VhostSession(settings, traffic=traffic, lock_wait=lock_wait, prove_amqp=prove_amqp, check_cluster=guessed)
     )
+    if load is not None:
+        return session, load()
     if app is None:
         return session, options.topology(versioned=False)
     from topology.cli.render.text import print_problems
@@ -381,18 +387,37 @@ def _session(
 @APP
 @FORMAT
 @_plan_options
+@click.option("-o", "--output", "saved", metavar="FILE", help="Also save the plan here, for `apply FILE`.")
 @click.pass_context
 def plan(
-    ctx: click.Context, /, app: str | None, fmt: Format, recreate: bool, prune: bool, force: bool, **given: str | None
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: Format,
+    recreate: bool,
+    prune: bool,
+    force: bool,
+    saved: str | None,
+    **given: str | None,
 ) -> int:
-    """Show what `apply` would do. Exit 0 when the broker holds the file, 1 when it differs (anything to
-    create, change or delete, a conflict, or an object not in the file: what `inspect` calls drift)."""
+    """Show what `apply` would do, attribute by attribute. Exit 0 when the broker holds the file, 1 when it
+    differs (anything to create, change or delete, a conflict, or an object not in the file: what `inspect`
+    calls drift). With -o FILE, `apply FILE` later carries out this plan, only if the broker has not changed."""
     options = _options(ctx, **given)
     session, topology = _session(options, app, prove_amqp=True)
     from topology.cli.render.plan import PLAN
     from topology.commands.plan import plan_command
 
-    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=_source(options))
+    source = _source(options)
+    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
+    if saved is not None:
+        import json
+
+        from topology.cli.render.files import write_output
+        from topology.commands.plan import saved_plan
+
+        write_output(saved, (json.dumps(saved_plan(result.report, source).data(), indent=2) + "\n").encode())
+        result = replace(result, report=replace(result.report, saved=saved))
     return PLAN.show(result, fmt)
 
 
@@ -418,6 +443,7 @@ def _seconds(_: click.Context, __: click.Parameter, seconds: float) -> float:
     callback=_seconds,
     help="How long to wait while another apply holds the vhost's lock, before exit 3 naming it.",
 )
+@click.argument("saved", metavar="[PLAN]", required=False)
 @click.pass_context
 def apply(
     ctx: click.Context,
@@ -429,20 +455,52 @@ def apply(
     force: bool,
     yes: bool,
     lock_wait: float,
+    saved: str | None,
     **given: str | None,
 ) -> int:
     """Declare exchanges, queues, bindings and policies; change nothing if any existing object conflicts.
-    One apply at a time on a vhost: each holds the vhost's apply lock from its read to its last change."""
+    One apply at a time on a vhost: each holds the vhost's apply lock from its read to its last change.
+    PLAN (saved by `plan -o PLAN`): carry out that plan, with its file and flags, only if the broker has not
+    changed since."""
     options = _options(ctx, **given)
-    session, topology = _session(options, app, lock_wait)
     from topology.cli.render.apply import APPLY
     from topology.commands.apply import apply_command
 
-    source = _source(options)
+    if saved is None:
+        session, topology = _session(options, app, lock_wait)
+        source, outline = _source(options), None
+    else:
+        if recreate or prune or force or options.file or app:
+            raise click.UsageError("a saved plan carries its own file and flags: give PLAN alone")
+        plan_file = _saved_plan(saved, options)
+        session, topology = _session(options, lock_wait=lock_wait, load=plan_file.topology)
+        source, outline = plan_file.source, plan_file.outline
+        recreate, prune, force = (plan_file.options.recreate, plan_file.options.prune, plan_file.options.force)
     flags = {"recreate": recreate, "prune": prune, "force": force}
+    confirm = _confirmation(yes)
     with session, _progress_bar() as progress:  # the lock is released before the report is printed
-        result = apply_command(topology, session, progress, **flags, source=source, confirm=_confirmation(yes))
+        result = apply_command(
+            topology, session, progress, **flags, source=source, confirm=confirm, planned_outline=outline
+        )
     return APPLY.show(result, fmt)
+
+
+def _saved_plan(path: str, options: Options) -> SavedPlan:
+    """The plan `plan -o` saved at `path`, for the broker URL's vhost (InvalidUsage, exit 2, otherwise)."""
+    import json
+
+    from topology.commands.plan import SavedPlan
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not JSON"
+        raise InvalidUsage(f"cannot read the saved plan {path}: {reason}") from None
+    saved = SavedPlan.from_data(data, path)
+    vhost = options.parsed().vhost
+    if saved.vhost != vhost:
+        raise InvalidUsage(f"{path} is a plan for vhost {saved.vhost!r}, not for {vhost!r} (the broker URL's)")
+    return saved
 
 
 def _source(options: Options) -> Source:

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
 
 ATTEMPTS = 3
+STALE_PLAN = (
+    "nothing was changed: the broker is no longer as the saved plan found it (the changes below are what a plan "
+    "makes now); run `python -m topology plan -o FILE` again and review it"
+)
 
 
 class StepStatus(str, Enum):
@@ -75,13 +79,13 @@ class ApplyReport:
     steps: tuple[Step, ...]
     note: str = ""
     findings: tuple[Finding, ...] = ()  # when it did not go through: what still differs (as `plan` says)
-    declined: bool = False  # its deletes were not confirmed: nothing was sent
+    refused: str = ""  # why nothing was sent: its deletes not confirmed, or the broker not as a saved plan found it
 
     @property
     def ok(self) -> bool:
         """Everything is as the file says: nothing refused, in conflict, or out of reach on a down node."""
         failing = (StepStatus.CONFLICT, StepStatus.FAILED, StepStatus.UNAVAILABLE)
-        return not self.declined and not any(s.status in failing for s in self.steps)
+        return not self.refused and not any(s.status in failing for s in self.steps)
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
@@ -94,20 +98,24 @@ def apply_topology(
     options: PlanOptions = NO_OPTIONS,
     progress: ProgressFactory | None = None,
     confirm: Confirm | None = None,
+    planned_outline: str | None = None,
 ) -> ApplyReport:
     """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times. With
     `confirm`, a plan that deletes (--recreate, --prune) is sent only once it agrees (asked again on a retry
-    only for deletes it was not asked about)."""
+    only for deletes it was not asked about). With `planned_outline` (a saved plan's), nothing is sent unless
+    the broker still gives the plan that was saved."""
     lost: list[str] = []
     agreed: set[Ref] = set()
     for attempt in range(1, ATTEMPTS + 1):
         if attempt > 1:
             session.reread()
         planned = read_plan(topology, session, options)
+        if attempt == 1 and planned_outline is not None and planned.outline() != planned_outline:
+            return ApplyReport(planned, (), refused=STALE_PLAN)
         deletes = [c for c in planned.of(Action.RECREATE, Action.DELETE) if c.ref not in agreed]
         if confirm is not None and deletes and not planned.conflicts:
             if not confirm(deleting(deletes)):
-                return ApplyReport(planned, (), "nothing was changed: the deletes were not confirmed", declined=True)
+                return ApplyReport(planned, (), refused="nothing was changed: the deletes were not confirmed")
             agreed |= {c.ref for c in deletes}
         try:
             report = apply_plan(planned, session, progress)
@@ -153,9 +161,11 @@ def apply_command(
     force: bool,
     source: Source | None = None,
     confirm: Confirm | None = None,
+    planned_outline: str | None = None,
 ) -> Result[ApplyReport]:
     """With the file's `source`, a successful apply is recorded on the broker (see `planning.history`)."""
-    report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress, confirm)
+    options = PlanOptions(recreate, prune, force)
+    report = apply_topology(topology, session, options, progress, confirm, planned_outline)
     unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
     if unrecorded:
         report = replace(report, note=f"{report.note}; {unrecorded}" if report.note else unrecorded)

@@ -8,6 +8,7 @@ queues known to be empty and unconsumed, and `--prune` only for objects marked w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -152,6 +153,40 @@ class Plan:
     def findings(self) -> tuple[Change, ...]:
         """One change per difference a user made: a missing queue's bindings are part of the queue."""
         return tuple(c for c in self.changes if c.action is not Action.UNCHANGED and c.implied_by is None)
+
+    def declared(self, change: Change) -> tuple[tuple[str, object], ...]:
+        """What `apply` declares for a change that creates (or recreates) an object, attribute by attribute:
+        a queue's or exchange's properties and x-arguments (x-queue-type as `type`), a binding's header
+        arguments, a policy's pattern, target, priority and keys. Our owner marker is the plan's `owner`."""
+        if change.action not in (Action.CREATE, Action.RECREATE):
+            return ()
+        desired = change.desired
+        if isinstance(desired, Exchange | Queue):
+            declaration = desired.declared()
+            return (*declaration.properties(), *sorted(declaration.arguments.items()))
+        if isinstance(desired, BindingSpec):
+            return tuple(sorted(desired.binding.arguments.items()))
+        if isinstance(desired, Policy):
+            settings = (("pattern", desired.pattern), ("apply-to", desired.apply_to), ("priority", desired.priority))
+            return (*settings, *sorted(desired.definition.items()))
+        return ()
+
+    def outline(self) -> str:
+        """Each change but `unchanged`, by what it acts on and what differs, as canonical JSON text: two plans
+        of one outline send the same operations. A saved plan keeps it, and `apply PLAN` compares it with a
+        fresh read before sending anything (figures such as message counts are left out: whether a queue may
+        be deleted is its action)."""
+        steps = [
+            [
+                change.action.value,
+                [change.kind.value, change.ref.name, change.ref.source, change.ref.routing_key],
+                [list(pair) for pair in change.ref.arguments],
+                [[m.prop, _plain(m.found), _plain(m.wanted)] for m in change.mismatches],
+            ]
+            for change in self.changes
+            if change.action is not Action.UNCHANGED
+        ]
+        return json.dumps(steps, sort_keys=True, default=str)
 
     def needs_counts(self) -> tuple[str, ...]:
         """Queues whose plan depends on whether they are empty and unconsumed, and whose counts are unknown."""
@@ -458,6 +493,10 @@ def _net_keys_said(policy: Policy) -> str:
         return ""  # a net's own policy, or none
     keys = ", ".join(f"{key}={show(policy.definition[key])}" for key in policy.net_keys)
     return f"{keys} merged in by the nets (one policy applies to an object): for all that {policy.pattern!r} matches"
+
+
+def _plain(value: object) -> object:
+    return None if value is NOT_SET else value
 
 
 def _mismatches(*properties: tuple[str, object, object]) -> tuple[Mismatch, ...]:

@@ -15,6 +15,10 @@ from topology.commands.result import Result
 def text(result: Result[ApplyReport]) -> None:
     report = result.report
     fixes = {c.ref: c.fix for c in report.plan.changes if c.fix}
+    if report.refused:
+        click.echo(report.refused)
+        for change in report.plan.findings:
+            click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}")
     for step in report.steps:
         if step.status is not StepStatus.UNCHANGED:
             detail = f"  {step.detail}" if step.detail else ""
@@ -23,7 +27,7 @@ def text(result: Result[ApplyReport]) -> None:
                 click.echo(f"{'':<9} fix: {fixes[step.ref]}")
     summary = ", ".join(f"{n} {status}" for status, n in _statuses(report).items())
     verdict = "applied" if report.ok else "NOT applied"
-    click.echo(f"{verdict} to vhost {result.vhost!r} on {result.broker}: {summary}")
+    click.echo(f"{verdict} to vhost {result.vhost!r} on {result.broker}: {summary or 'nothing sent'}")
     if report.note:
         click.echo(report.note)
 
@@ -31,10 +35,10 @@ def text(result: Result[ApplyReport]) -> None:
 def body(result: Result[ApplyReport]) -> Body:
     report = result.report
     steps = {step.ref: step for step in report.steps}
-    changes = [change_record(c, steps[c.ref]) for c in report.plan.changes if c.ref in steps]
+    changes = [change_record(c, steps[c.ref], report.plan.declared(c)) for c in report.plan.changes if c.ref in steps]
     return Body(
         summary=_statuses(report),
-        note=report.note,
+        note="; ".join(filter(None, (report.refused, report.note))),
         findings=report.findings,
         changes=changes,
         data={"owner": report.plan.owner},

@@ -11,11 +11,13 @@ import click
 from topology.checks.versions import Target
 from topology.cli.envelope import Body, change_record, target_record
 from topology.cli.render import Renderer
+from topology.cli.render.text import echo_lines
 from topology.commands.plan import PlanReport
 from topology.commands.result import Result
 from topology.hints import counted
 from topology.planning.delivery_limits import DeliveryLimit
 from topology.planning.plan import Action, Change, Plan
+from topology.values import show
 
 
 def text(result: Result[PlanReport]) -> None:
@@ -25,8 +27,10 @@ def text(result: Result[PlanReport]) -> None:
     for change in planned.findings:
         bound = implied[change.ref]
         more = f" (and its {counted(bound, 'binding')})" if bound else ""
-        detail = f"  {change.detail}" if change.detail else ""
-        click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}{more}{detail}")
+        detail = _beyond_differences(change)
+        click.echo(f"{change.action.value:<9} {change.kind.value:<8} {change.ref.shown}{more}{detail and '  '}{detail}")
+        echo_lines(f"{'':<11}+ {name}: {show(value)}" for name, value in planned.declared(change))
+        echo_lines(f"{'':<11}~ {m.prop}: {show(m.found)} -> {show(m.wanted)}" for m in change.mismatches)
         if change.fix:
             click.echo(f"{'':<9} fix: {change.fix}")
     for caution in planned.cautions:
@@ -45,15 +49,24 @@ def text(result: Result[PlanReport]) -> None:
     click.echo(verdict(planned, report.apply))
 
 
+def _beyond_differences(change: Change) -> str:
+    """The change's detail, less the differences its `~` lines show."""
+    said = "; ".join(map(str, change.mismatches))
+    return change.detail.removeprefix(said).removeprefix("; ") if said else change.detail
+
+
 def body(result: Result[PlanReport]) -> Body:
     report = result.report
     planned = report.plan
     data = {
         "owner": planned.owner,
+        "saved": report.saved,
         "since_last_apply": planned.since.data() if planned.since else None,
         **versioned_data(planned.rabbitmq, planned.delivery_limits),
     }
-    changes = [change_record(c) for c in planned.changes if c.action is not Action.UNCHANGED]
+    changes = [
+        change_record(c, declares=planned.declared(c)) for c in planned.changes if c.action is not Action.UNCHANGED
+    ]
     return Body(summary=planned.counts, note=planned.note, findings=report.findings, changes=changes, data=data)
 
 
