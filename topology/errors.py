@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from topology.codes import ExitCode
 
 if TYPE_CHECKING:
-    from topology.model import Problem
+    from topology.model import Problem, Topology
 
 
 class TopologyError(Exception):
@@ -19,8 +19,11 @@ class InvalidTopology(TopologyError):
 
     exit_code = ExitCode.INVALID
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], checked: Topology | None = None) -> None:
+        """`checked`: the file as checked in spite of its problems (only unknown keys left out), for the
+        checks a command adds (the app's task names): every independent problem in one run."""
         self.problems = sorted(problems, key=lambda p: (p.origin.line, p.origin.column) if p.origin else (0, 0))
+        self.checked = checked
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

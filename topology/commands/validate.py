@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
+from contextlib import redirect_stderr
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,7 +78,10 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
     `versioned=False`: the broker's version decides). The path is resolved first: importing the app sets
     $TOPOLOGY_FILE."""
     path = topology_path(file)
-    loaded = load(path, rabbitmq=rabbitmq, versioned=versioned)
+    try:
+        loaded = load(path, rabbitmq=rabbitmq, versioned=versioned)
+    except InvalidTopology as invalid:
+        raise _with_task_names(invalid, app, path) from None
     app = app or loaded.topology.app
     if app is None:
         return Checked(path, loaded, None)
@@ -88,6 +93,22 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
     if elsewhere:
         raise InvalidTopology([*named.warnings, *elsewhere])
     return Checked(path, named, tasks)
+
+
+def _with_task_names(invalid: InvalidTopology, app: str | None, path: Path) -> InvalidTopology:
+    """A file with problems, and what the app's task names add to them when the rest of the file could be
+    checked (only unknown keys were left out): every independent problem in one run."""
+    checked = invalid.checked
+    app = app or (checked.app if checked is not None else None)
+    if checked is None or app is None:
+        return invalid
+    with redirect_stderr(io.StringIO()):  # an app configured from this very file says its problems again
+        tasks = app_tasks(app, path)
+    if tasks.error is not None:
+        return invalid
+    from topology.checks.routes import check_task_names
+
+    return InvalidTopology(list(dict.fromkeys([*invalid.problems, *check_task_names(checked, tasks.names)])))
 
 
 def validate(file: str | None, app: str | None, *, strict: bool, rabbitmq: str | None = None) -> Result[Checked]:
