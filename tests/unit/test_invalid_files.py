@@ -35,7 +35,9 @@ CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "default_queue_undeclared": (
         "queues: {q: {}}\ndefault_queue: qq\n",
-        ["routing.yaml:2:16: default_queue names queue 'qq', which is not declared (did you mean 'q'?) (declared queues: 'q')"],
+        [
+            "routing.yaml:2:16: default_queue names queue 'qq', which is not declared (did you mean 'q'?) (declared queues: 'q')"
+        ],
     ),
     "schedule_undeclared_queue": (
         "queues: {q: {}}\ndefault_queue: q\nschedule:\n  s: {task: t, every: 5, queue: nope}\n",

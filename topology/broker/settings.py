@@ -75,9 +75,10 @@ class Settings:
         return self.managements or (self.management,)
 
 
-_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*:/{1,2}[^\s:/@;]*:)[^\s;]*@")
-"""A URL's `scheme://user:` (or `scheme:/user:`, as a path normalizes it) and everything up to the last `@`
-before a blank or a `;` (the next URL of a failover list): its password, which may hold `@` or `:` itself."""
+_USERINFO = re.compile(r"((?:\b[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s:/@;'\"()]*:)[^\s;'\"()]*@")
+"""A URL's `scheme://user:` (or `scheme:/user:`, as a path normalizes it, or a bare `user:`) and everything up
+to the last `@` before a blank, a quote, a bracket or a `;` (the next URL of a failover list): its password,
+which may hold `@` or `:` itself."""
 
 
 def redacted(text: str) -> str:

@@ -88,7 +88,8 @@ def redacted_problem(problem: Problem) -> Problem:
     """`problem` with the password of any URL it quotes hidden (whatever was typed where)."""
     from topology.broker.settings import redacted
 
-    return replace(problem, message=redacted(problem.message))
+    origin = replace(problem.origin, file=redacted(problem.origin.file)) if problem.origin else None
+    return replace(problem, message=redacted(problem.message), origin=origin)
 
 
 def ref_record(ref: Ref) -> dict[str, Any]:

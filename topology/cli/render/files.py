@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from topology.broker.settings import redacted
 from topology.errors import InvalidUsage
 
 
@@ -20,4 +21,4 @@ def write_output(output: str | None, data: bytes) -> None:
         Path(output).write_bytes(data)
     except OSError as error:
         raise InvalidUsage(f"cannot write -o {output}: {error.strerror or error}") from None
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {redacted(output)}", err=True)  # a file named after a URL (typed where it does not belong)
