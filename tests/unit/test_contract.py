@@ -127,3 +127,22 @@ def test_the_commands_that_need_no_broker_print_the_envelope(args: list[str], tm
         assert {node["name"] for node in printed["data"]["nodes"]} >= {"for_task_A", "tasks.taskA"}
     if args[0] == "schema":
         assert printed["data"]["schema"]["type"] == "object"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["routes", "tasks.tsakA"], ["graph", "--focus", "tasks.tsakA", "--format", "dot"]],
+    ids=["routes", "graph --focus"],
+)
+def test_an_unknown_task_name_is_refused_alike_with_the_closest_known_one(args: list[str], tmp_path: Path) -> None:
+    """`routes`, `graph --focus` (and `replay --task`, tested live) take task names by one rule: a name that
+    neither the app nor routing.yaml knows is exit 2 with what was probably meant, never the default queue."""
+    seed = tmp_path / "routing.yaml"
+    seed.write_text(
+        "".join(line for line in (ROOT / "routing.yaml").read_text().splitlines(True) if "app:" not in line)
+    )
+    result = CliRunner().invoke(main, ["-f", str(seed), *args])
+    assert result.exit_code == ExitCode.INVALID
+    assert "no task named 'tasks.tsakA' in routing.yaml" in result.stderr and "'tasks.taskA'" in result.stderr
+    routed = CliRunner().invoke(main, ["-f", str(seed), "routes", "tasks.taskA", "tasks.add"])
+    assert routed.exit_code == ExitCode.OK  # named by routing.yaml: known
