@@ -52,11 +52,11 @@ class Checked:
             return
         known = [*(self.registered or known_task_names(self.loaded.topology)), *also]
         where = f"the Celery app {self.tasks.app!r}" if self.tasks and self.registered else "routing.yaml"
-        if self.registered is None:
-            where += " (give -A/--app, or `app:` in the file, to check against your Celery app's tasks)"
+        unchecked = "" if self.registered else "; give -A/--app (or `app:` in the file) to check your app's tasks"
         raise InvalidUsage(
             "\n".join(
-                f"{option}: no task named {name!r} in {where}{hints.did_you_mean(name, known)}" for name in unknown
+                f"{option}: no task named {name!r} in {where}{hints.did_you_mean(name, known)}{unchecked}"
+                for name in unknown
             )
         )
 
