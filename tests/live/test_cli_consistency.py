@@ -72,7 +72,9 @@ def test_plan_prune_points_to_apply_prune_which_leaves_nothing_to_do(broker: Bro
         "run `python -m topology apply --prune`"
     )
     fix = planned.stdout.splitlines()[-1].split("`")[1].split()
-    assert broker.cli(*fix[3:], file=file).returncode == 0  # the command it names, as it names it
+    unasked = broker.cli(*fix[3:], file=file)  # the command it names, as it names it: it deletes, so it asks
+    assert unasked.returncode == 2 and "pass --yes" in unasked.stderr
+    assert broker.cli(*fix[3:], "--yes", file=file).returncode == 0
     assert broker.cli("plan", "--prune", file=file).returncode == 0
 
 

@@ -37,6 +37,7 @@ def test_a_worker_waits_for_its_missing_queue_and_consumes_once_it_is_there(brok
     )
     log = _log(broker)
     wait_until(lambda: FIX in log.read_text(), "the worker to say its queue is missing", worker)
+    assert "for_task_A" not in broker.state().queues  # workers only consume: nothing is made up on the spot
     assert broker.cli("apply", file=seed).returncode == 0
     wait_until(lambda: broker.consumed("for_task_A"), "the worker to consume once the queue is there", worker, 30)
     with broker.connection() as connection:  # deleted under it: it waits again, and comes back

@@ -285,7 +285,7 @@ def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> Non
     changed = broker.write(POLICIES.replace("max_length: 1000", "max_length: 10"))
     planned = broker.cli("plan", file=changed)
     assert planned.returncode == 1
-    assert "update    policy   limits  max-length is 1000 on the broker but 10 in routing.yaml" in planned.stdout
+    assert "update    policy   limits\n           ~ max-length: 1000 -> 10\n" in planned.stdout
     assert broker.cli("apply", file=changed).returncode == 0
     wait_until(lambda: _effective_max_length(broker, "for_task_A") == 10, "RabbitMQ to apply the new max-length")
     with broker.connection() as connection:  # the queue was changed in place: the limit holds on live traffic

@@ -10,9 +10,9 @@ one source of the topology, so the step is left out; ETA/countdown tasks are hel
 they are on classic queues.
 
 Only `apply` declares queues: a worker whose queue does not exist (started before `apply`, or the queue
-deleted under it) says so in one line naming `apply`, checks again every QUEUE_CHECK_SECONDS for up to
-QUEUE_WAIT_SECONDS, and consumes once the queue is there (`wait_for_queues`), instead of Celery's NOT_FOUND
-traceback and exit.
+deleted under it, `watch_cancelled`) says so in one line naming `apply`, checks again every
+QUEUE_CHECK_SECONDS for up to QUEUE_WAIT_SECONDS, and consumes once the queue is there (`wait_for_queues`),
+instead of Celery's NOT_FOUND traceback and exit.
 
 A task redelivered more than its queue's max_runs is dead-lettered instead of run (`planning/poison.py`).
 The worker's settings carry each queue's type and max_runs (`WORKER_QUEUES`), because the kombu queues
@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import kombu
-from amqp.exceptions import NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
+from amqp.exceptions import ConsumerCancelled, NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
 from celery.exceptions import WorkerShutdown
 from celery.utils.log import get_logger
 from celery.worker.consumer import Consumer
@@ -75,6 +75,7 @@ class QuorumAwareTasks(Tasks):  # type: ignore[misc]
     def start(self, c: Consumer) -> None:
         wait_for_queues(c)
         super().start(c)
+        watch_cancelled(c)
 
 
 QUEUE_CHECK_SECONDS = 5.0
@@ -106,6 +107,25 @@ def wait_for_queues(c: Consumer) -> None:
         _pause(c, QUEUE_CHECK_SECONDS)
     if said >= 0:
         logger.warning("queue %s found: consuming", ", ".join(map(repr, names)))
+
+
+def watch_cancelled(c: Consumer) -> None:
+    """Every QUEUE_CHECK_SECONDS, whether the broker cancelled one of the task consumers (its queue deleted
+    under the worker): then raise ConsumerCancelled, a connection error, so that the consumer restarts and
+    `wait_for_queues` says what is missing. py-amqp raises it as the broker's cancel arrives, but Celery's
+    event loop swallows it in its first tenth of a second (`celery.worker.loops._quick_drain`), and the worker
+    would then consume nothing, for good. The timer goes with the connection (Celery drops the entries made
+    since it connected)."""
+    consumer = c.task_consumer
+    channel = consumer.channel
+
+    def check() -> None:
+        tags: Mapping[str, str] = getattr(consumer, "_active_tags", None) or {}
+        gone = [queue for queue, tag in tags.items() if tag not in channel.callbacks]
+        if gone:
+            raise ConsumerCancelled(f"the broker cancelled the consumer of queue {gone[0]!r} (deleted?)")
+
+    c.timer.call_repeatedly(QUEUE_CHECK_SECONDS, check)
 
 
 def _missing_queues(connection: Any, names: list[str]) -> list[str]:
