@@ -99,7 +99,7 @@ def print_routes(checked: Checked, names: Sequence[str], exit_code: int, fmt: st
 
 def _route_row(topology: Topology, name: str) -> dict[str, Any]:
     route = route_for(topology, name)
-    destination = route_destination(topology, route)
+    destination = route_destination(topology, route, name)
     delivery = deliver(topology, destination.exchange, task_message(destination, name)) if destination else None
     origin = route.origin if route is not None else topology.default_queue_origin
     return {
