@@ -55,26 +55,11 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:
-    """Where the app publishes task `name`: its router's answer (`app.amqp.router.route`), then what Celery's
-    task sender (``celery.app.amqp.AMQP._create_task_sender``) makes of it, default queue and anonymous
-    exchange included."""
-    amqp = celery_app.amqp
+    """Where the app publishes task `name` when the call names nothing: its router, then its task sender (the
+    default queue and Celery's default exchange included), asked without publishing."""
+    from topology.celery_adapter.precedence import sent_to
+
     try:
-        options = amqp.router.route({}, name, (), {})
-        queue = options.get("queue")
-        if queue is None and options.get("exchange") is None:
-            queue = amqp.default_queue
-        if isinstance(queue, str):
-            queue = amqp.queues[queue]
+        return sent_to(celery_app, name)
     except Exception as error:  # the user's router, or a queue it names that task_queues lacks
         return f"its router fails: {type(error).__name__}: {error}"
-    exchange, routing_key = options.get("exchange"), options.get("routing_key")
-    exchange = getattr(exchange, "name", exchange)
-    exchange_type = options.get("exchange_type") or (queue.exchange.type if queue is not None else "direct")
-    if (not exchange or not routing_key) and exchange_type == "direct":
-        return Destination("", queue.name if queue is not None else "")
-    if exchange is None:
-        conf = celery_app.conf
-        exchange = queue.exchange.name or conf.task_default_exchange
-        routing_key = routing_key or queue.routing_key or conf.task_default_routing_key
-    return Destination(str(exchange), str(routing_key or ""))
