@@ -116,6 +116,20 @@ class Named:
     def items(self) -> list[tuple[str, str]]:
         return [(key, value) for key in OPTIONS if (value := getattr(self, key)) is not None]
 
+    @property
+    def shown(self) -> str:
+        """As the options are written in Python: queue='q', routing_key='k'."""
+        return ", ".join(f"{key}={value!r}" for key, value in self.items())
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """The destination a task names itself (``@app.task(queue=...)``, a Task class's attributes), and the place
+    in the app's code that names it (`path:line`, "" when it cannot be found)."""
+
+    named: Named
+    place: str = ""
+
 
 NOTHING_NAMED = Named()
 NOWHERE = Destination("", "")
@@ -148,8 +162,23 @@ class Sending:
 
     @property
     def ignored(self) -> list[str]:
-        """Options named (by the call, the task or a route) that this publish does not follow."""
-        return [key for key in OPTIONS if key in self.chosen and key not in self.used]
+        """Options named (by the call, the task or a route) that this publish does not follow (none if refused)."""
+        return [key for key in OPTIONS if key in self.chosen and key not in self.used and self.refused is None]
+
+
+def not_followed(sending: Sending, keys: Sequence[str]) -> str:
+    """Why Celery publishes without `keys` (options the sending names but does not follow), and where it lands."""
+    shown = " and ".join(f"the {sending.chosen[key].value}'s {key}" for key in keys)
+    if "queue" in keys:
+        exchange, key = sending.destination.exchange, sending.destination.routing_key
+        why = f"the {sending.chosen['exchange'].value}'s exchange {exchange!r} and routing key {key!r} win over it"
+    else:
+        why = (
+            f"a queue on a direct exchange ({sending.queue!r}) is published to by its name unless an exchange and "
+            "a routing key are both named"
+        )
+    landed = ", ".join(repr(q) for q in sending.delivery.queues) or "no queue"
+    return f"Celery does not follow {shown}: {why}; its tasks land in {landed}"
 
 
 def celery_sends(topology: Topology, task: str, call: Named = NOTHING_NAMED, own: Named = NOTHING_NAMED) -> Sending:
@@ -202,7 +231,7 @@ def sends_by(
         return Sending(task, route, queue.name, destination, delivery, through, sources, frozenset({"queue"}))
     if exchange is None and queue is not None:
         binding = queue.bindings[0]
-        key = routing_key or binding.routing_key or default_routing_key(topology)
+        key = routing_key or binding.routing_key  # Celery's default key, its last resort, is '' (config.py)
         used = {"queue", "routing_key"} if routing_key else {"queue"}
         return _sending(topology, task, route, queue.name, Destination(binding.exchange, key), sources, used)
     used = {"exchange", "routing_key"} if routing_key else {"exchange"}
@@ -252,12 +281,6 @@ def celery_exchange_type(topology: Topology, queue: Queue) -> str:
         return DIRECT
     exchange = topology.exchange(queue.bindings[0].exchange)
     return exchange.type.value if exchange is not None else DIRECT
-
-
-def default_routing_key(topology: Topology) -> str:
-    """Celery's `task_default_routing_key` as the app is configured: the default queue's first binding key."""
-    default = topology.queue(topology.default_queue)
-    return queue_destination(default).routing_key if default is not None else topology.default_queue
 
 
 def queue_sends(topology: Topology, queue: Queue, task: str | None) -> tuple[Destination, Delivery, Through]:
@@ -448,11 +471,15 @@ def route_sendings(
     return found
 
 
-def entry_sends(topology: Topology, entry: ScheduleEntry) -> Sending:
-    """How beat sends a schedule entry: its queue and options are the call's (``Scheduler.apply_async``)."""
+def entry_named(entry: ScheduleEntry) -> Named:
+    """What a schedule entry names: beat sends its queue and options as the call's (``Scheduler.apply_async``)."""
     options = dict(entry.options)
-    call = Named(entry.queue, options.get("exchange"), options.get("routing_key"))
-    return celery_sends(topology, entry.task, call)
+    return Named(entry.queue, options.get("exchange"), options.get("routing_key"))
+
+
+def entry_sends(topology: Topology, entry: ScheduleEntry, own: Named = NOTHING_NAMED) -> Sending:
+    """How beat sends a schedule entry (`own`: what its task names itself)."""
+    return celery_sends(topology, entry.task, entry_named(entry), own)
 
 
 def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[str, list[str]]:

@@ -76,4 +76,4 @@ def stock_of(topology: Topology, broker_url: str) -> Celery:
 
 if FILE_ENV in os.environ:  # started as a worker
     app = configured(load_topology())
-    stock = stock_of(load_topology(), os.environ["CELERY_BROKER_URL"])
+    stock = stock_of(load_topology(), app.conf.broker_url)

@@ -10,6 +10,7 @@ one of each app: the next step of a chain, a chord's body and a retry are publis
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -318,3 +319,24 @@ def test_a_queue_the_file_lacks_is_an_error_at_the_caller_and_nothing_is_publish
             task(app, "prec.taskA").apply_async((1, 2), queue="not_in_the_file")
         assert stage.take() == []
     assert f"{stage.file} declares no such queue" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("prec.taskA", {"queue": "for_task_B"}),
+        ("prec.report", {"queue": "for_task_A"}),
+        ("prec.add", {"exchange": "events", "routing_key": "report.weekly"}),
+        ("prec.taskA", {"routing_key": "for_task_B"}),
+    ],
+)
+def test_routes_says_where_a_call_lands_as_rabbitmq_does(stage: Stage, name: str, options: dict[str, str]) -> None:
+    flags = [part for key, value in options.items() for part in (f"--{key.replace('_', '-')}", value)]
+    shown = stage.broker.cli("routes", name, *flags, "--format", "json", file=stage.file)
+    assert shown.returncode == 0, shown.stderr
+    (row,) = json.loads(shown.stdout)["data"]["tasks"]
+    assert stage.take() == []
+    task(stage.ours, name).apply_async((1, 2), **options)
+    landed = stage.landed(1)
+    assert [each.queue for each in landed] == row["queues"]
+    assert {(each.exchange, each.routing_key) for each in landed} == {(row["exchange"], row["routing_key"])}

@@ -247,7 +247,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "queue_route_lands_elsewhere": (
         "exchanges:\n  h: {type: headers}\nqueues:\n  q: {bindings: [{exchange: h, headers: {task: tasks.other}}]}\n  d: {}\nroutes:\n  tasks.mine: q\ndefault_queue: d\n",
         [
-            "routing.yaml:7:3: route 'tasks.mine' goes to queue 'q', published to exchange 'h' with routing key 'd', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
+            "routing.yaml:7:3: route 'tasks.mine' goes to queue 'q', published to exchange 'h' with routing key '', which no binding matches: its tasks would be kept in the unroutable queue 'topology.unroutable', and never run"
         ],
     ),
     "interpolation_unset": (

@@ -14,6 +14,7 @@ from typing import Any
 
 from topology.language.loader import FILE_ENV
 from topology.model import Destination
+from topology.routing import TaskOptions
 
 BUILTIN_PREFIX = "celery."
 
@@ -27,6 +28,8 @@ class AppTasks:
     error: str | None = None
     sent_to: Mapping[str, Destination | str] = field(default_factory=dict)
     """Where the app's own router sends each of its own tasks, or why it cannot say."""
+    options: Mapping[str, TaskOptions] = field(default_factory=dict)
+    """The destination each of the app's own tasks names itself, for those that name one."""
 
     @property
     def own(self) -> list[str]:
@@ -42,16 +45,20 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
     try:
         from celery.app.utils import find_app
 
+        from topology.celery_adapter.precedence import task_options
+
         celery_app = find_app(app)
         celery_app.loader.import_default_modules()
         names = frozenset(celery_app.tasks.keys())
-        sent_to = {name: _sent_to(celery_app, name) for name in sorted(names) if not name.startswith(BUILTIN_PREFIX)}
+        own = [name for name in sorted(names) if not name.startswith(BUILTIN_PREFIX)]
+        sent_to = {name: _sent_to(celery_app, name) for name in own}
+        options = {name: found for name in own if (found := task_options(celery_app.tasks[name])) is not None}
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names, sent_to=sent_to)
+    return AppTasks(app, names, sent_to=sent_to, options=options)
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:

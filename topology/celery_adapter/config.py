@@ -32,7 +32,7 @@ from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
 from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
 from topology.language.cron import cron_fields
 from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, QueueType, Route, Topology
-from topology.routing import default_routing_key, queue_destination
+from topology.routing import queue_destination
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
 DEFAULT_RESULT_BACKEND = "rpc://"
@@ -144,7 +144,9 @@ def celery_settings(
         "task_routes": task_routes(topology),
         "task_default_queue": topology.default_queue,
         "task_default_exchange": destination.exchange,
-        "task_default_routing_key": default_routing_key(topology),
+        # '': Celery fills it in as the key of every queue whose binding has none, and publishes a task for a queue
+        # on a fanout, topic or headers exchange with that key: the binding's own (empty) key is the one that matches
+        "task_default_routing_key": "",
         "task_create_missing_queues": False,
         "task_default_delivery_mode": "persistent",
         "task_acks_late": True,

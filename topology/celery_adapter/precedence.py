@@ -24,7 +24,9 @@ anything is published; its message names the file.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -35,7 +37,7 @@ from celery.exceptions import QueueNotFound
 from topology.celery_adapter.publishing import ConfirmedAMQP
 from topology.hints import APPLY
 from topology.model import Destination, Queue, Topology
-from topology.routing import Through, queue_sends
+from topology.routing import OPTIONS, Named, TaskOptions, Through, queue_sends
 
 SHOWN_QUEUES = 8
 """How many of the file's queues a QueueNotFound names."""
@@ -149,6 +151,48 @@ class PrecedenceAMQP(ConfirmedAMQP):
             return send(producer, name, message, **routing.options(self, name, options))
 
         return send_task_message
+
+
+def task_options(task: Any) -> TaskOptions | None:
+    """The destination `task` names itself, as `Task.apply_async` reads it (`_get_exec_options`: the options
+    of ``@app.task(...)`` and the attributes of a Task class), and where; None when it names none."""
+    options = task._get_exec_options()
+    named = Named(*(_name_of(options.get(key)) for key in OPTIONS))
+    return TaskOptions(named, _place(task, [key for key, _ in named.items()])) if named.items() else None
+
+
+def _name_of(value: Any) -> str | None:
+    """A kombu Queue or Exchange by its name; a name as it is."""
+    return None if value is None else str(getattr(value, "name", value))
+
+
+def _place(task: Any, keys: list[str]) -> str:
+    """`path:line` of the code that names the task's destination: the line of a Task class that sets one of
+    `keys`, else where the task's function starts (its decorator, which names them); "" if unknown."""
+    try:
+        for klass in type(task).__mro__:
+            if any(key in vars(klass) for key in keys) and klass.__module__ != "celery.app.task":
+                lines, first = inspect.getsourcelines(klass)
+                assigned = next((i for i, line in enumerate(lines) if _assigns(line, keys)), 0)
+                return f"{_shown_path(inspect.getsourcefile(klass))}:{first + assigned}"
+    except (OSError, TypeError):  # a class made by @app.task has no source of its own: its function has
+        pass
+    try:
+        run = inspect.unwrap(task.run)
+        return f"{_shown_path(inspect.getsourcefile(run))}:{inspect.getsourcelines(run)[1]}"
+    except (OSError, TypeError):
+        return ""
+
+
+def _assigns(line: str, keys: list[str]) -> bool:
+    return any(line.strip().startswith(key) and line.strip()[len(key) :].lstrip()[:1] in ("=", ":") for key in keys)
+
+
+def _shown_path(path: str | None) -> str:
+    if path is None:
+        raise TypeError("no source file")
+    absolute = Path(path).resolve()
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
 
 
 class _Recorder:

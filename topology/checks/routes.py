@@ -122,15 +122,9 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
         return
     goes = f"goes to queue {sent.target_queue!r}, published to" if sent.target_queue else "goes to"
     where = sent.at("routing_key", "queue")  # the key decides where the tasks land
-    if not delivery.queues:
-        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", where)
-        return
-    if set(delivery.queues) <= topology.nets.names:
-        yield Problem(
-            f"{sent.label} {goes} {via}, which no binding matches: its tasks would be kept in the unroutable "
-            f"queue {delivery.queues[0]!r}, and never run",
-            where,
-        )
+    never = never_run(topology, delivery)
+    if never is not None:
+        yield Problem(f"{sent.label} {goes} {via}, {never}", where)
         return
     if sent.target_queue is not None and sent.target_queue not in delivery.queues:
         landed = ", ".join(repr(q) for q in delivery.queues)
@@ -151,6 +145,18 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
                 sent.at("priority"),
                 Severity.WARNING,
             )
+
+
+def never_run(topology: Topology, delivery: Delivery) -> str | None:
+    """Why tasks delivered so never run (the end of a sentence), if they do not."""
+    if not delivery.queues:
+        return "which no binding matches: its tasks would be dropped"
+    if set(delivery.queues) <= topology.nets.names:
+        return (
+            f"which no binding matches: its tasks would be kept in the unroutable queue {delivery.queues[0]!r}, "
+            "and never run"
+        )
+    return None
 
 
 def _unreachable_queues(topology: Topology, reached: set[str], named: Collection[str | None]) -> Iterator[Problem]:
