@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from topology.celery_adapter.config import celery_settings
 from topology.model import PatternKind, Topology
@@ -47,3 +48,19 @@ def stock_routes(topology: Topology) -> dict[str | re.Pattern[str], dict[str, An
             kind = exchange.type.value if exchange is not None else "direct"
             routes[key] = {"exchange": route.exchange, "exchange_type": kind, "routing_key": route.routing_key}
     return routes
+
+
+def legacy_app(broker_url: str) -> Celery:
+    """A stock app as older Celery releases make one: its control and event queues transient and not exclusive,
+    a transient task queue, a quorum queue without a dead-letter exchange; results over rpc://."""
+    app = Celery("legacy", set_as_current=False, broker=broker_url, backend="rpc://")
+    app.conf.update(
+        control_queue_exclusive=False,
+        event_queue_exclusive=False,
+        task_default_queue="jobs",
+        task_queues=[
+            Queue("jobs", Exchange("jobs"), "jobs", durable=False),
+            Queue("orders", Exchange("orders"), "orders", queue_arguments={"x-queue-type": "quorum"}),
+        ],
+    )
+    return app

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from celery import Celery, chain, chord, group
@@ -27,6 +28,7 @@ from tests.live.conftest import Broker, fresh_vhost, wait_until
 from tests.live.precedence_tasks import OWN_QUEUE, configured, stock_of
 from topology import send_many
 from topology.broker.settings import Settings
+from topology.celery_adapter.hazards import worker_asks_global_qos
 from topology.language.loader import load_topology
 from topology.model import Topology
 from topology.routing import Message, Named, Through, celery_sends, deliver, queue_sends
@@ -340,3 +342,33 @@ def test_routes_says_where_a_call_lands_as_rabbitmq_does(stage: Stage, name: str
     landed = stage.landed(1)
     assert [each.queue for each in landed] == row["queues"]
     assert {(each.exchange, each.routing_key) for each in landed} == {(row["exchange"], row["routing_key"])}
+
+
+def test_each_worker_asks_the_prefetch_the_hazards_predict_for_this_broker(stage: Stage) -> None:
+    """Where `worker_asks_global_qos` says a global prefetch, RabbitMQ lists the worker's channel with one (the
+    flag RabbitMQ 4.3 ignores: `version_hazards` names it then); else a per-consumer prefetch."""
+    management = stage.broker.management()
+    version = str(management.overview()["rabbitmq_version"])
+    for app, queue in ((stage.ours, "work"), (stage.stock, "stock_work")):
+        global_qos = worker_asks_global_qos(app, version)
+
+        def listed(queue: str = queue) -> dict[str, Any] | None:
+            """The worker's task channel once RabbitMQ's statistics show a prefetch on it (the first may not)."""
+            vhost = quote(stage.broker.vhost, safe="")
+            details = [
+                c["channel_details"] for c in management.get(f"/consumers/{vhost}") if c["queue"]["name"] == queue
+            ]
+            names = {each["name"] for each in details if isinstance(each, dict)}  # [] until its statistics are out
+            channels = management.get(f"/vhosts/{vhost}/channels")
+            prefetching = (
+                c
+                for c in channels
+                if c["name"] in names and c.get("global_prefetch_count", 0) + c.get("prefetch_count", 0)
+            )
+            return next(prefetching, None)
+
+        wait_until(lambda: listed() is not None, f"the prefetch of the worker consuming {queue!r}", timeout=30)
+        channel = listed()
+        assert channel is not None
+        shared, per_consumer = channel.get("global_prefetch_count", 0), channel["prefetch_count"]  # 4.3 lists none
+        assert (shared > 0, per_consumer > 0) == (global_qos, not global_qos), channel

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from topology.checks.versions import VersionRules
 from topology.language.loader import FILE_ENV
-from topology.model import Destination
+from topology.model import Destination, Problem
 from topology.routing import TaskOptions
 
 BUILTIN_PREFIX = "celery."
@@ -30,6 +31,8 @@ class AppTasks:
     """Where the app's own router sends each of its own tasks, or why it cannot say."""
     options: Mapping[str, TaskOptions] = field(default_factory=dict)
     """The destination each of the app's own tasks names itself, for those that name one."""
+    hazards: tuple[Problem, ...] = ()
+    """What RabbitMQ of the file's target series refuses or changes for the app as it stands (`hazards.py`)."""
 
     @property
     def own(self) -> list[str]:
@@ -37,14 +40,16 @@ class AppTasks:
         return sorted(n for n in self.names if not n.startswith(BUILTIN_PREFIX))
 
 
-def app_tasks(app: str, topology_file: Path) -> AppTasks:
-    """Import `app` (module, module:attribute, or package with .celery) configured from `topology_file`."""
+def app_tasks(app: str, topology_file: Path, rules: VersionRules | None = None) -> AppTasks:
+    """Import `app` (module, module:attribute, or package with .celery) configured from `topology_file`;
+    `rules`: the RabbitMQ series whose hazards for the app to name (none without)."""
     os.environ[FILE_ENV] = str(topology_file.resolve())  # the app loads routing.yaml: the same file
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         from celery.app.utils import find_app
 
+        from topology.celery_adapter.hazards import version_hazards
         from topology.celery_adapter.precedence import task_options
 
         celery_app = find_app(app)
@@ -53,12 +58,13 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
         own = [name for name in sorted(names) if not name.startswith(BUILTIN_PREFIX)]
         sent_to = {name: _sent_to(celery_app, name) for name in own}
         options = {name: found for name in own if (found := task_options(celery_app.tasks[name])) is not None}
+        hazards = tuple(h.problem() for h in version_hazards(celery_app, rules)) if rules is not None else ()
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names, sent_to=sent_to, options=options)
+    return AppTasks(app, names, sent_to=sent_to, options=options, hazards=hazards)
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:

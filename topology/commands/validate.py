@@ -32,7 +32,9 @@ class Checked:
 def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, versioned: bool = True) -> Checked:
     """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
     what its task names add, whether its own router sends each task where the file does, and what the
-    destinations its tasks name themselves do (with the beat entries that send them). RabbitMQ's rules are
+    destinations its tasks name themselves do (with the beat entries that send them), and what RabbitMQ of the
+    target series refuses or changes for the app as it stands (its control, event and reply queues, its
+    worker's prefetch, its quorum queues without a dead-letter target). RabbitMQ's rules are
     those of `rabbitmq` (a supported series), else of the file's target (none with `versioned=False`: the
     broker's version decides). The path is resolved first: importing the app sets
     $TOPOLOGY_FILE."""
@@ -41,13 +43,17 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
     app = app or loaded.topology.app
     if app is None:
         return Checked(path, loaded, None)
-    tasks = app_tasks(app, path)
+    tasks = app_tasks(app, path, loaded.target.rules if loaded.target is not None else None)
     if tasks.error is not None:
         return Checked(path, loaded, tasks)
     named = with_task_names(loaded, tasks.names)
     topology = named.topology
     elsewhere = list(check_app_routes(topology, app, tasks.sent_to))
-    own = [*check_task_options(topology, tasks.options), *check_schedule_options(topology, tasks.options)]
+    own = [
+        *check_task_options(topology, tasks.options),
+        *check_schedule_options(topology, tasks.options),
+        *tasks.hazards,
+    ]
     if elsewhere or any(p.severity is Severity.ERROR for p in own):
         raise InvalidTopology([*named.warnings, *elsewhere, *own])
     return Checked(path, replace(named, warnings=(*named.warnings, *own)), tasks)
