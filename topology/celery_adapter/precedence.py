@@ -208,10 +208,14 @@ class _Recorder:
 
 
 def sent_to(app: Celery, task: str, options: Mapping[str, Any] | None = None) -> Destination:
-    """Where `app` publishes `task` called with `options`: its router and its task sender (ours, when the app
-    is configured from the file), asked through a producer that publishes nothing."""
-    routed = app.amqp.router.route(dict(options or {}), task, (), {})
+    """Where `app` publishes `task` called with `options`: its router, then its task sender."""
+    return published(app, task, app.amqp.router.route(dict(options or {}), task, (), {}))
+
+
+def published(app: Celery, task: str, routed: Mapping[str, Any]) -> Destination:
+    """Where `app`'s task sender (ours, when the app is configured from the file) publishes `task` sent with
+    these (routed) options, asked through a producer that publishes nothing."""
     recorder = _Recorder()
-    app.amqp.send_task_message(recorder, task, task_message({}, {}, None, None), **routed)
+    app.amqp.send_task_message(recorder, task, task_message({}, {}, None, None), **dict(routed))
     exchange = recorder.published["exchange"]
     return Destination(str(getattr(exchange, "name", exchange) or ""), str(recorder.published["routing_key"] or ""))
