@@ -497,8 +497,8 @@ def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[s
             for queue in sending.delivery.queues:
                 if label is not None and label not in routed.setdefault(queue, []):
                     routed[queue].append(label)
-    for entry in topology.schedule:
-        for queue in entry_sends(topology, entry).delivery.queues:
+    for entry in topology.schedule:  # an entry naming nothing is sent as its task's route says: counted above
+        for queue in entry_sends(topology, entry).delivery.queues if entry_named(entry).items() else ():
             if entry.task not in routed.setdefault(queue, []):
                 routed[queue].append(entry.task)
     return routed

@@ -77,8 +77,8 @@ def test_a_tasks_own_queue_the_file_lacks_is_an_error_at_the_file_and_the_tasks_
         check("routing.yaml", app)
     assert [str(p) for p in raised.value.problems] == [
         f"routing.yaml:15:16: task 'mine.lost' sets queue='nowhere' ({place(app, 'mine.lost')}), but queue 'nowhere' "
-        "is not in the file: Celery raises QueueNotFound at the caller for every call that names no queue of its "
-        "own: declare the queue in the file, or change the task's option"
+        "is not in the file: Celery raises QueueNotFound at the caller, for every call that names no destination of "
+        "its own: declare it in the file, or change the task's option"
     ]
 
 

@@ -79,7 +79,8 @@ class FileRouting:
         Celery's own test, step by step: no queue and no exchange is the default queue; the exchange type is
         the options' (a route to an exchange gives it), else the queue's exchange's; no exchange or no key on a
         direct exchange goes by name through the default exchange."""
-        queue, exchange, routing_key = options.get("queue"), options.get("exchange"), options.get("routing_key")
+        queue: Any = options.get("queue")
+        exchange, routing_key = options.get("exchange"), options.get("routing_key")
         if queue is None and exchange is None:
             queue = amqp.default_queue
         if isinstance(queue, str):
@@ -89,7 +90,10 @@ class FileRouting:
                 return options
         exchange_type = options.get("exchange_type")
         if exchange_type is None:
-            exchange_type = getattr(getattr(queue, "exchange", None), "type", None) or "direct"
+            try:
+                exchange_type = queue.exchange.type
+            except AttributeError:  # no queue, or one with no exchange
+                exchange_type = "direct"
         if queue is None or (exchange and routing_key) or exchange_type != "direct":
             return options
         through = self.binding_for(queue.name, task)

@@ -27,7 +27,7 @@ def check_task_options(topology: Topology, options: Mapping[str, TaskOptions]) -
         sets = f"task {task!r} sets {own.named.shown}{_at(own)}"
         if sending.refused is not None:
             yield Problem(
-                f"{sets}, but {sending.refused} for every call that names no queue of its own: declare the queue "
+                f"{sets}, but {sending.refused}, for every call that names no destination of its own: declare it "
                 "in the file, or change the task's option",
                 origin,
             )
