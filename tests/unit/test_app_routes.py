@@ -63,7 +63,7 @@ def test_an_app_with_a_task_route_of_its_own_is_caught_for_that_task(
     assert problems(tmp_path, monkeypatch, CONFIGURED.replace("{extra}", extra)) == [
         "routing.yaml:13:3: task 'tasks.taskA': the Celery app '"
         + app_name(tmp_path)
-        + "' sends it to queue 'for_task_B' through the default exchange, but routing.yaml (route 'tasks.taskA') "
+        + "' sends it to exchange 'for_task_B' with routing key 'for_task_B', but routing.yaml (route 'tasks.taskA') "
         f"sends it to exchange 'for_task_A' with routing key 'for_task_A': {FIX}"
     ]
 

@@ -31,7 +31,6 @@ from types import ModuleType
 from typing import Any
 
 from celery import Celery
-from celery.app.amqp import task_message
 from celery.app.defaults import _OLD_SETTING_KEYS, SETTING_KEYS
 from celery.app.routes import MapRoute, prepare
 from celery.schedules import crontab
@@ -40,6 +39,7 @@ from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
 from kombu.transport.base import to_rabbitmq_queue_arguments
 
+from topology.celery_adapter.precedence import published
 from topology.codes import ExitCode
 from topology.errors import TopologyError
 from topology.language.cron import cron_fields
@@ -195,23 +195,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-class _Recorder:
-    """A producer that keeps what Celery would publish instead of publishing it."""
-
-    channel = None  # nothing is published, so nothing can come back
-
-    def __init__(self) -> None:
-        self.published: dict[str, Any] = {}
-
-    def publish(self, body: object, **options: Any) -> None:
-        self.published = options
-
-
 def celery_destination(app: Celery, options: Mapping[str, Any], name: str = "import-celery.probe") -> Destination:
     """Where Celery publishes a task sent with these (routed) options: its exchange and routing key."""
-    recorder = _Recorder()
-    app.amqp.send_task_message(recorder, name, task_message({}, {}, None, None), **dict(options))
-    return Destination(recorder.published["exchange"] or "", recorder.published["routing_key"] or "")
+    return published(app, name, options)
 
 
 def celery_route(app: Celery, task_name: str) -> Destination:

@@ -10,27 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from topology.model import Destination, Problem, Topology
-from topology.routing import route_destination, route_for
+from topology.routing import route_destination, route_for, shown_destination
 
 
 def check_app_routes(topology: Topology, app: str, sent_to: Mapping[str, Destination | str]) -> Iterator[Problem]:
     for task, sent in sent_to.items():
         route = route_for(topology, task)
-        said = route_destination(topology, route)
+        said = route_destination(topology, route, task)
         if said is None or sent == said:
             continue
         rule = f"route {route.pattern!r}" if route is not None else "default_queue"
         origin = route.origin if route is not None else topology.default_queue_origin
-        where = sent if isinstance(sent, str) else f"sends it to {_shown(sent)}"
+        where = sent if isinstance(sent, str) else f"sends it to {shown_destination(sent)}"
         yield Problem(
-            f"task {task!r}: the Celery app {app!r} {where}, but routing.yaml ({rule}) sends it to {_shown(said)}: "
-            "configure the app from routing.yaml (topology.celery_adapter.config.configure) and leave task_routes "
-            "to it",
+            f"task {task!r}: the Celery app {app!r} {where}, but routing.yaml ({rule}) sends it to "
+            f"{shown_destination(said)}: configure the app from routing.yaml "
+            "(topology.celery_adapter.config.configure) and leave task_routes to it",
             origin,
         )
-
-
-def _shown(destination: Destination) -> str:
-    if destination.exchange == "":
-        return f"queue {destination.routing_key!r} through the default exchange"
-    return f"exchange {destination.exchange!r} with routing key {destination.routing_key!r}"

@@ -52,10 +52,12 @@ def graph_command(
     knows) or a queue of the picture."""
     topology = checked.loaded.topology
     tasks = known_task_names(topology, checked.task_names)
+    unknown: tuple[str, ...] = ()
     if focus is not None and focus not in tasks and topology.queue(focus) is None:
-        checked.require_known([focus], "--focus")
-        tasks = [*tasks, focus]  # a task routed by a pattern: drawn too, to be focused on
+        unknown = tuple(p.message for p in checked.require_known([focus], "--focus"))
+        tasks = [*tasks, focus]  # a task routed by a pattern, or one only the app might know: drawn too
     seen, note = overlay(topology, session, replies) if session is not None else (None, "")
+    note = "; ".join(filter(None, (*unknown, note)))
     graph = build(topology, tasks, seen)
     title = f"vhost {session.settings.vhost!r} as the broker has it" if session is not None else ""
     if focus is not None:

@@ -5,17 +5,19 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from contextlib import redirect_stderr
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from topology import hints
 from topology.broker.settings import redacted
 from topology.celery_adapter.app import AppTasks, app_tasks
 from topology.checks.app_routes import check_app_routes
+from topology.checks.task_options import check_schedule_options, check_task_options
 from topology.codes import ExitCode
 from topology.commands.result import Result
 from topology.errors import InvalidTopology, InvalidUsage
 from topology.language.loader import Loaded, load, topology_path, with_task_names
+from topology.model import Problem, Severity
 from topology.routing import known_task_names, unknown_tasks
 
 
@@ -42,22 +44,26 @@ class Checked:
         routing.yaml names or routes by a pattern."""
         return unknown_tasks(self.loaded.topology, asked, self.registered)
 
-    def require_known(self, asked: Iterable[str], option: str, *, also: Iterable[str] = ()) -> None:
-        """Every name among `asked` must be known (`unknown`) or among `also`: InvalidUsage naming each other
-        one, with the closest known name. The one rule of `routes TASK`, `graph --focus`, `replay --task` and
-        `dead-letters --discard --task`."""
+    def require_known(self, asked: Iterable[str], option: str, *, also: Iterable[str] = ()) -> tuple[Problem, ...]:
+        """Every name among `asked` is known (`unknown`), or among `also`: the one rule of `routes TASK`, `graph
+        --focus`, `replay --task` and `dead-letters --discard --task`. When the app's task names are known, any
+        other name is InvalidUsage (exit 2), each with the closest known name; when only routing.yaml's are (no
+        app given, or it did not import), the task may still be the app's: each is a warning, with the closest
+        known name and how to check against the app, and the command goes on."""
         also = set(also)
         unknown = [name for name in self.unknown(asked) if name not in also]
-        if not unknown:
-            return
         known = [*(self.registered or known_task_names(self.loaded.topology)), *also]
-        where = f"the Celery app {self.tasks.app!r}" if self.tasks and self.registered else "routing.yaml"
-        unchecked = "" if self.registered else "; give -A/--app (or `app:` in the file) to check your app's tasks"
-        raise InvalidUsage(
-            "\n".join(
-                f"{option}: no task named {name!r} in {where}{hints.did_you_mean(name, known)}{unchecked}"
-                for name in unknown
+        if self.registered is not None and self.tasks is not None and unknown:
+            where = f"the Celery app {self.tasks.app!r}"
+            said = [f"{option}: no task named {name!r} in {where}{hints.did_you_mean(name, known)}" for name in unknown]
+            raise InvalidUsage("\n".join(said))
+        return tuple(
+            Problem(
+                f"{option}: routing.yaml names no task {name!r}{hints.did_you_mean(name, known)}: it is shown as any "
+                "task of that name would go; give -A/--app (or `app:` in the file) to check your app's task names",
+                severity=Severity.WARNING,
             )
+            for name in unknown
         )
 
 
@@ -73,9 +79,12 @@ def tasks_line(tasks: AppTasks | None) -> str:
 
 def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, versioned: bool = True) -> Checked:
     """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
-    what its task names add, and whether its own router sends each task where the file
-    does. RabbitMQ's rules are those of `rabbitmq` (a supported series), else of the file's target (none with
-    `versioned=False`: the broker's version decides). The path is resolved first: importing the app sets
+    what its task names add, whether its own router sends each task where the file does, and what the
+    destinations its tasks name themselves do (with the beat entries that send them), and what RabbitMQ of the
+    target series refuses or changes for the app as it stands (its control, event and reply queues, its
+    worker's prefetch, its quorum queues without a dead-letter target). RabbitMQ's rules are
+    those of `rabbitmq` (a supported series), else of the file's target (none with `versioned=False`: the
+    broker's version decides). The path is resolved first: importing the app sets
     $TOPOLOGY_FILE."""
     path = topology_path(file)
     try:
@@ -85,14 +94,20 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
     app = app or loaded.topology.app
     if app is None:
         return Checked(path, loaded, None)
-    tasks = app_tasks(app, path)
+    tasks = app_tasks(app, path, loaded.target.rules if loaded.target is not None else None)
     if tasks.error is not None:
         return Checked(path, loaded, tasks)
     named = with_task_names(loaded, tasks.names)
-    elsewhere = list(check_app_routes(named.topology, app, tasks.sent_to))
-    if elsewhere:
-        raise InvalidTopology([*named.warnings, *elsewhere])
-    return Checked(path, named, tasks)
+    topology = named.topology
+    elsewhere = list(check_app_routes(topology, app, tasks.sent_to))
+    own = [
+        *check_task_options(topology, tasks.options),
+        *check_schedule_options(topology, tasks.options),
+        *tasks.hazards,
+    ]
+    if elsewhere or any(p.severity is Severity.ERROR for p in own):
+        raise InvalidTopology([*named.warnings, *elsewhere, *own])
+    return Checked(path, replace(named, warnings=(*named.warnings, *own)), tasks)
 
 
 def _with_task_names(invalid: InvalidTopology, app: str | None, path: Path) -> InvalidTopology:

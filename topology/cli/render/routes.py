@@ -8,7 +8,7 @@ import click
 
 from topology.cli.envelope import Body
 from topology.cli.render import Renderer
-from topology.cli.render.text import print_columns, print_problems
+from topology.cli.render.text import echo_lines, print_columns, print_problems
 from topology.commands.result import Result
 from topology.commands.routes import LiveRoutesReport, RoutesReport
 from topology.commands.validate import tasks_line
@@ -21,18 +21,22 @@ def _dropped() -> str:
 
 def text(result: Result[RoutesReport]) -> None:
     report = result.report
-    print_problems(report.checked.loaded.warnings)
+    print_problems(report.warnings)
+    refused = click.style("REFUSED", fg="red", bold=True)
     rows = [
         (
             route.task,
-            f"{route.rule} ({route.line})",
-            route.exchange or "(default)",
+            route.rule if route.line is None else f"{route.rule} ({route.line})",
+            "" if route.exchange is None else route.exchange or "(default)",
             route.routing_key or "",
-            ", ".join(route.queues) or _dropped(),
+            ", ".join(route.queues) or (refused if route.refused else _dropped()),
         )
         for route in report.routes
     ]
     print_columns(("TASK", "RULE (LINE)", "EXCHANGE", "ROUTING KEY", "QUEUES"), rows)
+    echo_lines(
+        f"{route.task}: {note}" for route in report.routes for note in filter(None, (route.refused, route.not_followed))
+    )
     click.echo(tasks_line(report.checked.tasks))
 
 
@@ -46,11 +50,16 @@ def body(result: Result[RoutesReport]) -> Body:
             "exchange": route.exchange,
             "routing_key": route.routing_key,
             "queues": list(route.queues),
+            "through": route.through.value if route.through is not None else None,
+            "decided_by": {key: source.value for key, source in route.decided_by.items()},
+            "ignored": list(route.ignored),
+            "not_followed": route.not_followed,
+            "refused": route.refused,
         }
         for route in report.routes
     ]
     data = {"tasks": tasks, "task_names": tasks_line(report.checked.tasks)}
-    return Body(problems=report.checked.loaded.warnings, data=data)
+    return Body(problems=report.warnings, data=data)
 
 
 ROUTES = Renderer("routes", text, body)
@@ -72,6 +81,7 @@ def route_data(route: LiveRoute) -> dict[str, Any]:
 
 def live_text(result: Result[LiveRoutesReport]) -> None:
     report = result.report
+    print_problems(report.unknown)
     nets = report.checked.loaded.topology.nets.names
     rows = []
     for route in report.routes:
@@ -109,7 +119,7 @@ def live_text(result: Result[LiveRoutesReport]) -> None:
 
 def live_body(result: Result[LiveRoutesReport]) -> Body:
     report = result.report
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {
             "task": route.task,
             "rule": route.rule,
@@ -117,6 +127,11 @@ def live_body(result: Result[LiveRoutesReport]) -> Body:
             "exchange": route.exchange,
             "routing_key": route.routing_key,
             "queues": list(route.live.queues) if route.live else [],
+            "through": None,  # `routes` without --live says how; here, where the broker's bindings take it
+            "decided_by": {},
+            "ignored": [],
+            "not_followed": None,
+            "refused": None,
         }
         for route in report.routes
     ]
@@ -126,7 +141,7 @@ def live_body(result: Result[LiveRoutesReport]) -> Body:
         "task_names": tasks_line(report.checked.tasks),
         "live_routes": [route_data(route) for route in report.routes],
     }
-    return Body(data=data)
+    return Body(problems=report.unknown, data=data)
 
 
 LIVE_ROUTES = Renderer("routes", live_text, live_body)
