@@ -206,6 +206,8 @@ MEASURED = [
     (["apply", "--lock-wait", "nan"], 2),
     (["apply", "--lock-wait", "inf"], 2),
     (["graph", "-o", "out.png", "--format", "svg"], 2),
+    (["routes", "--broker", "-f", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),  # the URL left as a task name
+    (["graph", "--focus", f"amqp://u:{SECRET}@h/v", "--format", "dot"], 2),
 ]
 
 

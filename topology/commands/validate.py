@@ -52,6 +52,9 @@ class Checked:
         known name and how to check against the app, and the command goes on."""
         also = set(also)
         unknown = [name for name in self.unknown(asked) if name not in also]
+        urls = [redacted(name) for name in unknown if redacted(name) != name]
+        if urls:  # a URL with its password, typed where a task name goes: never shown, never drawn
+            raise InvalidUsage("\n".join(f"{option}: {url!r} is a URL, not a task name" for url in urls))
         known = [*(self.registered or known_task_names(self.loaded.topology)), *also]
         if self.registered is not None and self.tasks is not None and unknown:
             where = f"the Celery app {self.tasks.app!r}"
