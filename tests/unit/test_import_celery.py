@@ -18,8 +18,9 @@ from kombu import Exchange, Queue, binding
 
 from tests.conftest import ROOT, SEED, envelope
 from topology.celery_adapter.import_config import Imported, celery_route, convert, import_celery, route_table
-from topology.language.document import parse_document, to_topology
 from topology.language.loader import parse_topology
+from topology.language.problems import parse_document
+from topology.language.to_model import to_topology
 from topology.language.writer import topology_yaml
 from topology.language.yaml_source import read_yaml
 from topology.model import Topology

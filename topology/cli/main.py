@@ -246,7 +246,7 @@ def schema() -> int:
     """Print the JSON Schema of routing.yaml (for yaml-language-server and other editors)."""
     import json
 
-    from topology.language.document import json_schema
+    from topology.language.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
     return 0

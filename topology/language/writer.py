@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from topology.language.document import QUEUE_OPTIONS, BindingDoc, ExchangeDoc, PolicyDoc, QueueDoc
+from topology.language.schema import QUEUE_OPTIONS, BindingDoc, ExchangeDoc, PolicyDoc, QueueDoc
 from topology.model import (
     ALTERNATE_EXCHANGE,
     DEFAULT_OWNER,

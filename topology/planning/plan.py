@@ -14,7 +14,7 @@ from enum import Enum
 
 from topology import hints
 from topology.checks.versions import Target
-from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
+from topology.language.schema import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
     Binding,
