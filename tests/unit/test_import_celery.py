@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 from kombu import Exchange, Queue, binding
 
 from tests.conftest import ROOT, SEED, envelope
-from topology.celery_adapter.import_config import Imported, celery_route, convert, import_celery, route_table
+from topology.celery_adapter.importing.audit import route_table
+from topology.celery_adapter.importing.convert import Imported, convert, import_celery
+from topology.celery_adapter.importing.read import celery_route
 from topology.language.loader import parse_topology
 from topology.language.problems import parse_document
 from topology.language.to_model import to_topology

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from topology.celery_adapter.import_config import Finding, Imported, import_celery
+from topology.celery_adapter.importing.audit import Finding
+from topology.celery_adapter.importing.convert import Imported, import_celery
 from topology.commands.result import ExitCode, Result
 from topology.errors import InvalidTopology
 from topology.language.loader import check_text

@@ -1,38 +1,22 @@
-"""An existing Celery configuration as a Topology: what `import-celery` writes as routing.yaml.
+"""An existing Celery configuration converted to a Topology: what `import-celery` writes as routing.yaml.
 
 Celery does the reading wherever it can, so that the file reproduces what Celery does rather than what
 its documentation says: ``app.amqp.Queues`` normalises task_queues (old and new setting names, lists,
 tuples, sets, dicts; the default exchange and routing key filled in; the implicit `celery` queue when
 none is declared), ``celery.app.routes.prepare`` reads task_routes, and where each route publishes is
-what ``app.amqp.send_task_message`` computes, asked through a producer that only records the publish.
-That is also where the differences with routing.yaml show: Celery sends a task routed to a queue on a
-direct exchange through RabbitMQ's default exchange, straight to the queue, bypassing the binding.
-
-Everything Celery ignores or would do silently is reported, with the file and line where the name is
-written when a source file says it: misspelt settings, routes and schedule entries naming tasks the app
-does not register, queues no route reaches, a default queue Celery creates on the fly.
+what ``app.amqp.send_task_message`` computes (`read.celery_destination`). That is also where the
+differences with routing.yaml show (`audit`): Celery sends a task routed to a queue on a direct exchange
+through RabbitMQ's default exchange, straight to the queue, bypassing the binding.
 """
 
 from __future__ import annotations
 
-import difflib
-import importlib
-import inspect
-import os
-import re
-import sys
-import sysconfig
-import traceback
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from celery import Celery
-from celery.app.amqp import task_message
-from celery.app.defaults import _OLD_SETTING_KEYS, SETTING_KEYS
 from celery.app.routes import MapRoute, prepare
 from celery.schedules import crontab
 from celery.utils.functional import maybe_evaluate
@@ -40,7 +24,23 @@ from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
 from kombu.transport.base import to_rabbitmq_queue_arguments
 
-from topology.errors import TopologyError
+from topology.celery_adapter.importing.audit import (
+    Finding,
+    Notes,
+    Record,
+    bypasses,
+    unknown_settings,
+    unreached,
+    unslashed,
+)
+from topology.celery_adapter.importing.read import (
+    CannotImport,
+    Sources,
+    celery_destination,
+    code_place,
+    import_error,
+    load_celery,
+)
 from topology.language.cron import cron_fields
 from topology.model import (
     Binding,
@@ -55,32 +55,10 @@ from topology.model import (
     Topology,
 )
 from topology.model import binding_arguments as binding_arguments_of
-from topology.routing import deliver, queue_destination, route_destination, route_for
-from topology.routing import task_message as message_for
+from topology.routing import queue_destination
 
-SETTING_PREFIXES = ("celery", "celeryd", "celerybeat", "task_", "worker_", "beat_", "broker_", "result_", "broker")
-"""A name starting so (in any case) is meant as a Celery setting: an unknown one is most likely misspelt."""
 ROUTE_OPTIONS = frozenset({"queue", "exchange", "routing_key", "exchange_type", "priority"})
 SCHEDULE_OPTIONS = frozenset({"queue", "priority", "expires"})
-
-
-class CannotImport(TopologyError):
-    """The module does not import, or Celery refuses its settings: one line, where Python says it went wrong."""
-
-    exit_code = 2
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Something Celery would do silently, or that routing.yaml cannot say: one line, with its place."""
-
-    code: str
-    message: str
-    where: str | None = None  # file:line
-    route: str | None = None  # the route's pattern it is about ("" for the default queue), if any
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 @dataclass(frozen=True)
@@ -88,134 +66,8 @@ class Imported:
     topology: Topology
     registered: frozenset[str]  # the app's task names, Celery's own included
     findings: tuple[Finding, ...]
-    notes: dict[tuple[str, str], tuple[str, ...]]  # comments for the written file, by (section, entry)
+    notes: Notes  # comments for the written file, by (section, entry)
     is_app: bool  # MODULE was a Celery app (else a config module)
-
-
-@dataclass
-class _Sources:
-    """The files the settings were read from, to say where a name is written."""
-
-    files: list[Path] = field(default_factory=list)
-    _lines: dict[Path, list[str]] = field(default_factory=dict)
-
-    def add(self, thing: object) -> None:
-        try:
-            found = inspect.getsourcefile(thing)  # type: ignore[arg-type]
-        except TypeError:
-            return
-        if found and Path(found) not in self.files:
-            self.files.append(Path(found))
-
-    def where(self, *names: str) -> str | None:
-        """file:line of the first line that writes one of `names` (as a word or a quoted string)."""
-        patterns = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])") for name in names if name]
-        for path in self.files:
-            if path not in self._lines:
-                try:
-                    self._lines[path] = path.read_text(encoding="utf-8").splitlines()
-                except OSError:
-                    self._lines[path] = []
-            for number, line in enumerate(self._lines[path], start=1):
-                if any(p.search(line) for p in patterns):
-                    return f"{_shown(path)}:{number}"
-        return None
-
-
-def load_celery(module: str) -> tuple[Celery, bool, _Sources]:
-    """The Celery app MODULE names (as `celery -A` finds it), or a fresh app configured from MODULE as a
-    config module; whether it was an app; and the source files its settings came from."""
-    from celery.app.utils import find_app
-
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    sources = _Sources()
-    try:
-        try:
-            app = find_app(module)
-            is_app = isinstance(app, Celery)
-        except AttributeError:
-            is_app = False
-        if not is_app:
-            config = importlib.import_module(module.partition(":")[0])
-            sources.add(config)
-            app = Celery(config.__name__, set_as_current=False)
-            app.config_from_object(config)
-        else:
-            source = getattr(app, "_config_source", None)
-            if isinstance(source, str):
-                source = importlib.import_module(source)
-            if isinstance(source, ModuleType):
-                sources.add(source)  # first: settings are looked for where they are written
-            sources.add(sys.modules.get(app.main or "", None) or _module_of(module))
-    except Exception as error:
-        raise CannotImport(_import_error(module, error)) from None
-    except SystemExit as error:
-        raise CannotImport(f"cannot import {module!r}: it exited while importing (code {error.code})") from None
-    try:
-        app.conf.task_queues  # noqa: B018  (reading a setting makes Celery check them all)
-    except Exception as error:
-        raise CannotImport(_import_error(module, error, "Celery refuses the settings of")) from None
-    try:
-        app.loader.import_default_modules()  # the modules of `imports`/`include`, which register tasks
-    except Exception as error:
-        raise CannotImport(_import_error(module, error)) from None
-    return app, is_app, sources
-
-
-def _module_of(name: str) -> ModuleType | None:
-    return sys.modules.get(name.partition(":")[0])
-
-
-def _import_error(module: str, error: BaseException, failed: str = "cannot import") -> str:
-    """One line: where the error is (the innermost frame in the user's own code), and what it is."""
-    reason = " ".join(str(error).split())  # one line, however Celery wraps it
-    what = f"{type(error).__name__}: {reason}" if reason else type(error).__name__
-    where = None
-    if isinstance(error, SyntaxError) and error.filename:
-        where = f"{_shown(Path(error.filename))}:{error.lineno}"
-        what = f"SyntaxError: {error.msg}"
-    else:
-        library = tuple(
-            {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-            | {sys.prefix, str(Path(__file__).resolve().parents[1])}  # and this tool's own code
-        )
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if not f.filename.startswith(("<", *library))]
-        if frames:
-            where = f"{_shown(Path(frames[-1].filename))}:{frames[-1].lineno}"
-    prefix = f"{where}: " if where else ""
-    return f"{prefix}{failed} {module!r}: {what}"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-class _Recorder:
-    """A producer that keeps what Celery would publish instead of publishing it."""
-
-    channel = None  # nothing is published, so nothing can come back
-
-    def __init__(self) -> None:
-        self.published: dict[str, Any] = {}
-
-    def publish(self, body: object, **options: Any) -> None:
-        self.published = options
-
-
-def celery_destination(app: Celery, options: Mapping[str, Any], name: str = "import-celery.probe") -> Destination:
-    """Where Celery publishes a task sent with these (routed) options: its exchange and routing key."""
-    recorder = _Recorder()
-    app.amqp.send_task_message(recorder, name, task_message({}, {}, None, None), **dict(options))
-    return Destination(recorder.published["exchange"] or "", recorder.published["routing_key"] or "")
-
-
-def celery_route(app: Celery, task_name: str) -> Destination:
-    """Where Celery publishes `task_name` with the app's own settings (`app.amqp.router`)."""
-    return celery_destination(app, app.amqp.router.route({}, task_name), task_name)
 
 
 def import_celery(module: str) -> Imported:
@@ -223,19 +75,19 @@ def import_celery(module: str) -> Imported:
     try:
         return convert(app, is_app, sources)
     except Exception as error:  # settings Celery itself cannot use (it would fail on the first task sent)
-        raise CannotImport(_import_error(module, error, "Celery cannot use the settings of")) from None
+        raise CannotImport(import_error(module, error, "Celery cannot use the settings of")) from None
 
 
-def convert(app: Celery, is_app: bool, sources: _Sources | None = None) -> Imported:
-    sources = sources or _Sources()
-    state = _State(app, sources)
+def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Imported:
+    record = Record(sources or Sources())
+    state = _Converter(app, record)
     conf = app.conf
     registered = frozenset(app.tasks.keys())
-    state.unknown_settings()
+    unknown_settings(app, record)
     declared = conf.task_queues
     queues = app.amqp.Queues(declared, create_missing=False)
     if not declared:
-        state.note(
+        record.note(
             "queues",
             conf.task_default_queue,
             "Celery's implicit queue: none is declared (task_queues), so Celery makes this one",
@@ -244,8 +96,8 @@ def convert(app: Celery, is_app: bool, sources: _Sources | None = None) -> Impor
         state.add_queue(kombu_queue)
     default_queue = conf.task_default_queue
     if default_queue not in queues:
-        where = sources.where("task_default_queue", "CELERY_DEFAULT_QUEUE")
-        state.finding(
+        where = record.sources.where("task_default_queue", "CELERY_DEFAULT_QUEUE")
+        record.finding(
             "default_queue_undeclared",
             f"the default queue {default_queue!r} is not in task_queues: Celery creates it on the fly "
             "(written here as Celery would declare it)",
@@ -262,58 +114,28 @@ def convert(app: Celery, is_app: bool, sources: _Sources | None = None) -> Impor
         schedule=tuple(schedule),
         app=None,
     )
-    state.bypasses(topology, registered)
-    state.unreached(topology, registered)
-    return Imported(topology, registered, tuple(state.findings), state.notes, is_app)
+    bypasses(app, topology, state.route_of, registered, record)
+    unreached(topology, record)
+    return Imported(topology, registered, tuple(record.findings), record.notes, is_app)
 
 
 @dataclass
-class _State:
+class _Converter:
     app: Celery
-    sources: _Sources
+    record: Record
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
-    findings: list[Finding] = field(default_factory=list)
-    notes: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     route_of: dict[str, dict[str, Any]] = field(default_factory=dict)  # each route's Celery options, by pattern
 
-    def finding(self, code: str, message: str, where: str | None = None, route: str | None = None) -> None:
-        self.findings.append(Finding(code, message, where, route))
+    def finding(self, code: str, message: str, where: str | None = None) -> None:
+        self.record.finding(code, message, where)
 
     def note(self, section: str, name: str, line: str) -> None:
-        self.notes[(section, name)] = (*self.notes.get((section, name), ()), line)
+        self.record.note(section, name, line)
 
-    # --- settings ---
-
-    def unknown_settings(self) -> None:
-        """Names in the user's settings that Celery does not know: Celery ignores them without a word."""
-        known_new, known_old = sorted(SETTING_KEYS), sorted(_OLD_SETTING_KEYS)
-        for name in self._user_settings():
-            if name in SETTING_KEYS or name in _OLD_SETTING_KEYS:
-                continue
-            known = known_old if name.isupper() else known_new
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
-            if not close and not name.lower().startswith(SETTING_PREFIXES):
-                continue  # a helper variable of the config module, not meant as a setting
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.finding(
-                "unknown_setting",
-                f"{name!r} is not a Celery setting: Celery ignores it{hint}",
-                self.sources.where(name),
-            )
-
-    def _user_settings(self) -> Iterable[str]:
-        maps = getattr(self.app.conf, "maps", [])
-        seen: set[str] = set()
-        for layer in maps[:-1]:  # the last is Celery's defaults
-            for name in list(layer.keys()):
-                if name in seen or name.startswith("_") or name == "deprecated_settings":
-                    continue
-                seen.add(name)
-                value = layer[name]
-                if isinstance(value, (ModuleType, type, Celery)) or callable(value):
-                    continue
-                yield name
+    @property
+    def sources(self) -> Sources:
+        return self.record.sources
 
     # --- queues and exchanges ---
 
@@ -402,7 +224,7 @@ class _State:
             if any(r.matches(name) for r in earlier):
                 self.note("routes", name, "never used: an earlier router in task_routes takes this task")
                 continue
-            self._check_task_name(name, registered)
+            self.record.check_task_name(name, registered)
             route = self._route(name, _as_options(options))
             if route is not None:
                 yield route
@@ -431,7 +253,7 @@ class _State:
             return
         self.sources.add(resolved)
         label = getattr(resolved, "__qualname__", repr(resolved))
-        where = _code_place(resolved)
+        where = code_place(resolved)
         self.finding(
             "router_not_convertible",
             f"router function {label} cannot be written as routes: routing.yaml gets one exact route for each "
@@ -467,14 +289,14 @@ class _State:
                 self.finding(
                     "route_to_undeclared_queue",
                     f"route {pattern!r} names queue {queue_name!r}, not in task_queues: Celery raises QueueNotFound",
-                    self.sources.where(_unslashed(pattern)),
+                    self.sources.where(unslashed(pattern)),
                 )
                 return None
             self.finding(
                 "queue_created_on_the_fly",
                 f"route {pattern!r} names queue {queue_name!r}, not in task_queues: Celery creates it on the fly "
                 "(written here as Celery would declare it)",
-                self.sources.where(_unslashed(pattern)),
+                self.sources.where(unslashed(pattern)),
             )
             self.add_queue(self.app.amqp.queues.new_missing(queue_name))
         expanded = self.app.amqp.router.expand_destination(dict(options))
@@ -489,7 +311,7 @@ class _State:
                     "route_to_nothing",
                     f"route {pattern!r} publishes to RabbitMQ's default exchange with key {target!r}, "
                     "which names no queue: its tasks are dropped",
-                    self.sources.where(_unslashed(pattern)),
+                    self.sources.where(unslashed(pattern)),
                 )
             return Route(pattern, queue=target, priority=priority)
         if destination.exchange not in self.exchanges:
@@ -499,77 +321,13 @@ class _State:
             return Route(pattern, queue=queue_name, priority=priority)
         return Route(pattern, exchange=destination.exchange, routing_key=destination.routing_key, priority=priority)
 
-    def _check_task_name(self, name: str, registered: frozenset[str], what: str = "route") -> None:
-        if name in registered:
-            return
-        hint = _did_you_mean(name, registered)
-        self.finding(
-            "unknown_task",
-            f"{what} names task {name!r}, which the app does not register{hint}",
-            self.sources.where(name),
-        )
-
-    # --- what Celery does that the file does differently, and what nothing reaches ---
-
-    def bypasses(self, topology: Topology, registered: frozenset[str]) -> None:
-        """Routes (and the default queue) Celery publishes through the default exchange, straight to the
-        queue, where routing.yaml publishes through the queue's first binding."""
-        checked: list[tuple[str, Route | None]] = [(r.pattern, r) for r in topology.routes if r.queue is not None]
-        if any(route_for(topology, name) is None for name in registered):  # some task falls to the default queue
-            checked.append(("the default queue", None))
-        for label, route in checked:
-            default = self.app.conf.task_default_queue
-            options = (
-                self.route_of.get(label) if route is not None else self.app.amqp.router.expand_destination(default)
-            )
-            if options is None:
-                continue
-            celery = celery_destination(self.app, options)
-            ours = route_destination(topology, route)
-            if celery.exchange != "" or ours is None or ours.exchange == "":
-                continue
-            reached = deliver(topology, ours.exchange, message_for(ours, None)).queues
-            queue = celery.routing_key
-            also = sorted(set(reached) - {queue})
-            more = f", which also reaches {', '.join(map(repr, also))}" if also else ""
-            subject = f"route {label!r}" if route is not None else label
-            self.finding(
-                "binding_reaches_more" if also else "default_exchange_bypass",
-                f"{subject}: Celery publishes through RabbitMQ's default exchange straight to queue {queue!r}, "
-                f"bypassing its binding ({ours.exchange!r}, key {ours.routing_key!r}); routing.yaml publishes "
-                f"through that binding{more}",
-                self.sources.where(_unslashed(label)) if route is not None else None,
-                route.pattern if route is not None else "",
-            )
-            if also:
-                section, entry = ("routes", label) if route is not None else ("default_queue", "")
-                self.note(section, entry, f"Celery sent these to {queue!r} alone; this binding also reaches {also}")
-
-    def unreached(self, topology: Topology, registered: frozenset[str]) -> None:
-        reached: set[str] = set()
-        routes: list[Route | None] = [*topology.routes, None]
-        for route in routes:
-            destination = route_destination(topology, route)
-            if destination is not None:
-                reached |= set(deliver(topology, destination.exchange, message_for(destination, None)).queues)
-        for entry in topology.schedule:
-            if entry.queue:
-                reached.add(entry.queue)
-        for name in topology.queues:
-            if name.name not in reached:
-                self.finding(
-                    "queue_unreached",
-                    f"queue {name.name!r} is declared but no route reaches it",
-                    self.sources.where(name.name),
-                )
-
     # --- the beat schedule ---
 
     def schedule(self, registered: frozenset[str]) -> list[ScheduleEntry]:
         entries = []
         for name, entry in dict(self.app.conf.beat_schedule or {}).items():
             task = str(entry.get("task", ""))
-            self._check_task_name(task, registered, f"schedule entry {name!r}")
+            self.record.check_task_name(task, registered, f"schedule entry {name!r}")
             timing = _timing(entry.get("schedule"))
             if timing is None:
                 self.note("schedule", name, f"left out: its schedule {entry.get('schedule')!r} is not every/cron")
@@ -673,38 +431,3 @@ def _glob_keys(task_routes: Any) -> dict[str, str]:
 def _plain_glob(glob: str) -> bool:
     """A glob routing.yaml reads as Celery does: '*' only at the end, none of fnmatch's other wildcards."""
     return "*" not in glob[:-1] and glob.endswith("*") and not any(c in glob for c in "?[]")
-
-
-def _unslashed(pattern: str) -> str:
-    return pattern[1:-1] if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/") else pattern
-
-
-def _did_you_mean(name: str, registered: Iterable[str]) -> str:
-    """A registered task of the same function name in another module, else the closest name."""
-    names = sorted(registered)
-    short = name.rsplit(".", 1)[-1]
-    same = [n for n in names if n.rsplit(".", 1)[-1] == short]
-    close = same or difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    if not close:
-        short_close = difflib.get_close_matches(short, [n.rsplit(".", 1)[-1] for n in names], n=1, cutoff=0.7)
-        close = [n for n in names if short_close and n.rsplit(".", 1)[-1] == short_close[0]]
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _code_place(function: Callable[..., Any]) -> str | None:
-    """file:line of a router: a function, or an object whose __call__ routes."""
-    code = getattr(function, "__code__", None) or getattr(type(function).__call__, "__code__", None)
-    if code is None:
-        return None
-    return f"{_shown(Path(code.co_filename))}:{code.co_firstlineno}"
-
-
-def route_table(topology: Topology, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The queues each task lands in, following routing.yaml's routes (for the round trip)."""
-    table = {}
-    for name in names:
-        destination = route_destination(topology, route_for(topology, name))
-        table[name] = (
-            deliver(topology, destination.exchange, message_for(destination, name)).queues if destination else ()
-        )
-    return table
