@@ -204,6 +204,11 @@ class QueueDoc(_ChangeableSettings):
         description="How many times a task may start on a worker (each start that ends in no ack counts, as when "
         "the task kills its worker) before it is dead-lettered; default: the file's max_runs.",
     )
+    broadcast: bool = Field(
+        default=False,
+        description="kombu's Broadcast: each worker consuming this queue declares one of its own (exclusive, "
+        "gone with the worker) with these bindings, so every worker gets every task; apply declares none.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -220,7 +225,21 @@ class QueueDoc(_ChangeableSettings):
         _check_not_twice(self.named_arguments(), self.arguments)
         if self.type == "stream" and self.max_runs is not None:
             raise ValueError("max_runs: a stream never redelivers (its consumers read offsets); remove it")
+        if self.broadcast:
+            _check_broadcast(self)
         return self
+
+
+def _check_broadcast(queue: QueueDoc) -> None:
+    """A worker declares its broadcast queue itself, as kombu's Broadcast does: a classic queue of its own."""
+    if not queue.bindings:
+        raise ValueError("broadcast: a worker's queue gets tasks only through its bindings: bind it to an exchange")
+    declared: list[str] = [k for k in ("arguments", "type", "durable", "auto_delete") if k in queue.model_fields_set]
+    declared += [option for option in QUEUE_OPTIONS if getattr(queue, option) is not None]
+    if declared:
+        raise ValueError(
+            f"broadcast: each worker declares its own exclusive classic queue; {', '.join(declared)} cannot be set"
+        )
 
 
 def _wire_value(option: str, value: Any) -> Any:
@@ -262,11 +281,18 @@ class ScheduleDoc(_Strict):
     kwargs: dict[str, Any] = {}
     queue: str | None = None
     options: ScheduleOptionsDoc = ScheduleOptionsDoc()
+    relative: bool = Field(
+        default=False,
+        description="Celery beat's relative: `every` rounded to its own resolution (every 5m runs on minutes "
+        "that divide by 5) instead of counted from beat's start.",
+    )
 
     @model_validator(mode="after")
     def _one_timing(self) -> ScheduleDoc:
         if (self.every is None) == (self.cron is None):
             raise ValueError("a schedule entry runs either `every` (seconds or a duration) or on `cron`")
+        if self.relative and self.cron is not None:
+            raise ValueError("relative rounds an `every` interval; a cron line runs at fixed times already")
         return self
 
     @field_validator("cron")

@@ -106,6 +106,7 @@ def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
         origins,
         tuple(doc.fed_by),
         doc.max_runs,
+        doc.broadcast,
     )
 
 
@@ -135,4 +136,5 @@ def _schedule_entry(name: str, doc: ScheduleDoc, positions: Positions) -> Schedu
         doc.queue,
         tuple(options.items()),
         positions.of_key(("schedule", name)),
+        doc.relative,
     )

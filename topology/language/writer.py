@@ -124,6 +124,9 @@ def exchange_entry(exchange: Exchange) -> Written:
 
 
 def queue_entry(queue: Queue) -> Written:
+    if queue.broadcast:
+        bindings, dropped = _bindings(queue.bindings, f"queue {queue.name!r}")
+        return _checked(QueueDoc, {"broadcast": True, "bindings": bindings}, dropped)
     doc: dict[str, Any] = {} if queue.type is QueueType.CLASSIC else {"type": queue.type.value}
     doc |= _flags(queue.durable, queue.auto_delete, False)
     raw, left_out = _table(queue.arguments, f"queue {queue.name!r}")
@@ -163,6 +166,8 @@ def schedule_entry(entry: ScheduleEntry) -> dict[str, Any]:
     else:
         every = entry.every or 0
         doc["every"] = int(every) if float(every).is_integer() else every
+        if entry.relative:
+            doc["relative"] = True
     if entry.args:
         doc["args"] = list(entry.args)
     if entry.kwargs:
