@@ -38,14 +38,11 @@ def app_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> 
     return name
 
 
-def problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str) -> list[str]:
-    app = app_module(tmp_path, monkeypatch, source)
+def problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str, app: str | None = None) -> list[str]:
+    app = app or app_module(tmp_path, monkeypatch, source)
     with pytest.raises(InvalidTopology) as raised:
         check("routing.yaml", app)
     return [str(p) for p in raised.value.problems]
-
-
-FIX = "configure the app from routing.yaml (topology.celery_adapter.config.configure) and leave task_routes to it"
 
 
 def test_an_app_configured_from_the_file_sends_every_task_where_the_file_does(
@@ -54,30 +51,54 @@ def test_an_app_configured_from_the_file_sends_every_task_where_the_file_does(
     app = app_module(tmp_path, monkeypatch, CONFIGURED.replace("{extra}", ""))
     checked = check("routing.yaml", app)
     assert checked.tasks is not None and set(checked.tasks.sent_to) == {"tasks.taskA", "tasks.taskB", "tasks.add"}
+    assert not [w for w in checked.loaded.warnings if "routes by settings of its own" in w.message]
 
 
-def test_an_app_with_a_task_route_of_its_own_is_caught_for_that_task(
+def test_an_app_with_a_task_route_of_its_own_is_one_error_naming_the_task_and_the_change(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     extra = 'app.conf.task_routes = {**app.conf.task_routes, "tasks.taskA": {"queue": "for_task_B"}}'
-    assert problems(tmp_path, monkeypatch, CONFIGURED.replace("{extra}", extra)) == [
-        "routing.yaml:13:3: task 'tasks.taskA': the Celery app '"
-        + app_name(tmp_path)
-        + "' sends it to queue 'for_task_B' through the default exchange, but routing.yaml (route 'tasks.taskA') "
-        f"sends it to exchange 'for_task_A' with routing key 'for_task_A': {FIX}"
-    ]
+    app = app_module(tmp_path, monkeypatch, CONFIGURED.replace("{extra}", extra))
+    found = problems(tmp_path, monkeypatch, CONFIGURED.replace("{extra}", extra), app)
+    mine = [p for p in found if "routes by settings of its own" in p]
+    assert len(mine) == 1
+    assert (
+        f"the Celery app {app!r} routes by settings of its own: 'tasks.taskA' lands in 'for_task_B', routing.yaml "
+        "(route 'tasks.taskA') in 'for_task_A' lands elsewhere than routing.yaml says"
+    ) in mine[0]
+    assert f"in {app}.py, configure it from the file" in mine[0] and "configure(app, load_topology())" in mine[0]
 
 
-def test_an_app_not_configured_from_the_file_is_caught_for_every_task(
+def test_an_app_not_configured_from_the_file_that_lands_the_same_is_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its own task_routes name the file's queues: Celery sends each through the default exchange straight
+    to the queue the file's binding reaches: the same queues, by another path."""
+    unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
+    own = (
+        "names = ('for_task_A', 'for_task_B', 'default')\n"
+        "app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in names]\n"
+        'app.conf.task_default_queue = "default"\n'
+        'app.conf.task_routes = {"tasks.taskA": "for_task_A", "tasks.taskB": "for_task_B"}'
+    )
+    app = app_module(
+        tmp_path, monkeypatch, "from kombu import Exchange, Queue\n" + unconfigured.replace("{extra}", own)
+    )
+    checked = check("routing.yaml", app)
+    warned = [str(w) for w in checked.loaded.warnings if "routes by settings of its own" in w.message]
+    assert len(warned) == 1 and warned[0].startswith("routing.yaml:")
+    assert "its 3 tasks ('tasks.add', 'tasks.taskA', 'tasks.taskB') land in the queues routing.yaml says" in warned[0]
+
+
+def test_an_app_not_configured_from_the_file_is_one_error_for_every_task(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
     found = problems(tmp_path, monkeypatch, unconfigured.replace("{extra}", ""))
-    assert [p.split(": ", 1)[0] for p in found] == ["routing.yaml:13:3", "routing.yaml:14:3", "routing.yaml:15:16"]
-    assert (
-        "sends it to queue 'celery' through the default exchange, but routing.yaml (default_queue) sends it "
-        in (found[2])
-    )
+    mine = [p for p in found if "routes by settings of its own" in p]
+    assert len(mine) == 1 and mine[0].startswith("routing.yaml:")
+    assert "'tasks.add' lands in nothing (dropped), routing.yaml (default_queue) in 'default'" in mine[0]
+    assert "'tasks.taskA' lands in nothing (dropped), routing.yaml (route 'tasks.taskA') in 'for_task_A'" in mine[0]
 
 
 def app_name(tmp_path: Path) -> str:

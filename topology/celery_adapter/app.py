@@ -27,6 +27,8 @@ class AppTasks:
     error: str | None = None
     sent_to: Mapping[str, Destination | str] = field(default_factory=dict)
     """Where the app's own router sends each of its own tasks, or why it cannot say."""
+    module: str | None = None
+    """The file that makes the app (where it is to be configured from routing.yaml), if known."""
 
     @property
     def own(self) -> list[str]:
@@ -51,7 +53,18 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names, sent_to=sent_to)
+    return AppTasks(app, names, sent_to=sent_to, module=_module_file(app))
+
+
+def _module_file(app: str) -> str | None:
+    module = sys.modules.get(app.partition(":")[0])
+    found = getattr(module, "__file__", None)
+    if not isinstance(found, str):
+        return None
+    try:
+        return str(Path(found).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return found
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from topology.celery_adapter.app import AppTasks, app_tasks
@@ -10,6 +10,7 @@ from topology.checks.app_routes import check_app_routes
 from topology.commands.result import ExitCode, Result
 from topology.errors import InvalidTopology
 from topology.language.loader import Loaded, load, topology_path, with_task_names
+from topology.model import Severity
 from topology.routing import known_task_names
 
 
@@ -42,10 +43,10 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
     if tasks.error is not None:
         return Checked(path, loaded, tasks)
     named = with_task_names(loaded, tasks.names)
-    elsewhere = list(check_app_routes(named.topology, app, tasks.sent_to))
-    if elsewhere:
-        raise InvalidTopology([*named.warnings, *elsewhere])
-    return Checked(path, named, tasks)
+    routed = list(check_app_routes(named.topology, app, tasks.sent_to, tasks.module))
+    if any(p.severity is Severity.ERROR for p in routed):
+        raise InvalidTopology([*named.warnings, *routed])
+    return Checked(path, replace(named, warnings=(*named.warnings, *routed)), tasks)
 
 
 def validate(file: str | None, app: str | None, *, strict: bool, rabbitmq: str | None = None) -> Result[Checked]:

@@ -66,12 +66,16 @@ class Record:
 
 
 def unknown_settings(app: Celery, record: Record) -> None:
-    """Names in the user's settings that Celery does not know: Celery ignores them without a word."""
-    known_new, known_old = sorted(SETTING_KEYS), sorted(_OLD_SETTING_KEYS)
+    """Names in the user's settings that Celery does not know: Celery ignores them without a word. Under a
+    namespace (Django's CELERY_), only names with its prefix are Celery's, written CELERY_TASK_QUEUES."""
+    namespace = getattr(app, "namespace", None)
+    prefix = f"{namespace}_" if namespace else ""
+    known_new = sorted(f"{prefix}{key.upper()}" for key in SETTING_KEYS) if prefix else sorted(SETTING_KEYS)
+    known_old = sorted(_OLD_SETTING_KEYS)
     for name in _user_settings(app):
-        if name in SETTING_KEYS or name in _OLD_SETTING_KEYS:
+        if name in known_new or name in _OLD_SETTING_KEYS or (prefix and not name.startswith(prefix)):
             continue
-        known = known_old if name.isupper() else known_new
+        known = known_old if name.isupper() and not prefix else known_new
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
         if not close and not name.lower().startswith(SETTING_PREFIXES):
             continue  # a helper variable of the config module, not meant as a setting

@@ -11,17 +11,21 @@ through RabbitMQ's default exchange, straight to the queue, bypassing the bindin
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import inspect
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from celery import Celery
+from celery import Celery, _state
 from celery.app.routes import MapRoute, prepare
+from celery.app.task import extract_exec_options
 from celery.schedules import crontab
 from celery.utils.functional import maybe_evaluate
 from kombu import Exchange as KombuExchange
 from kombu import Queue as KombuQueue
+from kombu.common import Broadcast
 from kombu.transport.base import to_rabbitmq_queue_arguments
 
 from topology.celery_adapter.importing.audit import (
@@ -55,7 +59,7 @@ from topology.model import (
     Topology,
 )
 from topology.model import binding_arguments as binding_arguments_of
-from topology.routing import queue_destination
+from topology.routing import queue_destination, route_destination, route_for
 
 ROUTE_OPTIONS = frozenset({"queue", "exchange", "routing_key", "exchange_type", "priority"})
 SCHEDULE_OPTIONS = frozenset({"queue", "priority", "expires"})
@@ -70,17 +74,29 @@ class Imported:
     is_app: bool  # MODULE was a Celery app (else a config module)
 
 
-def import_celery(module: str) -> Imported:
-    app, is_app, sources = load_celery(module)
+def import_celery(module: str, namespace: str | None = None) -> Imported:
+    app, is_app, sources = load_celery(module, namespace)
     try:
-        return convert(app, is_app, sources)
+        with _as_current(app):  # routers read `current_app`, as they do when Celery asks them
+            return convert(app, is_app, sources)
     except Exception as error:  # settings Celery itself cannot use (it would fail on the first task sent)
         raise CannotImport(import_error(module, error, "Celery cannot use the settings of")) from None
 
 
+@contextmanager
+def _as_current(app: Celery) -> Iterator[None]:
+    """`app` as Celery's current app while its routers run, then whatever was current before."""
+    previous = getattr(_state._tls, "current_app", None)
+    app.set_current()
+    try:
+        yield
+    finally:
+        _state._set_current_app(previous)
+
+
 def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Imported:
     record = Record(sources or Sources())
-    state = _Converter(app, record)
+    state = _Converter(app, record, {queue_name(q) for q in app.amqp.Queues(app.conf.task_queues or ()).values()})
     conf = app.conf
     registered = frozenset(app.tasks.keys())
     unknown_settings(app, record)
@@ -105,7 +121,9 @@ def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Import
         )
         state.add_queue(app.amqp.queues.new_missing(default_queue))
     routes = state.routes(registered)
+    routes = state.task_level(routes, registered, default_queue)
     schedule = state.schedule(registered)
+    state.own_keys()
     topology = Topology(
         exchanges=tuple(state.exchanges.values()),
         queues=tuple(state.queues.values()),
@@ -123,6 +141,7 @@ def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Import
 class _Converter:
     app: Celery
     record: Record
+    declared: set[str]  # the queues of task_queues (any other is one Celery creates on the fly)
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     route_of: dict[str, dict[str, Any]] = field(default_factory=dict)  # each route's Celery options, by pattern
@@ -140,7 +159,10 @@ class _Converter:
     # --- queues and exchanges ---
 
     def add_queue(self, kombu_queue: KombuQueue) -> None:
-        if kombu_queue.name in self.queues:
+        if queue_name(kombu_queue) in self.queues:
+            return
+        if isinstance(kombu_queue, Broadcast):
+            self._add_broadcast(kombu_queue)
             return
         arguments = to_rabbitmq_queue_arguments(
             dict(kombu_queue.queue_arguments or {}),
@@ -153,6 +175,22 @@ class _Converter:
         queue_type = str(arguments.pop("x-queue-type", "classic"))
         if kombu_queue.exclusive:
             self.note("queues", kombu_queue.name, "exclusive in Celery's settings: routing.yaml declares shared queues")
+        bindings = self._bindings(kombu_queue)
+        try:
+            kind = QueueType(queue_type)
+        except ValueError:
+            kind = QueueType.CLASSIC
+            self.note("queues", kombu_queue.name, f"x-queue-type {queue_type!r} is not one routing.yaml declares")
+        self.queues[kombu_queue.name] = Queue(
+            kombu_queue.name,
+            kind,
+            bool(kombu_queue.durable),
+            bool(kombu_queue.auto_delete),
+            arguments,
+            bindings,
+        )
+
+    def _bindings(self, kombu_queue: KombuQueue) -> tuple[Binding, ...]:
         pairs = (
             [(b.exchange, b.routing_key, b.arguments) for b in kombu_queue.bindings]
             if kombu_queue.bindings
@@ -166,19 +204,18 @@ class _Converter:
             table = dict(binding_arguments or {})
             key = (_name(exchange), routing_key or "", binding_arguments_of(table))
             bindings.setdefault(key, Binding(key[0], key[1], table))
-        try:
-            kind = QueueType(queue_type)
-        except ValueError:
-            kind = QueueType.CLASSIC
-            self.note("queues", kombu_queue.name, f"x-queue-type {queue_type!r} is not one routing.yaml declares")
-        self.queues[kombu_queue.name] = Queue(
-            kombu_queue.name,
-            kind,
-            bool(kombu_queue.durable),
-            bool(kombu_queue.auto_delete),
-            arguments,
-            tuple(bindings.values()),
+        return tuple(bindings.values())
+
+    def _add_broadcast(self, kombu_queue: Broadcast) -> None:
+        """kombu's Broadcast: Celery names it `bcast.<uuid>`, new in every process; routes and `-Q` know it by
+        its alias, which the file keeps (a broadcast queue is declared by each worker, not by apply)."""
+        name = queue_name(kombu_queue)
+        self.note(
+            "queues",
+            name,
+            "kombu's Broadcast: each worker consuming it declares a queue of its own; every worker gets every task",
         )
+        self.queues[name] = Queue(name, bindings=self._bindings(kombu_queue), broadcast=True)
 
     def add_exchange(self, kombu_exchange: KombuExchange | str, exchange_type: str = "direct") -> Exchange:
         if isinstance(kombu_exchange, str):
@@ -252,7 +289,7 @@ class _Converter:
             self.finding("router_not_convertible", f"router {router!r} does not load: {error}")
             return
         self.sources.add(resolved)
-        label = getattr(resolved, "__qualname__", repr(resolved))
+        label = _router_label(resolved)
         where = code_place(resolved)
         self.finding(
             "router_not_convertible",
@@ -264,8 +301,9 @@ class _Converter:
         for name in sorted(registered):
             if any(r.matches(name) for r in earlier):
                 continue
-            try:
-                answer = query(resolved, name, (), {}, {}, None)
+            task = self.app.tasks.get(name)
+            try:  # as Celery asks it: with the task's own options and the task itself
+                answer = query(resolved, name, (), {}, task_options(task), task)
             except Exception as error:
                 self.finding("router_failed", f"router function {label} raised for {name!r}: {error}", where)
                 continue
@@ -281,29 +319,45 @@ class _Converter:
         if ignored:
             self.note("routes", pattern, f"not written (routing.yaml routes by destination): {', '.join(ignored)}")
         queue = options.get("queue")
-        queue_name = queue.name if isinstance(queue, KombuQueue) else queue
+        named = queue_name(queue) if isinstance(queue, KombuQueue) else queue
         if isinstance(queue, KombuQueue):
+            if named not in self.declared and named not in self.queues:
+                self.finding(
+                    "queue_created_on_the_fly",
+                    f"route {pattern!r} names queue {named!r}, not in task_queues: Celery creates it on the fly "
+                    "(written here as Celery would declare it)",
+                    self.sources.where(unslashed(pattern)),
+                )
             self.add_queue(queue)
-        elif isinstance(queue_name, str) and queue_name not in self.queues:
+        elif isinstance(named, str) and named not in self.queues:
             if not self.app.conf.task_create_missing_queues:
                 self.finding(
                     "route_to_undeclared_queue",
-                    f"route {pattern!r} names queue {queue_name!r}, not in task_queues: Celery raises QueueNotFound",
+                    f"route {pattern!r} names queue {named!r}, not in task_queues: Celery raises QueueNotFound",
                     self.sources.where(unslashed(pattern)),
                 )
                 return None
             self.finding(
                 "queue_created_on_the_fly",
-                f"route {pattern!r} names queue {queue_name!r}, not in task_queues: Celery creates it on the fly "
+                f"route {pattern!r} names queue {named!r}, not in task_queues: Celery creates it on the fly "
                 "(written here as Celery would declare it)",
                 self.sources.where(unslashed(pattern)),
             )
-            self.add_queue(self.app.amqp.queues.new_missing(queue_name))
+            self.add_queue(self.app.amqp.queues.new_missing(named))
         expanded = self.app.amqp.router.expand_destination(dict(options))
         destination = celery_destination(self.app, expanded)
         priority = options.get("priority")
         priority = priority if isinstance(priority, int) and 0 <= priority <= 255 else None
         self.route_of[pattern] = expanded
+        if destination.exchange == "" and not destination.routing_key:
+            self.finding(
+                "route_drops_tasks",
+                f"route {pattern!r} names exchange {options.get('exchange')!r} without a routing key: Celery "
+                "publishes its tasks to RabbitMQ's default exchange with an empty key, which drops them; not "
+                "written (they go to the default queue): give the route a routing_key or a queue",
+                self.sources.where(unslashed(pattern)),
+            )
+            return None
         if destination.exchange == "":
             target = destination.routing_key
             if target not in self.queues:
@@ -317,9 +371,74 @@ class _Converter:
         if destination.exchange not in self.exchanges:
             self.add_exchange(destination.exchange, str(options.get("exchange_type") or "direct"))
             self.note("exchanges", destination.exchange, "named by a route, declared by no queue")
-        if isinstance(queue_name, str) and _binds(self.queues.get(queue_name), destination):
-            return Route(pattern, queue=queue_name, priority=priority)
+        if isinstance(named, str) and _binds(self.queues.get(named), destination):
+            return Route(pattern, queue=named, priority=priority)
         return Route(pattern, exchange=destination.exchange, routing_key=destination.routing_key, priority=priority)
+
+    def task_level(self, routes: list[Route], registered: frozenset[str], default_queue: str) -> list[Route]:
+        """Tasks whose own options (`@app.task(queue=...)`, a Task class's attributes) send them elsewhere than
+        task_routes: Celery merges them over the route, so each such task gets an exact route of its own, to
+        where Celery sends it."""
+        by_pattern = {route.pattern: route for route in routes}
+        for name in sorted(registered):
+            task = self.app.tasks.get(name)
+            own = task_options(task)
+            if not own.keys() & {"queue", "exchange", "routing_key"}:
+                continue
+            interim = Topology(
+                tuple(self.exchanges.values()), tuple(self.queues.values()), default_queue, tuple(routes)
+            )
+            ours = route_destination(interim, route_for(interim, name))
+            try:
+                options = self.app.amqp.router.route(dict(own), name, (), {}, task)
+            except Exception as error:  # a queue Celery cannot find: it raises at every send
+                self.finding("route_to_undeclared_queue", f"task {name!r}: {error}", _task_place(task))
+                continue
+            if celery_destination(self.app, options, name) == ours:
+                continue
+            shown = ", ".join(f"{key}={own[key]!r}" for key in ("queue", "exchange", "routing_key") if key in own)
+            route = self._route(name, {k: v for k, v in options.items() if k in ROUTE_OPTIONS})
+            if route is None:
+                continue
+            self.note("routes", name, f"from the task's own options ({shown}), which Celery puts before task_routes")
+            by_pattern[name] = route
+            routes = [route if r.pattern == name else r for r in routes] if name in by_pattern else routes
+            if route not in routes:
+                routes.append(route)
+        return routes
+
+    def own_keys(self) -> None:
+        """Queues bound to one direct exchange with the same key: a task published with that key lands in
+        each of them, and Celery does the same. But Celery sends a task routed to one of them by name (a route,
+        a caller's queue=) through RabbitMQ's default exchange, to that queue alone; routing.yaml publishes
+        through a queue's first binding, so each gets a binding of its own key first, its name."""
+        shared: dict[tuple[str, str], list[str]] = {}
+        for queue in self.queues.values():
+            for binding in queue.bindings:
+                declared = self.exchanges.get(binding.exchange)
+                if declared is not None and declared.type is ExchangeType.DIRECT and not binding.arguments:
+                    shared.setdefault((binding.exchange, binding.routing_key), []).append(queue.name)
+        taken = set(shared)
+        for (exchange, key), names in shared.items():
+            if len(names) < 2:
+                continue
+            self.finding(
+                "shared_binding_key",
+                f"queues {', '.join(map(repr, names))} are bound to exchange {exchange!r} with the same key {key!r}: "
+                "a task published with that key lands in each of them, once (Celery does the same); a task sent "
+                "to one of them by name lands in that one alone, so each is written with a binding of its own "
+                "key first",
+                self.sources.where(key),
+            )
+            for name in names:
+                if (exchange, name) in taken:
+                    self.note("queues", name, f"key {name!r} is bound elsewhere on {exchange!r}: no key of its own")
+                    continue
+                taken.add((exchange, name))
+                queue = self.queues[name]
+                own = Binding(exchange, name)
+                self.queues[name] = replace(queue, bindings=(own, *queue.bindings))
+                self.note("queues", name, f"first key {name!r}: its own on {exchange!r}, as Celery sends it by name")
 
     # --- the beat schedule ---
 
@@ -341,8 +460,18 @@ class _Converter:
             ignored = sorted(set(options) - SCHEDULE_OPTIONS)
             if ignored:
                 self.note("schedule", name, f"not written: options {', '.join(ignored)}")
+            if set(ignored) & {"exchange", "routing_key"}:
+                self.finding(
+                    "schedule_not_convertible",
+                    f"schedule entry {name!r} names an exchange or routing key in its options: routing.yaml "
+                    "sends a schedule entry by its queue or the task's route",
+                    self.sources.where(name),
+                )
             queue = options.get("queue")
-            kept = tuple((k, options[k]) for k in ("priority", "expires") if options.get(k) is not None)
+            kept = tuple((k, options[k]) for k in ("priority", "expires") if _option_kept(k, options.get(k)))
+            relative = bool(entry.get("relative"))
+            if relative and isinstance(timing, str):
+                self.note("schedule", name, "relative: Celery ignores it on a crontab (it rounds intervals only)")
             entries.append(
                 ScheduleEntry(
                     name,
@@ -351,11 +480,32 @@ class _Converter:
                     cron=timing if isinstance(timing, str) else None,
                     args=tuple(entry.get("args") or ()),
                     kwargs=tuple(dict(entry.get("kwargs") or {}).items()),
-                    queue=queue.name if isinstance(queue, KombuQueue) else queue,
+                    queue=queue_name(queue) if isinstance(queue, KombuQueue) else queue,
                     options=kept,
+                    relative=relative and isinstance(timing, float),
                 )
             )
         return entries
+
+
+def _task_place(task: Any) -> str | None:
+    run = getattr(task, "run", None)
+    return code_place(run) if callable(run) else None
+
+
+def task_options(task: Any) -> dict[str, Any]:
+    """A task's own publish options (`@app.task(queue=...)`, class attributes), as `Task.apply_async` gives
+    them to Celery's router: they win over task_routes, as a caller's options do."""
+    if task is None:
+        return {}
+    return {key: value for key, value in extract_exec_options(task).items() if value is not None}
+
+
+def _option_kept(option: str, value: Any) -> bool:
+    """Priority as a whole number; expires as seconds (a date is one moment, not a schedule's option)."""
+    if option == "priority":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 255
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def _timing(schedule: Any) -> float | str | None:
@@ -388,6 +538,20 @@ def _cron_part(part: Any) -> str:
     if isinstance(part, (set, frozenset, list, tuple, range)):
         return ",".join(str(p) for p in sorted(part))
     return str(part).replace(" ", "")
+
+
+def queue_name(queue: KombuQueue) -> str:
+    """The name routes and `-Q` give a queue: a Broadcast's alias (its own name is new in every process)."""
+    if isinstance(queue, Broadcast) and queue.alias:
+        return str(queue.alias)
+    return str(queue.name)
+
+
+def _router_label(router: Any) -> str:
+    """A router function's name, or a router object's class: never a repr with its address."""
+    if inspect.isfunction(router) or inspect.ismethod(router) or inspect.isclass(router):
+        return f"{router.__module__}.{router.__qualname__}"
+    return f"{type(router).__module__}.{type(router).__qualname__}"
 
 
 def _exchange_type(name: str) -> ExchangeType | None:

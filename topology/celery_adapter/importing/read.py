@@ -8,12 +8,13 @@ Python says it went wrong, never a traceback.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import os
-import re
 import sys
 import sysconfig
+import tokenize
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ from celery.app.amqp import task_message
 from topology.errors import TopologyError
 from topology.model import Destination
 
+DJANGO_NAMESPACE = "CELERY"
+"""The namespace Django projects read Celery's settings under (Celery's own documentation's choice)."""
+
 
 class CannotImport(TopologyError):
     """The module does not import, or Celery refuses its settings: one line, where Python says it went wrong."""
@@ -39,7 +43,7 @@ class Sources:
     """The files the settings were read from, to say where a name is written."""
 
     files: list[Path] = field(default_factory=list)
-    _lines: dict[Path, list[str]] = field(default_factory=dict)
+    _lines: dict[Path, list[tuple[int, str]]] = field(default_factory=dict)
 
     def add(self, thing: object) -> None:
         try:
@@ -50,23 +54,60 @@ class Sources:
             self.files.append(Path(found))
 
     def where(self, *names: str) -> str | None:
-        """file:line of the first line that writes one of `names` (as a word or a quoted string)."""
-        patterns = [re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])") for name in names if name]
+        """file:line of the first place in the code (never a comment or a docstring's prose) that writes one
+        of `names`: as a name (a setting, a keyword) or as a whole string ('email', "tasks.add")."""
+        wanted = {name for name in names if name}
         for path in self.files:
-            if path not in self._lines:
-                try:
-                    self._lines[path] = path.read_text(encoding="utf-8").splitlines()
-                except OSError:
-                    self._lines[path] = []
-            for number, line in enumerate(self._lines[path], start=1):
-                if any(p.search(line) for p in patterns):
+            for number, token in self._tokens(path):
+                if token in wanted:
                     return f"{shown_path(path)}:{number}"
         return None
 
+    def _tokens(self, path: Path) -> list[tuple[int, str]]:
+        """(line, text) of each name and each plain string of a source file, in order."""
+        if path not in self._lines:
+            self._lines[path] = _code_tokens(path)
+        return self._lines[path]
 
-def load_celery(module: str) -> tuple[Celery, bool, Sources]:
+
+def _code_tokens(path: Path) -> list[tuple[int, str]]:
+    try:
+        with tokenize.open(path) as source:
+            tokens = list(tokenize.generate_tokens(source.readline))
+    except (OSError, SyntaxError, tokenize.TokenError):
+        return []
+    found = []
+    for token in tokens:
+        if token.type == tokenize.NAME:
+            found.append((token.start[0], token.string))
+        elif token.type == tokenize.STRING:
+            try:
+                value = ast.literal_eval(token.string)
+            except (ValueError, SyntaxError):
+                continue
+            if isinstance(value, str) and "\n" not in value:
+                found.append((token.start[0], value))
+    return found
+
+
+def settings_namespace(config: ModuleType) -> str | None:
+    """The namespace a config module's settings are written in: Django projects write CELERY_TASK_QUEUES
+    and read them with `config_from_object('django.conf:settings', namespace='CELERY')`. CELERY_ is taken
+    as the namespace when some name is a new setting's name under it (old names, CELERY_QUEUES, read
+    the same either way)."""
+    from celery.app.defaults import _OLD_SETTING_KEYS, SETTING_KEYS
+
+    prefix = f"{DJANGO_NAMESPACE}_"
+    for name in vars(config):
+        if name.startswith(prefix) and name not in _OLD_SETTING_KEYS and name[len(prefix) :].lower() in SETTING_KEYS:
+            return DJANGO_NAMESPACE
+    return None
+
+
+def load_celery(module: str, namespace: str | None = None) -> tuple[Celery, bool, Sources]:
     """The Celery app MODULE names (as `celery -A` finds it), or a fresh app configured from MODULE as a
-    config module; whether it was an app; and the source files its settings came from."""
+    config module (its settings read under `namespace`, else the one its names are written in); whether it
+    was an app; and the source files its settings came from."""
     from celery.app.utils import find_app
 
     if os.getcwd() not in sys.path:
@@ -82,13 +123,9 @@ def load_celery(module: str) -> tuple[Celery, bool, Sources]:
             config = importlib.import_module(module.partition(":")[0])
             sources.add(config)
             app = Celery(config.__name__, set_as_current=False)
-            app.config_from_object(config)
+            app.config_from_object(config, namespace=namespace or settings_namespace(config))
         else:
-            source = getattr(app, "_config_source", None)
-            if isinstance(source, str):
-                source = importlib.import_module(source)
-            if isinstance(source, ModuleType):
-                sources.add(source)  # first: settings are looked for where they are written
+            _add_config_source(sources, getattr(app, "_config_source", None))
             sources.add(sys.modules.get(app.main or "", None) or _module_of(module))
     except Exception as error:
         raise CannotImport(import_error(module, error)) from None
@@ -103,6 +140,20 @@ def load_celery(module: str) -> tuple[Celery, bool, Sources]:
     except Exception as error:
         raise CannotImport(import_error(module, error)) from None
     return app, is_app, sources
+
+
+def _add_config_source(sources: Sources, source: object) -> None:
+    """The file the app's settings are written in, first: where a setting's name is looked for. Django's
+    settings object ('django.conf:settings') names its module in SETTINGS_MODULE."""
+    from celery.utils.imports import symbol_by_name
+
+    if isinstance(source, str):  # as Celery's loader reads it: module:attribute, else a module
+        source = symbol_by_name(source) if ":" in source else importlib.import_module(source)
+    settings_module = getattr(source, "SETTINGS_MODULE", None)
+    if isinstance(settings_module, str):
+        source = importlib.import_module(settings_module)
+    if isinstance(source, (ModuleType, type)):
+        sources.add(source)
 
 
 def _module_of(name: str) -> ModuleType | None:
