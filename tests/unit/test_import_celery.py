@@ -25,7 +25,7 @@ from topology.language.problems import parse_document
 from topology.language.to_model import to_topology
 from topology.language.writer import topology_yaml
 from topology.language.yaml_source import read_yaml
-from topology.model import Topology
+from topology.model import Route, Topology
 from topology.routing import deliver, route_for, task_message
 
 
@@ -49,8 +49,11 @@ def assert_round_trip(app: Celery, imported: Imported) -> Topology:
     written = read_back(topology_yaml(imported.topology, imported.notes))
     ours = route_table(written, imported.registered)
     widened = {f.route for f in imported.findings if f.code == "binding_reaches_more"}
+    dropped = {f.route for f in imported.findings if f.code == "route_drops_tasks"}
     for name in sorted(imported.registered):
         celery = set(celery_lands(app, written, name))
+        if any(Route(str(pattern)).matches(name) for pattern in dropped) and not celery:
+            continue  # reported: Celery drops these, the file sends them to the default queue
         route = route_for(written, name)
         if (route.pattern if route else "") in widened:
             assert celery <= set(ours[name]), name  # reported: the binding reaches more than the queue

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from topology.celery_adapter.importing.read import module_file
 from topology.language.loader import FILE_ENV
 from topology.model import Destination
 
@@ -53,18 +54,7 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names, sent_to=sent_to, module=_module_file(app))
-
-
-def _module_file(app: str) -> str | None:
-    module = sys.modules.get(app.partition(":")[0])
-    found = getattr(module, "__file__", None)
-    if not isinstance(found, str):
-        return None
-    try:
-        return str(Path(found).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return found
+    return AppTasks(app, names, sent_to=sent_to, module=module_file(app))
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:

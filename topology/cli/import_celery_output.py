@@ -23,10 +23,14 @@ def print_imported(report: ImportReport, output: str | None, fmt: str) -> None:
     )
     lines = [str(f) for f in report.findings]
     lines.append(f"imported {report.module!r}: {summary}; {counted(len(report.findings), 'finding')}")
+    lines += ["next:", *(f"  {step}" for step in report.next_steps)]
     # about the Celery settings, not a broker object: not the envelope's findings (those name an object)
     findings = [{"code": f.code, "message": f.message, "where": f.where} for f in report.findings]
     exit_code = ExitCode.DIFFERS if report.findings else ExitCode.OK  # as import_command decides
     document = envelope(
-        "import-celery", exit_code, summary=counts, data={"module": report.module, "findings": findings}
+        "import-celery",
+        exit_code,
+        summary=counts,
+        data={"module": report.module, "findings": findings, "next_steps": [*report.next_steps]},
     )
     print_written(report.text, output, fmt, document, lines)

@@ -621,13 +621,18 @@ def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | No
 
 @main.command("import-celery")
 @click.argument("module")
+@click.option(
+    "--namespace",
+    help="The prefix a config module's settings are written with (Django's CELERY, as in "
+    "config_from_object(..., namespace='CELERY')); default: an app's own, else detected.",
+)
 @OUTPUT
 @FORMAT
-def import_celery(module: str, output: str | None, fmt: str) -> int:
+def import_celery(module: str, namespace: str | None, output: str | None, fmt: str) -> int:
     """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
     from topology.cli.import_celery_output import print_imported
     from topology.commands.import_celery import import_command
 
-    result = import_command(module)
+    result = import_command(module, namespace, output)
     print_imported(result.report, output, fmt)
     return result.exit_code

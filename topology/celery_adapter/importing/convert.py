@@ -44,6 +44,7 @@ from topology.celery_adapter.importing.read import (
     code_place,
     import_error,
     load_celery,
+    module_file,
 )
 from topology.language.cron import cron_fields
 from topology.model import (
@@ -72,15 +73,17 @@ class Imported:
     findings: tuple[Finding, ...]
     notes: Notes  # comments for the written file, by (section, entry)
     is_app: bool  # MODULE was a Celery app (else a config module)
+    module_file: str | None = None  # the file that makes the app, where it is to be configured
 
 
 def import_celery(module: str, namespace: str | None = None) -> Imported:
     app, is_app, sources = load_celery(module, namespace)
     try:
         with _as_current(app):  # routers read `current_app`, as they do when Celery asks them
-            return convert(app, is_app, sources)
+            imported = convert(app, is_app, sources)
     except Exception as error:  # settings Celery itself cannot use (it would fail on the first task sent)
         raise CannotImport(import_error(module, error, "Celery cannot use the settings of")) from None
+    return replace(imported, module_file=module_file(module))
 
 
 @contextmanager
@@ -350,12 +353,13 @@ class _Converter:
         priority = priority if isinstance(priority, int) and 0 <= priority <= 255 else None
         self.route_of[pattern] = expanded
         if destination.exchange == "" and not destination.routing_key:
-            self.finding(
+            self.record.finding(
                 "route_drops_tasks",
                 f"route {pattern!r} names exchange {options.get('exchange')!r} without a routing key: Celery "
                 "publishes its tasks to RabbitMQ's default exchange with an empty key, which drops them; not "
                 "written (they go to the default queue): give the route a routing_key or a queue",
                 self.sources.where(unslashed(pattern)),
+                pattern,
             )
             return None
         if destination.exchange == "":

@@ -156,6 +156,12 @@ def _add_config_source(sources: Sources, source: object) -> None:
         sources.add(source)
 
 
+def module_file(module: str) -> str | None:
+    """The file of MODULE (as `celery -A` names it), as shown: where the app is made."""
+    found = getattr(_module_of(module), "__file__", None)
+    return shown_path(Path(found)) if isinstance(found, str) else None
+
+
 def _module_of(name: str) -> ModuleType | None:
     return sys.modules.get(name.partition(":")[0])
 
