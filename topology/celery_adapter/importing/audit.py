@@ -114,6 +114,7 @@ def bypasses(
     checked: list[tuple[str, Route | None]] = [(r.pattern, r) for r in topology.routes if r.queue is not None]
     if any(route_for(topology, name) is None for name in registered):  # some task falls to the default queue
         checked.append(("the default queue", None))
+    plain: list[tuple[str, str | None]] = []  # (route or default queue, where): the same queue by another path
     for label, route in checked:
         default = app.conf.task_default_queue
         options = route_of.get(label) if route is not None else app.amqp.router.expand_destination(default)
@@ -126,19 +127,33 @@ def bypasses(
         reached = deliver(topology, ours.exchange, message_for(ours, None)).queues
         queue = celery.routing_key
         also = sorted(set(reached) - {queue})
-        more = f", which also reaches {', '.join(map(repr, also))}" if also else ""
         subject = f"route {label!r}" if route is not None else label
+        where = record.sources.where(unslashed(label)) if route is not None else None
+        if not also:
+            plain.append((subject, where))
+            continue
         record.finding(
-            "binding_reaches_more" if also else "default_exchange_bypass",
+            "binding_reaches_more",
             f"{subject}: Celery publishes through RabbitMQ's default exchange straight to queue {queue!r}, "
             f"bypassing its binding ({ours.exchange!r}, key {ours.routing_key!r}); routing.yaml publishes "
-            f"through that binding{more}",
-            record.sources.where(unslashed(label)) if route is not None else None,
+            f"through that binding, which also reaches {', '.join(map(repr, also))}",
+            where,
             route.pattern if route is not None else "",
         )
         if also:
             section, entry = ("routes", label) if route is not None else ("default_queue", "")
             record.note(section, entry, f"Celery sent these to {queue!r} alone; this binding also reaches {also}")
+    if plain:
+        shown = ", ".join(subject for subject, _ in plain[:3]) + (
+            f" and {len(plain) - 3} more" if len(plain) > 3 else ""
+        )
+        record.finding(
+            "default_exchange_bypass",
+            f"{shown}: Celery publishes these through RabbitMQ's default exchange straight to their queue, "
+            "bypassing the queue's binding; routing.yaml publishes through the binding, to the same queue (so the "
+            "nets, mandatory publishing and confirms cover them)",
+            next((where for _, where in plain if where), None),
+        )
 
 
 def unreached(topology: Topology, record: Record) -> None:

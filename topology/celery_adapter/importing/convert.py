@@ -435,14 +435,11 @@ class _Converter:
                 self.sources.where(key),
             )
             for name in names:
-                if (exchange, name) in taken:
-                    self.note("queues", name, f"key {name!r} is bound elsewhere on {exchange!r}: no key of its own")
-                    continue
-                taken.add((exchange, name))
+                key = next(k for k in (name, f"{name}.queue", f"queue.{name}") if (exchange, k) not in taken)
+                taken.add((exchange, key))
                 queue = self.queues[name]
-                own = Binding(exchange, name)
-                self.queues[name] = replace(queue, bindings=(own, *queue.bindings))
-                self.note("queues", name, f"first key {name!r}: its own on {exchange!r}, as Celery sends it by name")
+                self.queues[name] = replace(queue, bindings=(Binding(exchange, key), *queue.bindings))
+                self.note("queues", name, f"first key {key!r}: its own on {exchange!r}, as Celery sends it by name")
 
     # --- the beat schedule ---
 
@@ -450,7 +447,10 @@ class _Converter:
         entries = []
         for name, entry in dict(self.app.conf.beat_schedule or {}).items():
             task = str(entry.get("task", ""))
-            self.record.check_task_name(task, registered, f"schedule entry {name!r}")
+            if task not in registered:
+                self.record.check_task_name(task, registered, f"schedule entry {name!r}")
+                self.note("schedule", name, f"left out: task {task!r} is not registered, no worker would run it")
+                continue
             timing = _timing(entry.get("schedule"))
             if timing is None:
                 self.note("schedule", name, f"left out: its schedule {entry.get('schedule')!r} is not every/cron")

@@ -1,0 +1,17 @@
+# Origin: jurelou/salver@059684643ae5271741e24e6eac782250ee369a79 v1/opulence/common/configuration.py (its
+# custom serializer registration left out: it changes no routing)
+from celery import Celery
+
+
+def configure_celery(config, custom_encoder=True, **kwargs):
+    app = Celery(__name__, **kwargs)
+    config.update(
+        {
+            "task_routes": ("opulence.common.celery.taskRouter.TaskRouter",),
+            "accept_content": ["customEncoder", "application/json"],
+            "task_serializer": "customEncoder",
+            "result_serializer": "customEncoder",
+        },
+    )
+    app.conf.update(config)
+    return app
