@@ -39,6 +39,23 @@ def main(app_name: str, calls_module: str, mode: str, file: str | None = None) -
                 queue(channel).declare()
             if isinstance(queue, Broadcast):
                 broadcasts[queue.name] = queue.alias
+        cases = send_all(app, calls_module)
+        # a configured worker's broadcast queue is exclusive: it goes with this connection, so it is read here
+        landed = {name: _drained(channel, name) for name in broadcasts if mode == "configured"}
+    print(json.dumps({"cases": cases, "broadcasts": broadcasts, "landed": landed}))
+
+
+def _drained(channel: Any, queue: str) -> list[str]:
+    ids = []
+    while (message := channel.basic_get(queue, no_ack=True)) is not None:
+        ids.append(str(message.headers.get("id")))
+    return ids
+
+
+def send_all(app: Any, calls_module: str) -> dict[str, str]:
+    """Every task plainly, every beat entry as beat sends it, every call site: each case's task id."""
+    for task in app.tasks.values():
+        task.typing = False  # no task runs here: a send without the task's arguments is still routed the same
     cases: dict[str, str] = {}
 
     def case(label: str) -> str:
@@ -57,7 +74,7 @@ def main(app_name: str, calls_module: str, mode: str, file: str | None = None) -
             scheduler.apply_async(scheduled, producer=producer)
     for call in importlib.import_module(calls_module).CALLS:
         call.send(app, case(f"call {call.label} ({call.where})"))
-    print(json.dumps({"cases": cases, "broadcasts": broadcasts}))
+    return cases
 
 
 def _main(argv: list[str]) -> Any:

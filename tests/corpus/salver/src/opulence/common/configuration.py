@@ -1,6 +1,8 @@
-# Origin: jurelou/salver@059684643ae5271741e24e6eac782250ee369a79 v1/opulence/common/configuration.py (its
-# custom serializer registration left out: it changes no routing)
+# Origin: jurelou/salver@059684643ae5271741e24e6eac782250ee369a79 v1/opulence/common/configuration.py
 from celery import Celery
+from kombu.serialization import register
+
+from . import jsonEncoder
 
 
 def configure_celery(config, custom_encoder=True, **kwargs):
@@ -14,4 +16,12 @@ def configure_celery(config, custom_encoder=True, **kwargs):
         },
     )
     app.conf.update(config)
+    if custom_encoder:
+        register(
+            "customEncoder",
+            jsonEncoder.custom_dumps,
+            jsonEncoder.custom_loads,
+            content_type="application/x-customEncoder",
+            content_encoding="utf-8",
+        )
     return app
