@@ -51,7 +51,7 @@ def root_of(project: Project) -> Path:
 
 def run(broker: Broker, project: Project, *args: str) -> subprocess.CompletedProcess[str]:
     """A command in the project's own root, as its users run it there (its modules importable)."""
-    env = broker.env(**dict(project.env))
+    env = {**broker.env(), **dict(project.env)}
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(root_of(project)), str(ROOT)]))
     return subprocess.run(
         [sys.executable, *args], cwd=root_of(project), env=env, capture_output=True, text=True, timeout=120
@@ -99,7 +99,8 @@ def test_every_task_beat_entry_and_call_site_lands_where_celery_sends_it(
         first = file.read_bytes()
         again = run(subject, project, "-m", "topology", "import-celery", project.app, "-o", str(file))
         assert again.returncode == imported.returncode and file.read_bytes() == first, "not deterministic"
-        for step in (("validate",), ("apply",), ("plan",)):
+        steps: tuple[tuple[str, ...], ...] = (("validate",), ("apply",), ("plan",))
+        for step in steps:
             done = run(subject, project, "-m", "topology", *step, "-f", str(file))
             if done.returncode != 0:
                 problems.append(f"{step[0]} exit {done.returncode}: {(done.stderr or done.stdout)[-1500:]}")
@@ -109,7 +110,8 @@ def test_every_task_beat_entry_and_call_site_lands_where_celery_sends_it(
             for case in sorted(original):
                 if configured.get(case) != original[case]:
                     problems.append(f"{case}: Celery {original[case]}, the imported file {configured.get(case)}")
-            for step in (("inspect",), ("graph", "--format", "dot"), ("export",)):
+            steps = (("inspect",), ("graph", "--format", "dot"), ("export",))
+            for step in steps:
                 done = run(subject, project, "-m", "topology", *step, "-f", str(file))
                 if done.returncode != 0:
                     problems.append(f"{step[0]} exit {done.returncode}: {(done.stderr or done.stdout)[-1500:]}")
