@@ -201,10 +201,14 @@ def celery_settings(
     }
 
 
-def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
+def configure(
+    app: Celery, topology: Topology, broker_url: str | None = None, result_backend: str | None = None
+) -> Celery:
+    """The app routed, declared, published and consumed as routing.yaml says; every setting this does not
+    set stays the app's own (docs/bring-your-own-app.md)."""
     from topology.celery_adapter.timestamps import stamp_published_tasks
 
-    app.conf.update(celery_settings(topology, broker_url))
+    app.conf.update(celery_settings(topology, broker_url, result_backend))
     use_bounded_rpc(app)
     use_mandatory(app, topology)
     use_failover_safe_control(app)
