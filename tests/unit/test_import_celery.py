@@ -5,6 +5,7 @@ hand-written legacy fixtures in tests/fixtures and on generated configurations."
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -265,3 +266,108 @@ def test_generated_configs_round_trip(config: dict[str, Any]) -> None:
         extra = {(b.exchange, b.routing_key) for b in found.bindings} - expected
         assert expected <= {(b.exchange, b.routing_key) for b in found.bindings}
         assert all(queue.name in key for _, key in extra) and (not extra or own_keys), (extra, own_keys)
+
+
+# --- real projects' patterns (tests/corpus), without a broker ---
+
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def corpus_cli(project: str, app: str, *args: str) -> subprocess.CompletedProcess[str]:
+    root = CORPUS / project / "src"
+    return subprocess.run(
+        [sys.executable, "-m", "topology", "import-celery", app, *args],
+        cwd=root,
+        env={"PYTHONPATH": f"{root}:{ROOT}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_same_settings_give_the_same_bytes_broadcast_and_router_classes_included() -> None:
+    for project, app in (("celery_example", "celery_app:app"), ("salver", "opulence:App")):
+        first, second = corpus_cli(project, app), corpus_cli(project, app)
+        assert first.stdout == second.stdout and first.stderr == second.stderr, project
+        assert " at 0x" not in first.stdout + first.stderr
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", first.stdout), "a per-process uuid was written"
+    written = parse_topology(corpus_cli("celery_example", "celery_app:app").stdout)
+    broadcast = written.queue("broadcast_tasks")
+    assert broadcast is not None and broadcast.broadcast
+    assert [(b.exchange, b.routing_key) for b in broadcast.bindings] == [("broadcast_tasks", "broadcast_tasks")]
+
+
+def test_a_django_settings_module_is_read_under_its_namespace(tmp_path: Path) -> None:
+    """Given the settings module itself (not the app), CELERY_TASK_QUEUES is task_queues, as Celery reads it
+    with namespace='CELERY'; --namespace says so when the names do not."""
+    (tmp_path / "djsettings.py").write_text(
+        textwrap.dedent("""
+        from kombu import Exchange, Queue
+        DATABASES = {}
+        # CELERY_TASK_QUEUES is written below, not here
+        CELERY_TASK_QUEUES = [Queue("mail", Exchange("mail"), routing_key="mail")]
+        CELERY_TASK_DEFAULT_QUEUE = "mail"
+        CELERY_TASK_ACKS_LAT = True
+    """)
+    )
+    done = run_cli("import-celery", "djsettings", cwd=tmp_path)
+    assert parse_topology(done.stdout).queue("mail") is not None, done.stderr
+    findings = [line for line in done.stderr.splitlines() if "not a Celery setting" in line]
+    assert findings == [
+        "djsettings.py:7: 'CELERY_TASK_ACKS_LAT' is not a Celery setting: Celery ignores it "
+        "(did you mean 'CELERY_TASK_ACKS_LATE'?)"
+    ]  # DATABASES is Django's, not Celery's; the finding points at the setting, not at the comment
+
+
+def test_a_router_class_reading_the_current_app_and_task_level_queues(tmp_path: Path) -> None:
+    (tmp_path / "routedapp.py").write_text(
+        textwrap.dedent("""
+        from celery import Celery, current_app
+        from kombu import Exchange, Queue
+
+        class Router:
+            def route_for_task(self, task, args=None, kwargs=None):
+                queues = [q.name for q in current_app.conf.task_queues]  # fails unless this app is current
+                return {"queue": "slow"} if task.endswith(".report") and "slow" in queues else None
+
+        app = Celery("routedapp", set_as_current=False)
+        app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in ("celery", "slow", "mail")]
+        app.conf.task_routes = (Router(),)
+
+        @app.task(name="shop.report")
+        def report(): ...
+
+        @app.task(name="shop.send", queue="mail")
+        def send(): ...
+
+        @app.task(name="shop.other")
+        def other(): ...
+    """)
+    )
+    done = run_cli("import-celery", "routedapp", cwd=tmp_path)
+    assert done.returncode in (0, 1) and "TypeError" not in done.stderr, done.stderr
+    written = parse_topology(done.stdout)
+    assert route_table(written, ["shop.report", "shop.send", "shop.other"]) == {
+        "shop.report": ("slow",),
+        "shop.send": ("mail",),  # @app.task(queue="mail"): Celery puts it before the routes
+        "shop.other": ("celery",),
+    }
+    assert "routedapp.Router" in done.stderr and " at 0x" not in done.stdout + done.stderr
+
+
+def test_a_route_naming_only_an_exchange_is_reported_never_written_as_an_empty_queue(tmp_path: Path) -> None:
+    (tmp_path / "exchangeonly.py").write_text(
+        textwrap.dedent("""
+        from kombu import Exchange, Queue
+        task_queues = [Queue("jobs", Exchange("jobs"), routing_key="jobs")]
+        task_default_queue = "jobs"
+        task_routes = {
+            "a.dropped": {"exchange": "jobs"},
+            "a.kept": {"exchange": "jobs", "routing_key": "jobs"},
+        }
+    """)
+    )
+    done = run_cli("import-celery", "exchangeonly", cwd=tmp_path)
+    written = parse_topology(done.stdout)  # loads: no queue ''
+    assert [r.pattern for r in written.routes] == ["a.kept"]
+    assert "exchangeonly.py:6: route 'a.dropped' names exchange 'jobs' without a routing key" in done.stderr
