@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -29,6 +30,7 @@ from topology.broker.settings import Settings, resolve_settings
 
 CORPUS = ROOT / "tests" / "corpus"
 CLEAN: dict[str, list[str]] = {}  # project -> what was not clean ([] when clean)
+REPORTED: list[str] = []  # cases import-celery left out and reported (a schedule entry of an unknown task)
 
 
 @contextmanager
@@ -107,7 +109,13 @@ def test_every_task_beat_entry_and_call_site_lands_where_celery_sends_it(
         if not problems:
             original = drive(reference, project, "original")
             configured = drive(subject, project, "configured", str(file))
+            # a beat entry naming a task the app does not register: no worker runs it, so the import leaves it
+            # out and says so (the one difference the corpus has, and it is reported)
+            reported = {f"beat {name}" for name in re.findall(r"schedule entry '([^']+)' names task", imported.stderr)}
+            REPORTED.extend(f"{project.name}: {case}" for case in sorted(reported & set(original)))
             for case in sorted(original):
+                if case in reported and case not in configured:
+                    continue
                 if configured.get(case) != original[case]:
                     problems.append(f"{case}: Celery {original[case]}, the imported file {configured.get(case)}")
             steps = (("inspect",), ("graph", "--format", "dot"), ("export",))
@@ -193,4 +201,5 @@ def test_the_corpus_summary(capsys: pytest.CaptureFixture[str]) -> None:
     clean = [name for name, problems in CLEAN.items() if not problems]
     with capsys.disabled():
         print(f"\ncorpus: {len(clean)} of {len(PROJECTS)} clean ({', '.join(clean)})")
+        print(f"corpus: left out by import-celery and reported: {', '.join(REPORTED) or 'nothing'}")
     assert len(CLEAN) == len(PROJECTS) and len(clean) == len(PROJECTS), {n: p for n, p in CLEAN.items() if p}

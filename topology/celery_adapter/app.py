@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from topology.celery_adapter.importing.convert import task_options
 from topology.celery_adapter.importing.read import module_file
 from topology.language.loader import FILE_ENV
 from topology.model import Destination
@@ -58,12 +59,14 @@ def app_tasks(app: str, topology_file: Path) -> AppTasks:
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:
-    """Where the app publishes task `name`: its router's answer (`app.amqp.router.route`), then what Celery's
+    """Where the app publishes task `name` (with its own options, as `Task.apply_async` gives them): its
+    router's answer (`app.amqp.router.route`), then what Celery's
     task sender (``celery.app.amqp.AMQP._create_task_sender``) makes of it, default queue and anonymous
     exchange included."""
     amqp = celery_app.amqp
     try:
-        options = amqp.router.route({}, name, (), {})
+        task = celery_app.tasks.get(name)
+        options = amqp.router.route(task_options(task), name, (), {}, task)  # the task's own options first
         queue = options.get("queue")
         if queue is None and options.get("exchange") is None:
             queue = amqp.default_queue
