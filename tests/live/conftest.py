@@ -12,6 +12,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -181,8 +182,9 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
-@pytest.fixture
-def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
+@contextmanager
+def fresh_vhost(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
+    """A vhost of its own, deleted (its processes stopped first) when done."""
     vhost = f"topology-test-{uuid.uuid4().hex[:12]}"
     management = ManagementClient(base_settings.management)
     management.create_vhost(vhost)
@@ -193,6 +195,12 @@ def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     finally:
         state.stop()
         management.delete_vhost(vhost)
+
+
+@pytest.fixture
+def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
+    with fresh_vhost(base_settings, tmp_path) as state:
+        yield state
 
 
 @pytest.fixture

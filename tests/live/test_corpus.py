@@ -14,9 +14,6 @@ import os
 import re
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,27 +21,12 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.corpus import PROJECTS, Project
-from tests.live.conftest import BASE_BROKER, BASE_MANAGEMENT, Broker, wait_until
-from topology.broker.management import ManagementClient
-from topology.broker.settings import Settings, resolve_settings
+from tests.live.conftest import Broker, fresh_vhost, wait_until
+from topology.broker.settings import Settings
 
 CORPUS = ROOT / "tests" / "corpus"
 CLEAN: dict[str, list[str]] = {}  # project -> what was not clean ([] when clean)
 REPORTED: list[str] = []  # cases import-celery left out and reported (a schedule entry of an unknown task)
-
-
-@contextmanager
-def vhost(base_settings: Settings, tmp: Path) -> Iterator[Broker]:
-    name = f"topology-test-{uuid.uuid4().hex[:12]}"
-    management = ManagementClient(base_settings.management)
-    management.create_vhost(name)
-    url = BASE_BROKER.rstrip("/") + "/" + quote(name, safe="")
-    broker = Broker(name, resolve_settings(url, BASE_MANAGEMENT), tmp)
-    try:
-        yield broker
-    finally:
-        broker.stop()
-        management.delete_vhost(name)
 
 
 def root_of(project: Project) -> Path:
@@ -95,7 +77,7 @@ def test_every_task_beat_entry_and_call_site_lands_where_celery_sends_it(
     problems: list[str] = []
     CLEAN[project.name] = problems
     file = tmp_path / "routing.yaml"
-    with vhost(base_settings, tmp_path) as subject, vhost(base_settings, tmp_path) as reference:
+    with fresh_vhost(base_settings, tmp_path) as subject, fresh_vhost(base_settings, tmp_path) as reference:
         imported = run(subject, project, "-m", "topology", "import-celery", project.app, "-o", str(file))
         assert imported.returncode in (0, 1), imported.stderr
         first = file.read_bytes()
@@ -133,7 +115,7 @@ def test_a_worker_on_the_imported_file_consumes_its_own_broadcast_queue(
     own exclusive queue, takes the broadcast task from it and runs it; inspect finds nothing to fix."""
     project = next(p for p in PROJECTS if p.name == "celery_example")
     file = tmp_path / "routing.yaml"
-    with vhost(base_settings, tmp_path) as broker:
+    with fresh_vhost(base_settings, tmp_path) as broker:
         assert run(broker, project, "-m", "topology", "import-celery", project.app, "-o", str(file)).returncode == 1
         assert run(broker, project, "-m", "topology", "apply", "-f", str(file)).returncode == 0
         migrated = tmp_path / "migrated_app.py"
