@@ -1,9 +1,15 @@
-"""Where a task's messages go: Celery's route lookup and RabbitMQ's routing, as pure functions.
+"""Where a task's messages go: Celery's choice of destination and RabbitMQ's routing, as pure functions.
 
-Celery (``celery.app.routes.MapRoute``) looks a task name up among exact-name routes first, then
-tries glob and regex routes in file order; a task no route matches goes to the default queue. A
-route to a queue is published through that queue's first binding (see ``celery_config``), so what
-reaches a queue is decided by the exchanges and bindings declared in the file.
+Celery (``celery.app.routes.Router``) takes a task's destination from, first to last: the call's own
+options (apply_async, send_task, a signature's, a beat entry's, a retry's), the task's own options
+(``@app.task(queue=...)``, class attributes), the first route that matches (``MapRoute``: exact-name
+routes first, then globs and regexes in file order), and the default queue; each of `queue`, `exchange`
+and `routing_key` is taken from the first of them that names it. Its task sender then publishes a task
+bound for a queue on a direct exchange, unless both an exchange and a key are named, through RabbitMQ's
+default exchange (``celery.app.amqp``: "convert to anon-exchange"). The app configured from the file
+publishes such a task through one of the queue's own bindings instead, when that binding reaches that
+queue alone (``queue_sends``), so that it still lands where Celery would put it; `celery_sends` models
+the whole decision, and the adapter (``celery_adapter/precedence.py``) takes the same one.
 
 RabbitMQ's side follows the broker: direct (equal keys), topic (`*` one word, `#` zero or more),
 fanout (all), headers (x-match all/any over typed values), exchange-to-exchange hops, and an
@@ -16,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
-from topology.model import MATCH, Binding, Destination, Exchange, ExchangeType, Queue, Route, Topology
+from topology.model import MATCH, Binding, Destination, Exchange, ExchangeType, Queue, Route, ScheduleEntry, Topology
 
 
 class _Unknown:
@@ -64,19 +71,243 @@ def route_for(topology: Topology, task_name: str) -> Route | None:
 
 
 def queue_destination(queue: Queue) -> Destination:
-    """How a message meant for `queue` is published: via its first binding, else the default exchange."""
+    """A queue's first binding as a destination, else the default exchange with its name."""
     if queue.bindings:
         first = queue.bindings[0]
         return Destination(first.exchange, first.routing_key)
     return Destination("", queue.name)
 
 
-def route_destination(topology: Topology, route: Route | None) -> Destination | None:
-    """Where messages following `route` (None: the default queue) are published; None if it names nothing."""
+class Source(str, Enum):
+    """Who names a publish option, in Celery's order of precedence: the first that names one wins."""
+
+    CALL = "call"  # apply_async, send_task, a signature's options (canvas), a beat entry's options, a retry
+    TASK = "task"  # the task's own options: @app.task(queue=...), attributes of a Task class
+    ROUTE = "route"  # the first route of the file that matches the task's name
+    DEFAULT = "default_queue"  # no route matches and no queue is named
+
+
+class Through(str, Enum):
+    """How a task is published to RabbitMQ."""
+
+    BINDING = "binding"
+    """Celery would use the default exchange; the app publishes through the queue's binding, which reaches it alone."""
+    DEFAULT_EXCHANGE = "default exchange"
+    """Celery's own way: no binding of the file reaches that queue alone (or the key is missing)."""
+    NAMED = "named"
+    """An exchange and a routing key are named (by a route, the task or the call): Celery publishes there."""
+    QUEUE_EXCHANGE = "queue's exchange"
+    """The queue's one binding is on an exchange that is not direct: Celery publishes there, with its key."""
+
+
+OPTIONS = ("queue", "exchange", "routing_key")
+"""The publish options that name a destination, as Celery spells them."""
+DIRECT = ExchangeType.DIRECT.value
+
+
+@dataclass(frozen=True)
+class Named:
+    """A destination as a call, a task's options or a beat entry name one (None: not named there)."""
+
+    queue: str | None = None
+    exchange: str | None = None
+    routing_key: str | None = None
+
+    def items(self) -> list[tuple[str, str]]:
+        return [(key, value) for key in OPTIONS if (value := getattr(self, key)) is not None]
+
+    @property
+    def shown(self) -> str:
+        """As the options are written in Python: queue='q', routing_key='k'."""
+        return ", ".join(f"{key}={value!r}" for key, value in self.items())
+
+
+@dataclass(frozen=True)
+class TaskOptions:
+    """The destination a task names itself (``@app.task(queue=...)``, a Task class's attributes), and the place
+    in the app's code that names it (`path:line`, "" when it cannot be found)."""
+
+    named: Named
+    place: str = ""
+
+
+NOTHING_NAMED = Named()
+NOWHERE = Destination("", "")
+"""The default exchange with no key: where Celery publishes a task named to a direct exchange without a key."""
+
+
+def shown_destination(destination: Destination) -> str:
+    if destination.exchange == "":
+        return f"queue {destination.routing_key!r} through the default exchange"
+    return f"exchange {destination.exchange!r} with routing key {destination.routing_key!r}"
+
+
+@dataclass(frozen=True)
+class Sending:
+    """Where Celery publishes a task, where RabbitMQ puts it, and who decided.
+
+    `chosen`: who named the value Celery kept for each option (queue, exchange, routing_key); `used`: the options
+    the publish follows (the others are named, but Celery publishes without them). `refused`: why nothing is
+    published (Celery raises at the caller, or RabbitMQ refuses the exchange)."""
+
+    task: str | None
+    route: Route | None
+    queue: str | None
+    destination: Destination
+    delivery: Delivery
+    through: Through
+    chosen: Mapping[str, Source] = field(default_factory=dict)
+    used: frozenset[str] = frozenset()
+    refused: str | None = None
+
+    @property
+    def ignored(self) -> list[str]:
+        """Options named (by the call, the task or a route) that this publish does not follow (none if refused)."""
+        return [key for key in OPTIONS if key in self.chosen and key not in self.used and self.refused is None]
+
+
+def not_followed(sending: Sending, keys: Sequence[str]) -> str:
+    """Why Celery publishes without `keys` (options the sending names but does not follow), and where it lands."""
+    shown = " and ".join(f"the {sending.chosen[key].value}'s {key}" for key in keys)
+    if "queue" in keys:
+        exchange, key = sending.destination.exchange, sending.destination.routing_key
+        why = f"the {sending.chosen['exchange'].value}'s exchange {exchange!r} and routing key {key!r} win over it"
+    else:
+        why = (
+            f"a queue on a direct exchange ({sending.queue!r}) is published to by its name unless an exchange and "
+            "a routing key are both named"
+        )
+    landed = ", ".join(repr(q) for q in sending.delivery.queues) or "no queue"
+    return f"Celery does not follow {shown}: {why}; its tasks land in {landed}"
+
+
+def celery_sends(topology: Topology, task: str, call: Named = NOTHING_NAMED, own: Named = NOTHING_NAMED) -> Sending:
+    """Where the app configured from the file sends `task` when the call names `call` and the task itself
+    `own` (``@app.task(queue=...)``): Celery's precedence and task sender, the default exchange replaced."""
+    return sends_by(topology, task, route_for(topology, task), call, own)
+
+
+def sends_by(
+    topology: Topology,
+    task: str | None,
+    route: Route | None,
+    call: Named = NOTHING_NAMED,
+    own: Named = NOTHING_NAMED,
+) -> Sending:
+    """`celery_sends` for a task whose route is known (`task` None: a name a pattern route matches, unknown).
+
+    Celery's ``Router.route``: each of queue, exchange and routing_key from the call, else the task's options,
+    else the route; the default queue only when no route matches and none names a queue. Then its task sender
+    (``celery.app.amqp``): with no exchange or no key, a queue whose exchange is direct is published to by name
+    through the default exchange (here through its binding, `queue_sends`); with no exchange, a queue on another
+    type of exchange through that exchange with its binding's key; else where exchange and key say."""
+    named = {key: (value, Source.TASK) for key, value in own.items()}
+    named |= {key: (value, Source.CALL) for key, value in call.items()}
+    chosen: dict[str, tuple[str, Source]] = {}
+    exchange_type = None
     if route is not None and route.exchange is not None:
-        return Destination(route.exchange, route.routing_key)
-    queue = topology.queue(route.queue if route is not None and route.queue else topology.default_queue)
-    return queue_destination(queue) if queue is not None else None
+        chosen |= {"exchange": (route.exchange, Source.ROUTE), "routing_key": (route.routing_key, Source.ROUTE)}
+        declared = topology.exchange(route.exchange)
+        exchange_type = declared.type.value if declared is not None else DIRECT
+    elif route is not None and route.queue is not None:
+        chosen["queue"] = (route.queue, Source.ROUTE)
+    elif "queue" not in named:
+        chosen["queue"] = (topology.default_queue, Source.DEFAULT)
+    chosen |= named
+    sources = {key: source for key, (_, source) in chosen.items()}
+    missing = _missing_queue(topology, named, route, chosen)
+    if missing is not None:
+        return _refused(task, route, sources, missing)
+    queue_name, exchange, routing_key = (chosen[key][0] if key in chosen else None for key in OPTIONS)
+    if exchange is not None and exchange != "" and topology.exchange(exchange) is None:
+        return _refused(task, route, sources, f"exchange {exchange!r} is not in the file: RabbitMQ refuses the publish")
+    queue = topology.queue(queue_name) if queue_name else None
+    if exchange_type is None:
+        exchange_type = celery_exchange_type(topology, queue) if queue is not None else DIRECT
+    if (not exchange or not routing_key) and exchange_type == DIRECT:
+        if queue is None:  # Celery publishes to the default exchange with no key: nothing takes it
+            return Sending(task, route, None, NOWHERE, Delivery((), 0), Through.DEFAULT_EXCHANGE, sources, frozenset())
+        destination, delivery, through = queue_sends(topology, queue, task)
+        return Sending(task, route, queue.name, destination, delivery, through, sources, frozenset({"queue"}))
+    if exchange is None and queue is not None:
+        binding = queue.bindings[0]
+        key = routing_key or binding.routing_key  # Celery's default key, its last resort, is '' (config.py)
+        used = {"queue", "routing_key"} if routing_key else {"queue"}
+        return _sending(topology, task, route, queue.name, Destination(binding.exchange, key), sources, used)
+    used = {"exchange", "routing_key"} if routing_key else {"exchange"}
+    destination = Destination(exchange or "", routing_key or "")
+    return _sending(topology, task, route, queue_name if "queue" in used else None, destination, sources, used)
+
+
+def _missing_queue(
+    topology: Topology, named: Mapping[str, tuple[str, Source]], route: Route | None, chosen: Mapping[str, Any]
+) -> str | None:
+    """The first queue Celery looks up that its task_queues lack (the file's queues, less the nets'): Celery
+    raises QueueNotFound at the caller, the call's (or task's) queue first, then the route's, then the default."""
+    looked_up = [named["queue"][0]] if "queue" in named else []
+    if route is not None and route.queue is not None:
+        looked_up.append(route.queue)
+    if chosen.get("queue", (None, None))[1] is Source.DEFAULT:
+        looked_up.append(topology.default_queue)
+    for name in looked_up:
+        if topology.queue(name) is None or name in topology.nets.names:
+            return f"queue {name!r} is not in the file: Celery raises QueueNotFound at the caller"
+    return None
+
+
+def _refused(task: str | None, route: Route | None, chosen: Mapping[str, Source], why: str) -> Sending:
+    return Sending(task, route, None, NOWHERE, Delivery((), 0), Through.NAMED, chosen, refused=why)
+
+
+def _sending(
+    topology: Topology,
+    task: str | None,
+    route: Route | None,
+    queue: str | None,
+    destination: Destination,
+    chosen: Mapping[str, Source],
+    used: set[str],
+) -> Sending:
+    through = Through.QUEUE_EXCHANGE if "exchange" not in used else Through.NAMED
+    delivery = deliver(topology, destination.exchange, task_message(destination, task))
+    return Sending(task, route, queue, destination, delivery, through, chosen, frozenset(used))
+
+
+def celery_exchange_type(topology: Topology, queue: Queue) -> str:
+    """The type of the exchange Celery takes `queue` to be on (`task_queues`, celery_adapter/config.py): its one
+    binding's exchange, as declared; a queue with none or several has no exchange in kombu, and Celery gives it
+    its default exchange, direct."""
+    if len(queue.bindings) != 1:
+        return DIRECT
+    exchange = topology.exchange(queue.bindings[0].exchange)
+    return exchange.type.value if exchange is not None else DIRECT
+
+
+def queue_sends(topology: Topology, queue: Queue, task: str | None) -> tuple[Destination, Delivery, Through]:
+    """How the app publishes a task Celery would send to `queue` through RabbitMQ's default exchange: through
+    the first of the queue's bindings that delivers it to that queue alone, so that the file's exchanges (their
+    alternate exchange, the unroutable net) stay in the path; else, as Celery does, through the default exchange:
+    a binding that also reaches other queues would land the task where Celery does not.
+
+    A binding with an empty key on a direct exchange is passed over: Celery takes an empty key for none and
+    would publish by name anyway; so is one on an internal exchange, which refuses publishes."""
+    for binding in queue.bindings:
+        exchange = topology.exchange(binding.exchange)
+        if exchange is None or exchange.internal or (exchange.type is ExchangeType.DIRECT and not binding.routing_key):
+            continue
+        destination = Destination(binding.exchange, binding.routing_key)
+        delivery = deliver(topology, destination.exchange, task_message(destination, task))
+        if delivery.queues == (queue.name,) and delivery.copies == 1:
+            return destination, delivery, Through.BINDING
+    by_name = Destination("", queue.name)
+    return by_name, deliver(topology, "", task_message(by_name, task)), Through.DEFAULT_EXCHANGE
+
+
+def route_destination(topology: Topology, route: Route | None, task: str | None = None) -> Destination | None:
+    """Where tasks following `route` (None: the default queue) are published when the call names nothing;
+    None if Celery refuses them (the route names a queue or exchange the file lacks)."""
+    sending = sends_by(topology, task, route)
+    return None if sending.refused else sending.destination
 
 
 def topic_matches(pattern: str, routing_key: str) -> bool:
@@ -218,31 +449,37 @@ def names_by_route(topology: Topology, names: Iterable[str]) -> dict[Route | Non
     return grouped
 
 
-Deliveries = dict[tuple[Destination, str | None], Delivery]
-"""Deliveries already followed, by where a task is published and its name (None: a name not known)."""
+Sendings = dict[tuple[Route | None, str | None], Sending]
+"""Sendings already followed, by route (None: the default queue) and task name (None: a name not known)."""
 
 
-def route_deliveries(
-    topology: Topology, route: Route | None, routed: Sequence[str], known: Deliveries | None = None
-) -> list[tuple[str | None, Delivery]]:
-    """Where tasks following `route` land: for each of `routed` (the known names Celery sends this way,
-    see ``names_by_route``), or once for an unknown name when none is known. `known` keeps what was
-    followed for the next call: routes often share a destination, and a task not named, its delivery."""
-    destination = route_destination(topology, route)
-    if destination is None:
-        return []
+def route_sendings(
+    topology: Topology, route: Route | None, routed: Sequence[str], known: Sendings | None = None
+) -> list[Sending]:
+    """How tasks following `route` are sent when the call names nothing: for each of `routed` (the known names
+    Celery sends this way, see ``names_by_route``), or once for an unknown name when none is known. `known` keeps
+    what was followed for the next call: a task not named, say, is sent the same way by every caller."""
     exact = route is not None and route.regex is None
     candidates: list[str | None] = [route.pattern] if route is not None and exact else [*routed] or [None]
     known = {} if known is None else known
     found = []
     for name in candidates:
-        delivery = known.get((destination, name))
-        if delivery is None:
-            delivery = known[destination, name] = deliver(
-                topology, destination.exchange, task_message(destination, name)
-            )
-        found.append((name, delivery))
+        sending = known.get((route, name))
+        if sending is None:
+            sending = known[route, name] = sends_by(topology, name, route)
+        found.append(sending)
     return found
+
+
+def entry_named(entry: ScheduleEntry) -> Named:
+    """What a schedule entry names: beat sends its queue and options as the call's (``Scheduler.apply_async``)."""
+    options = dict(entry.options)
+    return Named(entry.queue, options.get("exchange"), options.get("routing_key"))
+
+
+def entry_sends(topology: Topology, entry: ScheduleEntry, own: Named = NOTHING_NAMED) -> Sending:
+    """How beat sends a schedule entry (`own`: what its task names itself)."""
+    return celery_sends(topology, entry.task, entry_named(entry), own)
 
 
 def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[str, list[str]]:
@@ -253,14 +490,15 @@ def tasks_by_queue(topology: Topology, registered: Iterable[str] = ()) -> dict[s
     """
     grouped = names_by_route(topology, known_task_names(topology, registered))
     routed: dict[str, list[str]] = {topology.default_queue: []}
-    known: Deliveries = {}
+    known: Sendings = {}
     for route in (*topology.routes, None):
-        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
-            label = route.pattern if route is not None else name
-            for queue in delivery.queues:
+        for sending in route_sendings(topology, route, grouped.get(route, ()), known):
+            label = route.pattern if route is not None else sending.task
+            for queue in sending.delivery.queues:
                 if label is not None and label not in routed.setdefault(queue, []):
                     routed[queue].append(label)
-    for entry in topology.schedule:
-        if entry.queue is not None and entry.task not in routed.setdefault(entry.queue, []):
-            routed[entry.queue].append(entry.task)
+    for entry in topology.schedule:  # an entry naming nothing is sent as its task's route says: counted above
+        for queue in entry_sends(topology, entry).delivery.queues if entry_named(entry).items() else ():
+            if entry.task not in routed.setdefault(queue, []):
+                routed[queue].append(entry.task)
     return routed

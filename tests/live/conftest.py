@@ -112,13 +112,14 @@ class Broker:
         """What the vhost holds now, read the way `plan` reads it."""
         return self.management().state(self.vhost)
 
-    def start(self, *args: str, file: Path, app: str = "tasks") -> subprocess.Popen[str]:
-        """Start `celery -A <app> ...` for this vhost; stopped (by PID) when the test ends."""
+    def start(self, *args: str, file: Path, app: str = "tasks", **env: str) -> subprocess.Popen[str]:
+        """Start `celery -A <app> ...` for this vhost (`env`: more environment); stopped (by PID) when the test
+        ends."""
         log = (self.tmp / f"celery-{len(self.processes)}.log").open("w")
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", app, *args],
             cwd=ROOT,
-            env=self.env(file),
+            env=self.env(file, **env),
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
@@ -126,11 +127,12 @@ class Broker:
         self.processes.append(process)
         return process
 
-    def worker(self, queue: str, file: Path, name: str | None = None) -> subprocess.Popen[str]:
+    def worker(
+        self, queue: str, file: Path, name: str | None = None, app: str = "tasks", **env: str
+    ) -> subprocess.Popen[str]:
         """A real worker consuming `queue` (or several: 'a,b'), returned once the broker sees its consumers."""
-        process = self.start(
-            "worker", "-l", "info", "-P", "solo", "-n", f"{name or queue}-{self.vhost}@%h", "-Q", queue, file=file
-        )
+        node = f"{name or queue}-{self.vhost}@%h"
+        process = self.start("worker", "-l", "info", "-P", "solo", "-n", node, "-Q", queue, file=file, app=app, **env)
         for each in queue.split(","):
             wait_until(partial(self.consumed, each), f"a worker consuming {each!r}", process)
         return process
@@ -182,9 +184,15 @@ def wait_until(
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
+@pytest.fixture
+def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
+    with fresh_vhost(base_settings, tmp_path) as state:
+        yield state
+
+
 @contextmanager
 def fresh_vhost(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
-    """A vhost of its own, deleted (its processes stopped first) when done."""
+    """A vhost of its own, deleted (its processes stopped first) once done: a test's, or a module's."""
     vhost = f"topology-test-{uuid.uuid4().hex[:12]}"
     management = ManagementClient(base_settings.management)
     management.create_vhost(vhost)
@@ -195,12 +203,6 @@ def fresh_vhost(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
     finally:
         state.stop()
         management.delete_vhost(vhost)
-
-
-@pytest.fixture
-def broker(base_settings: Settings, tmp_path: Path) -> Iterator[Broker]:
-    with fresh_vhost(base_settings, tmp_path) as state:
-        yield state
 
 
 @pytest.fixture

@@ -11,20 +11,35 @@ import os
 import random
 import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import amqp  # type: ignore[import-untyped]  # py-amqp has no type hints
+import kombu
 import pika
 import pika.exceptions
 import pytest
+from celery import Celery
 
 from tests.conftest import ROOT
+from tests.stock_celery import legacy_app
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings, resolve_settings
-from topology.checks.versions import SUPPORTED, VersionRules, rules_for
-from topology.errors import BrokerUnavailable
+from topology.celery_adapter.config import configure
+from topology.celery_adapter.hazards import HazardKind, declared_queues, version_hazards
+from topology.checks.versions import (
+    DENIED_BY_DEFAULT,
+    GLOBAL_QOS,
+    SUPPORTED,
+    TRANSIENT_QUEUES,
+    VersionRules,
+    rules_for,
+)
+from topology.errors import BrokerUnavailable, TopologyError
+from topology.language.loader import load_topology
 from topology.model import QueueType
 
 VALID_VALUES: dict[str, Any] = {
@@ -285,3 +300,74 @@ def test_replicated_queues_refuse_non_durable_and_auto_delete_as_the_rules_say(
             with pytest.raises(pika.exceptions.ChannelClosedByBroker) as refused:
                 channel.queue_declare("q", arguments={"x-queue-type": queue_type.value}, **options)
             assert refused.value.reply_code == 406
+
+
+def test_the_deprecated_features_celery_may_use_are_in_the_phase_the_table_says(versioned: VersionedBroker) -> None:
+    try:
+        listed = versioned.management().get("/deprecated-features")
+    except TopologyError:  # RabbitMQ 3.10 has no deprecated features to list (404)
+        listed = []
+    phases = {f["name"]: f["deprecation_phase"] for f in listed if f["name"] in (TRANSIENT_QUEUES, GLOBAL_QOS)}
+    assert phases == dict(versioned.rules.deprecated_features)
+
+
+def test_a_global_prefetch_is_honoured_or_ignored_as_the_table_says(versioned: VersionedBroker) -> None:
+    """Two consumers on a channel with a global prefetch of 1: one message between them where RabbitMQ honours
+    the flag, one each where it ignores it (global_qos denied)."""
+    ignored = versioned.rules.deprecated_features.get(GLOBAL_QOS) == DENIED_BY_DEFAULT
+    delivered: list[str] = []
+    with versioned.connection() as connection:
+        setup = connection.channel()
+        setup.confirm_delivery()
+        for queue in ("first", "second"):
+            setup.queue_declare(queue, durable=True)
+            for _ in range(2):
+                setup.basic_publish("", queue, b"task")
+        channel = connection.channel()
+        channel.basic_qos(prefetch_count=1, global_qos=True)
+        for queue in ("first", "second"):
+            channel.basic_consume(queue, lambda _, method, __, ___: delivered.append(method.routing_key))
+        deadline = time.monotonic() + 1  # what the prefetch lets through comes at once; a second one in 1 s, never
+        while len(delivered) < 2 and time.monotonic() < deadline:
+            connection.process_data_events(time_limit=0.1)
+    assert len(delivered) == (2 if ignored else 1)
+    assert not ignored or sorted(delivered) == ["first", "second"]
+
+
+@pytest.fixture(scope="module")
+def strict_rabbitmq_4_3() -> Iterator[str]:
+    """A private RabbitMQ 4.3 node whose operator denies transient non-exclusive queues: its AMQP URL."""
+    name, port = f"rules-strict-{os.getpid()}", _free_port()
+    deny = f"deprecated_features.permit.{TRANSIENT_QUEUES} = false"
+    started = subprocess.run(
+        [str(NODE_SCRIPT), "start", name, "--version", "4.3", "--port", str(port), "--conf", deny],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert started.returncode == 0, f"scripts/rabbitmq-node could not start {name}: {started.stderr[-2000:]}"
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:{port}//"
+    finally:
+        subprocess.run([str(NODE_SCRIPT), "stop", name], capture_output=True, timeout=120, check=False)
+        subprocess.run([str(NODE_SCRIPT), "delete", name], capture_output=True, timeout=120, check=False)
+
+
+def test_a_broker_denying_transient_queues_refuses_the_queues_the_hazards_name_and_no_other(
+    strict_rabbitmq_4_3: str,
+) -> None:
+    """The queues each app's processes declare, declared on it: the configured app's all accepted, those the
+    hazards name for an app as older releases make it refused (the connection closed, 541)."""
+    configured = configure(Celery("c", set_as_current=False), load_topology(ROOT / "routing.yaml"), strict_rabbitmq_4_3)
+    for app in (configured, legacy_app(strict_rabbitmq_4_3)):
+        refused = set()
+        for declared in declared_queues(app):
+            with kombu.Connection(strict_rabbitmq_4_3) as connection:
+                try:
+                    declared.queue.queue_declare(channel=connection.channel())
+                except amqp.exceptions.InternalError as error:
+                    assert error.reply_code == 541 and TRANSIENT_QUEUES in str(error)
+                    refused.add(declared.subject)
+        hazards = version_hazards(app, SUPPORTED["4.3"])
+        assert refused == {h.subject for h in hazards if h.kind is HazardKind.TRANSIENT_QUEUE}
+        assert bool(refused) is (app is not configured)

@@ -107,6 +107,11 @@ def test_routes_shows_each_registered_task_with_its_rule_line_and_queues(broker:
         "exchange": "by_header",
         "routing_key": "",
         "queues": ["urgent"],
+        "through": "queue's exchange",  # urgent's one binding is on a headers exchange: Celery publishes there
+        "decided_by": {"queue": "route"},
+        "ignored": [],
+        "not_followed": None,
+        "refused": None,
     }
     assert (rows["tasks.add"]["rule"], rows["tasks.add"]["queues"]) == ("/tasks\\.(add|sum)$/", ["default"])
     assert rows["tasks.taskB"]["queues"] == ["reports"]

@@ -23,14 +23,9 @@ def test_seed_settings() -> None:
     assert (queue.exchange.name, queue.exchange.type, queue.routing_key) == ("for_task_A", "direct", "for_task_A")
     assert queue.exchange.delivery_mode == kombu.Exchange.PERSISTENT_DELIVERY_MODE
     assert queue.no_declare and queue.exchange.no_declare  # only `apply` declares
-    assert settings["task_routes"]["tasks.taskB"] == {
-        "queue": "for_task_B",
-        "exchange": "for_task_B",
-        "exchange_type": "direct",
-        "routing_key": "for_task_B",
-    }
-    assert settings["task_routes"]["*"]["exchange"] == "default"  # unrouted tasks go through the declared exchange
-    assert list(settings["task_routes"]) == ["tasks.taskA", "tasks.taskB", "*"]
+    # a route names only its queue, as a stock app's do, so that a caller's queue= replaces it whole; no catch-all:
+    # task_default_queue takes the tasks no route matches, and the app publishes through the queues' bindings
+    assert settings["task_routes"] == {"tasks.taskA": {"queue": "for_task_A"}, "tasks.taskB": {"queue": "for_task_B"}}
     assert (settings["task_default_queue"], settings["task_default_exchange"]) == ("default", "default")
     assert settings["task_create_missing_queues"] is False
     assert settings["task_acks_late"] and settings["task_reject_on_worker_lost"]

@@ -20,7 +20,7 @@ from kombu import Exchange, Queue, binding
 from tests.conftest import ROOT, SEED, envelope
 from topology.celery_adapter.importing.audit import route_table
 from topology.celery_adapter.importing.convert import Imported, convert, import_celery
-from topology.celery_adapter.importing.read import celery_route
+from topology.celery_adapter.precedence import sent_to
 from topology.language.loader import parse_topology
 from topology.language.problems import parse_document
 from topology.language.to_model import to_topology
@@ -40,7 +40,7 @@ def read_back(text: str) -> Topology:
 
 def celery_lands(app: Celery, topology: Topology, name: str) -> tuple[str, ...]:
     """The queues a task reaches as Celery publishes it with the original settings."""
-    destination = celery_route(app, name)
+    destination = sent_to(app, name)
     if destination.exchange == "":  # RabbitMQ's default exchange: the queue named by the key, if it exists
         return (destination.routing_key,) if topology.queue(destination.routing_key) else ()
     return deliver(topology, destination.exchange, task_message(destination, name)).queues

@@ -102,12 +102,10 @@ def test_celery_gets_regex_routes_priorities_cron_and_quorum_arguments() -> None
 def test_regex_routes_pick_what_celerys_router_picks(name: str) -> None:
     topology = load(FULL, environ={}).topology
     app = configure(Celery("check", set_as_current=False), topology, broker_url="memory://")
-    picked = app.amqp.router.route({}, name, (), {})
+    from topology.celery_adapter.precedence import sent_to
     from topology.routing import route_destination, route_for
 
-    ours = route_destination(topology, route_for(topology, name))
-    assert ours is not None
-    assert (picked["exchange"], picked["routing_key"]) == (ours.exchange, ours.routing_key)
+    assert sent_to(app, name) == route_destination(topology, route_for(topology, name), name)
 
 
 @pytest.mark.parametrize(

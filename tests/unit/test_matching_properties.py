@@ -3,7 +3,6 @@ Celery's own ``MapRoute`` fed the ``task_routes`` this project generates."""
 
 from __future__ import annotations
 
-import fnmatch
 import re
 
 import pytest
@@ -11,7 +10,7 @@ from celery.app.routes import MapRoute
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from topology.celery_adapter.config import CATCH_ALL, task_routes
+from topology.celery_adapter.config import task_routes
 from topology.model import Binding, Exchange, ExchangeType, Queue, Route, Topology
 from topology.routing import route_for, topic_matches
 
@@ -54,8 +53,6 @@ patterns = st.one_of(
 )
 names = st.lists(st.sampled_from(["a", "b", ".", "x", "[", "]", "?", "*", "-", "\n"]), max_size=6).map("".join)
 
-CATCH_ALL_REGEX = re.compile(fnmatch.translate(CATCH_ALL))
-
 
 def topology_of(patterns: list[str]) -> Topology:
     """Route i goes to queue q<i>, published through exchange e with key q<i>."""
@@ -67,9 +64,10 @@ def topology_of(patterns: list[str]) -> Topology:
 
 def compiles(pattern: str) -> bool:
     try:
-        return Route(pattern).regex != CATCH_ALL_REGEX  # see test_a_route_that_compiles_like_the_catch_all
+        Route(pattern).regex  # noqa: B018 - compiled here, for the error
     except re.error:
         return False
+    return True
 
 
 @settings(max_examples=1500, deadline=None)
@@ -79,8 +77,8 @@ def test_the_predicted_route_is_celerys(patterns: list[str], task_names: list[st
     celery = MapRoute(task_routes(topology))
     for name in [*task_names, *(p for p in patterns if "*" not in p)]:
         route = route_for(topology, name)
-        expected = route.queue if route is not None else topology.default_queue
-        assert celery(name)["queue"] == expected, (patterns, name)
+        expected = route.queue if route is not None else None  # no route: task_default_queue, not task_routes
+        assert (celery(name) or {}).get("queue") == expected, (patterns, name)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +99,7 @@ def test_the_predicted_route_is_celerys(patterns: list[str], task_names: list[st
 )
 def test_globs_are_fnmatch_patterns_as_in_celery(pattern: str, name: str, matches: bool) -> None:
     assert Route(pattern).matches(name) is matches
-    assert (MapRoute(task_routes(topology_of([pattern])))(name)["queue"] == "q0") is matches
+    assert ((MapRoute(task_routes(topology_of([pattern])))(name) or {}).get("queue") == "q0") is matches
 
 
 def test_routes_that_compile_alike_are_one_celery_entry() -> None:
@@ -111,7 +109,7 @@ def test_routes_that_compile_alike_are_one_celery_entry() -> None:
     assert MapRoute(task_routes(topology))("tasks.x1")["queue"] == "q2"
 
 
-@pytest.mark.xfail(strict=True, reason="config.task_routes adds its catch-all '*' even when a route compiles like it")
-def test_a_route_that_compiles_like_the_catch_all() -> None:
+def test_a_route_that_matches_every_name_is_kept() -> None:
+    """The generated task_routes end with no catch-all of their own (task_default_queue does that job)."""
     topology = topology_of(["**"])
     assert MapRoute(task_routes(topology))("anything")["queue"] == route_for(topology, "anything").queue  # type: ignore[union-attr]

@@ -6,6 +6,7 @@ import pytest
 from celery import Celery
 
 from topology.celery_adapter.config import configure
+from topology.celery_adapter.precedence import sent_to
 from topology.language.loader import parse_topology
 from topology.routing import Message, deliver, route_destination, route_for, tasks_by_queue, topic_matches
 
@@ -37,10 +38,7 @@ NAMES = ["tasks.report.weekly", "tasks.report.daily", "tasks.x.urgent", "tasks.b
 @pytest.mark.parametrize("name", NAMES)
 def test_route_lookup_matches_celerys_router(name: str) -> None:
     app = configure(Celery("check", set_as_current=False), TOPOLOGY, broker_url="memory://")
-    celery_route = app.amqp.router.route({}, name, (), {})
-    destination = route_destination(TOPOLOGY, route_for(TOPOLOGY, name))
-    assert destination is not None
-    assert (celery_route["exchange"], celery_route["routing_key"]) == (destination.exchange, destination.routing_key)
+    assert sent_to(app, name) == route_destination(TOPOLOGY, route_for(TOPOLOGY, name), name)
 
 
 def test_exact_names_win_over_globs_and_globs_go_in_file_order() -> None:

@@ -1,9 +1,11 @@
 """Celery settings from a Topology: kombu Exchange/Queue objects, task_routes, beat_schedule.
 
-Every route names its exchange and routing key explicitly. Left to itself, Celery publishes a task
-routed only to a queue (and every task that falls to the default queue) through RabbitMQ's default
-exchange with the queue's name as key (``celery.app.amqp``: "convert to anon-exchange"), which would
-bypass the exchanges and bindings declared in routing.yaml, and with them every check made on them.
+Routes to a queue name only the queue, as a stock app's do, so that Celery's precedence holds: a caller's
+`queue=` (or the task's own) replaces the whole destination (a route naming an exchange and a key as well
+would keep them, and send the task to the route's queue). No catch-all route: `task_default_queue` is
+Celery's own for tasks no route matches, and a catch-all would override a task's own queue. Where Celery
+would then publish through RabbitMQ's default exchange, bypassing the file's exchanges and bindings, the
+app's AMQP class publishes through the queue's binding instead (`celery_adapter/precedence.py`).
 
 Every kombu object is ``no_declare``: ``python -m topology apply`` is the one thing that declares.
 Otherwise each worker and each client's first publish re-declares queues and bindings (kombu's
@@ -26,15 +28,24 @@ from kombu.common import Broadcast
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.control import use_failover_safe_control
 from topology.celery_adapter.mandatory import use_mandatory
+from topology.celery_adapter.precedence import use_file_routing
 from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
 from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
 from topology.language.cron import cron_fields
-from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, QueueType, ScheduleEntry, Topology
+from topology.model import (
+    Destination,
+    ExchangeDeclaration,
+    PatternKind,
+    Queue,
+    QueueType,
+    Route,
+    ScheduleEntry,
+    Topology,
+)
 from topology.routing import queue_destination
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
 DEFAULT_RESULT_BACKEND = "rpc://"
-CATCH_ALL = "*"
 
 
 def kombu_exchanges(topology: Topology) -> dict[str, kombu.Exchange]:
@@ -124,34 +135,22 @@ def worker_queues(topology: Topology) -> dict[str, dict[str, Any]]:
 
 
 def task_routes(topology: Topology) -> dict[str | re.Pattern[str], dict[str, Any]]:
-    """Celery's ``task_routes``, in file order (regexes as compiled patterns, as Celery takes them),
-    ending with a catch-all to the default queue."""
+    """Celery's ``task_routes``, in file order (regexes as compiled patterns, as Celery takes them): a route to
+    a queue names the queue alone; one to an exchange names it, its type and the routing key."""
     routes: dict[str | re.Pattern[str], dict[str, Any]] = {}
     for route in topology.routes:
-        if route.exchange is not None:
-            target = _via(topology, Destination(route.exchange, route.routing_key))
-        else:
-            target = _to_queue(topology, route.queue or topology.default_queue)
+        target: dict[str, Any] = {"queue": route.queue} if route.exchange is None else _via(topology, route)
         if route.priority is not None:
             target["priority"] = route.priority
         key = route.regex if route.kind is PatternKind.REGEX else None
         routes[key or route.pattern] = target
-    routes.setdefault(CATCH_ALL, _to_queue(topology, topology.default_queue))
     return routes
 
 
-def _to_queue(topology: Topology, name: str) -> dict[str, Any]:
-    queue = topology.queue(name)
-    destination = queue_destination(queue) if queue else Destination("", name)
-    return {"queue": name, **_via(topology, destination)}
-
-
-def _via(topology: Topology, destination: Destination) -> dict[str, Any]:
-    if destination.exchange == "":
-        return {}
-    exchange = topology.exchange(destination.exchange)
+def _via(topology: Topology, route: Route) -> dict[str, Any]:
+    exchange = topology.exchange(route.exchange or "")
     kind = exchange.type.value if exchange else "direct"
-    return {"exchange": destination.exchange, "exchange_type": kind, "routing_key": destination.routing_key}
+    return {"exchange": route.exchange, "exchange_type": kind, "routing_key": route.routing_key}
 
 
 def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
@@ -161,7 +160,7 @@ def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
             "schedule": _timing(entry),
             "args": entry.args,
             "kwargs": dict(entry.kwargs),
-            "options": {**(_to_queue(topology, entry.queue) if entry.queue else {}), **dict(entry.options)},
+            "options": {**({"queue": entry.queue} if entry.queue else {}), **dict(entry.options)},
         }
         for entry in topology.schedule
     }
@@ -188,7 +187,9 @@ def celery_settings(
         "task_routes": task_routes(topology),
         "task_default_queue": topology.default_queue,
         "task_default_exchange": destination.exchange,
-        "task_default_routing_key": destination.routing_key,
+        # '': Celery fills it in as the key of every queue whose binding has none, and publishes a task for a queue
+        # on a fanout, topic or headers exchange with that key: the binding's own (empty) key is the one that matches
+        "task_default_routing_key": "",
         "task_create_missing_queues": False,
         "task_default_delivery_mode": "persistent",
         "task_acks_late": True,
@@ -211,6 +212,7 @@ def configure(
     app.conf.update(celery_settings(topology, broker_url, result_backend))
     use_bounded_rpc(app)
     use_mandatory(app, topology)
+    use_file_routing(app, topology)
     use_failover_safe_control(app)
     stamp_published_tasks()
     return app

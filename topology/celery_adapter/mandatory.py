@@ -20,7 +20,7 @@ from typing import Any
 
 from celery import Celery
 
-from topology.celery_adapter.publishing import ConfirmedAMQP
+from topology.celery_adapter.precedence import PrecedenceAMQP
 from topology.model import Topology
 
 AMQP_CLASS = f"{__name__}:MandatoryAMQP"
@@ -56,7 +56,7 @@ Returned = list[tuple[str, str]]  # (exchange, routing key) of each task returne
 _returned: weakref.WeakKeyDictionary[Any, Returned] = weakref.WeakKeyDictionary()
 
 
-class MandatoryAMQP(ConfirmedAMQP):
+class MandatoryAMQP(PrecedenceAMQP):
     def _create_task_sender(self) -> Callable[..., Any]:
         send = super()._create_task_sender()
 

@@ -14,33 +14,41 @@ from collections.abc import Iterator, Mapping
 
 from topology import hints
 from topology.model import Destination, Problem, Severity, Topology
-from topology.routing import deliver, route_destination, route_for, task_message
+from topology.routing import NOTHING_NAMED, Sending, Source, TaskOptions, celery_sends, deliver, task_message
 
 SHOWN = 5
 """Tasks named in the finding, at most; the rest are counted."""
 
 
 def check_app_routes(
-    topology: Topology, app: str, sent_to: Mapping[str, Destination | str], module: str | None = None
+    topology: Topology,
+    app: str,
+    sent_to: Mapping[str, Destination | str],
+    options: Mapping[str, TaskOptions],
+    module: str | None = None,
 ) -> Iterator[Problem]:
-    """`module`: the file that makes the app, where the fix goes (None: not known)."""
+    """`sent_to`: where the app publishes each task called with no options of its own (the task's own options
+    in force, as `Task.apply_async` sends it); `options`: what each task names itself, so that the file's answer
+    is Celery's precedence over the same options (`routing.celery_sends`); `module`: the file that makes the
+    app, where the fix goes (None: not known)."""
     elsewhere: list[str] = []
     another_path: list[str] = []
     for task, sent in sent_to.items():
-        route = route_for(topology, task)
-        said = route_destination(topology, route)
-        if said is None or sent == said:
-            continue
-        rule = f"route {route.pattern!r}" if route is not None else "default_queue"
+        own = options.get(task)
+        said = celery_sends(topology, task, own=own.named if own is not None else NOTHING_NAMED)
+        if said.refused is not None or sent == said.destination:
+            continue  # a queue or exchange the file lacks is the task options' and routes' own finding
         if isinstance(sent, str):
             elsewhere.append(f"{task!r} ({sent})")
             continue
-        lands, wanted = _lands(topology, sent, task), _lands(topology, said, task)
+        lands, wanted = _lands(topology, sent, task), tuple(sorted(said.delivery.queues))
         if lands == wanted:
             another_path.append(repr(task))
         else:
             shown = ", ".join(map(repr, lands)) or "nothing (dropped)"
-            elsewhere.append(f"{task!r} lands in {shown}, routing.yaml ({rule}) in {', '.join(map(repr, wanted))}")
+            elsewhere.append(
+                f"{task!r} lands in {shown}, routing.yaml ({_decided(said, own)}) in {', '.join(map(repr, wanted))}"
+            )
     if not elsewhere and not another_path:
         return
     fix = hints.configure_app(app, module)
@@ -59,6 +67,13 @@ def check_app_routes(
         topology.default_queue_origin,
         Severity.WARNING,
     )
+
+
+def _decided(sending: Sending, own: TaskOptions | None) -> str:
+    """Who decides the task's queue in the file's answer: the task's own options, its route, the default."""
+    if own is not None and Source.TASK in sending.chosen.values():
+        return f"the task's own {own.named.shown}"
+    return f"route {sending.route.pattern!r}" if sending.route is not None else "default_queue"
 
 
 def _lands(topology: Topology, destination: Destination, task: str) -> tuple[str, ...]:

@@ -24,15 +24,15 @@ from topology.model import (
     Topology,
 )
 from topology.routing import (
-    Deliveries,
+    NOWHERE,
     Delivery,
-    deliver,
+    Sending,
+    Sendings,
+    entry_sends,
     known_task_names,
     names_by_route,
-    queue_destination,
-    route_deliveries,
-    route_destination,
-    task_message,
+    route_sendings,
+    shown_destination,
 )
 
 
@@ -57,28 +57,25 @@ def check_routes(topology: Topology, registered: Collection[str] = ()) -> Iterat
     reached: set[str] = set()
     named: set[str | None] = set()  # the queues routes and schedule entries name (their own problems if missed)
     tried = set(topology.pattern_routes)
-    known: Deliveries = {}
+    known: Sendings = {}
     for route in (*topology.routes, None):
         if route is not None and route.regex is not None and route not in tried:
             yield _replaced(topology, route)
             continue
-        destination = route_destination(topology, route)
-        if destination is None:
-            continue
-        for name, delivery in route_deliveries(topology, route, grouped.get(route, ()), known):
-            reached.update(delivery.queues)
-            sent = _sent(topology, route, name, destination)
+        for sending in route_sendings(topology, route, grouped.get(route, ()), known):
+            if sending.refused is not None:  # a queue or exchange the file lacks: the references' problem
+                continue
+            reached.update(sending.delivery.queues)
+            sent = _sent(topology, route, sending)
             named.add(sent.target_queue)
-            yield from _sent_problems(topology, sent, delivery)
+            yield from _sent_problems(topology, sent, sending.delivery)
     for entry in topology.schedule:
-        queue = topology.queue(entry.queue) if entry.queue is not None else None
-        if queue is not None:
-            destination = queue_destination(queue)
-            delivery = deliver(topology, destination.exchange, task_message(destination, entry.task))
-            reached.update(delivery.queues)
-            sent = _Sent(f"schedule entry {entry.name!r}", destination, entry.origin, queue.name)
-            named.add(queue.name)
-            yield from _sent_problems(topology, sent, delivery)
+        sending = entry_sends(topology, entry)
+        if entry.queue is not None and sending.refused is None:
+            reached.update(sending.delivery.queues)
+            sent = _Sent(f"schedule entry {entry.name!r}", sending.destination, entry.origin, entry.queue)
+            named.add(entry.queue)
+            yield from _sent_problems(topology, sent, sending.delivery)
     yield from _unreachable_queues(topology, reached, named)
 
 
@@ -94,7 +91,8 @@ def _replaced(topology: Topology, route: Route) -> Problem:
     )
 
 
-def _sent(topology: Topology, route: Route | None, name: str | None, destination: Destination) -> _Sent:
+def _sent(topology: Topology, route: Route | None, sending: Sending) -> _Sent:
+    destination, name = sending.destination, sending.task
     if route is None:
         return _Sent(
             "default_queue (tasks without a route)", destination, topology.default_queue_origin, topology.default_queue
@@ -106,7 +104,15 @@ def _sent(topology: Topology, route: Route | None, name: str | None, destination
 def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Iterator[Problem]:
     destination = sent.destination
     exchange = topology.exchange(destination.exchange)
-    via = f"exchange {destination.exchange!r} with routing key {destination.routing_key!r}"
+    via = shown_destination(destination)
+    if destination == NOWHERE:
+        yield Problem(
+            f"{sent.label} names a direct exchange and no routing_key: Celery then publishes its tasks through the "
+            "default exchange with no key (`celery/app/amqp.py`, by queue name, and it has none), where nothing takes "
+            "them: give the route a routing_key",
+            sent.at("routing_key", "exchange"),
+        )
+        return
     if exchange is not None and exchange.internal:
         yield Problem(
             f"{sent.label} publishes to {via}, which is internal: RabbitMQ refuses publishing to it "
@@ -116,15 +122,9 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
         return
     goes = f"goes to queue {sent.target_queue!r}, published to" if sent.target_queue else "goes to"
     where = sent.at("routing_key", "queue")  # the key decides where the tasks land
-    if not delivery.queues:
-        yield Problem(f"{sent.label} {goes} {via}, which no binding matches: its tasks would be dropped", where)
-        return
-    if set(delivery.queues) <= topology.nets.names:
-        yield Problem(
-            f"{sent.label} {goes} {via}, which no binding matches: its tasks would be kept in the unroutable "
-            f"queue {delivery.queues[0]!r}, and never run",
-            where,
-        )
+    never = never_run(topology, delivery)
+    if never is not None:
+        yield Problem(f"{sent.label} {goes} {via}, {never}", where)
         return
     if sent.target_queue is not None and sent.target_queue not in delivery.queues:
         landed = ", ".join(repr(q) for q in delivery.queues)
@@ -145,6 +145,18 @@ def _sent_problems(topology: Topology, sent: _Sent, delivery: Delivery) -> Itera
                 sent.at("priority"),
                 Severity.WARNING,
             )
+
+
+def never_run(topology: Topology, delivery: Delivery) -> str | None:
+    """Why tasks delivered so never run (the end of a sentence), if they do not."""
+    if not delivery.queues:
+        return "which no binding matches: its tasks would be dropped"
+    if set(delivery.queues) <= topology.nets.names:
+        return (
+            f"which no binding matches: its tasks would be kept in the unroutable queue {delivery.queues[0]!r}, "
+            "and never run"
+        )
+    return None
 
 
 def _unreachable_queues(topology: Topology, reached: set[str], named: Collection[str | None]) -> Iterator[Problem]:

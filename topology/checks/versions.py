@@ -44,7 +44,9 @@ class VersionRules:
     sets one (None: unlimited), which definitions do not show.
     `passive_declare_permission`: the AMQP permission a passive declare (how counts are read live) needs
     ("" for none).
-    `definitions_list_internal_exchanges`: whether GET /api/definitions/<vhost> lists internal exchanges."""
+    `definitions_list_internal_exchanges`: whether GET /api/definitions/<vhost> lists internal exchanges.
+    `deprecated_features`: the deprecated features Celery's clients and workers may use, by their deprecation
+    phase (`GET /api/deprecated-features`; none before 4.0)."""
 
     series: str
     queue_arguments: Mapping[str, frozenset[QueueType]]
@@ -54,6 +56,7 @@ class VersionRules:
     default_delivery_limit: int | None = None
     passive_declare_permission: str = ""
     definitions_list_internal_exchanges: bool = True
+    deprecated_features: Mapping[str, str] = field(default_factory=dict)
 
     def refused_policy_key(self, key: str) -> str | None:
         """Why this series refuses policy key `key` (None: it accepts it)."""
@@ -98,6 +101,16 @@ MASTER_LOCATOR = (
     "(queue-leader-locator in a policy)"
 )
 
+TRANSIENT_QUEUES = "transient_nonexcl_queues"
+"""A queue declared neither durable nor exclusive (Celery's control, event and rpc:// reply queues in some
+releases). Permitted: accepted, with a warning in the broker's log; denied (by configuration,
+`deprecated_features.permit.transient_nonexcl_queues = false`): the declaring connection is closed, 541."""
+GLOBAL_QOS = "global_qos"
+"""`basic.qos` with global=true (kombu's choice for Celery's worker on RabbitMQ 3.3+ in some releases). Denied:
+the flag is accepted and ignored, and the prefetch applies to each consumer of the channel."""
+PERMITTED_BY_DEFAULT = "permitted_by_default"
+DENIED_BY_DEFAULT = "denied_by_default"
+
 RABBITMQ_3_10 = VersionRules(series="3.10", queue_arguments=ARGUMENTS_3_10)
 RABBITMQ_4_0 = VersionRules(
     series="4.0",
@@ -107,6 +120,7 @@ RABBITMQ_4_0 = VersionRules(
     # a quorum queue declared without x-delivery-limit redelivers a message 20 times, then drops or
     # dead-letters it (RabbitMQ 4.0's release notes); GET /api/definitions shows no such argument
     default_delivery_limit=20,
+    deprecated_features={TRANSIENT_QUEUES: PERMITTED_BY_DEFAULT, GLOBAL_QOS: PERMITTED_BY_DEFAULT},
 )
 RABBITMQ_4_3 = VersionRules(
     series="4.3",
@@ -122,6 +136,9 @@ RABBITMQ_4_3 = VersionRules(
     passive_declare_permission="read",
     # the vhost's definitions leave internal exchanges out (their bindings are listed); /api/exchanges lists them
     definitions_list_internal_exchanges=False,
+    # basic.qos global=true accepted and ignored (two consumers of a channel with a global prefetch of 1 get one
+    # message each), an error in the broker's log
+    deprecated_features={TRANSIENT_QUEUES: PERMITTED_BY_DEFAULT, GLOBAL_QOS: DENIED_BY_DEFAULT},
 )
 
 SUPPORTED: Mapping[str, VersionRules] = {rules.series: rules for rules in (RABBITMQ_3_10, RABBITMQ_4_0, RABBITMQ_4_3)}

@@ -224,20 +224,37 @@ def validate(
 @click.option(
     "--live", is_flag=True, help="Follow each route through the bindings on the broker; exit 1 if they differ."
 )
+@click.option("--queue", help="Where a call naming this queue lands (apply_async(queue=...)).")
+@click.option("--exchange", help="Where a call naming this exchange lands (with --routing-key).")
+@click.option("--routing-key", help="Where a call naming this routing key lands (with --exchange).")
 @click.argument("task_names", nargs=-1, metavar="[TASK]...")
 @click.pass_context
 def routes(
-    ctx: click.Context, /, app: str | None, fmt: str, live: bool, task_names: tuple[str, ...], **given: str | None
+    ctx: click.Context,
+    /,
+    app: str | None,
+    fmt: str,
+    live: bool,
+    queue: str | None,
+    exchange: str | None,
+    routing_key: str | None,
+    task_names: tuple[str, ...],
+    **given: str | None,
 ) -> int:
     """Show where each task goes (those named, else every task): the rule that picks it, the exchange and
-    key, the queues it lands in."""
+    key, the queues it lands in. With --queue, --exchange or --routing-key: where a call naming them lands,
+    by Celery's precedence (the call, then the task's own options, then the routes, then the default queue)."""
     from topology.cli import output
     from topology.commands.validate import check
+    from topology.routing import Named
 
+    call = Named(queue, exchange, routing_key)
     if live:
+        if call.items():
+            raise click.UsageError("--live follows the file's routes: leave out --queue, --exchange, --routing-key")
         return _live_routes(_options(ctx, **given), app, fmt)
     checked = check(_options(ctx, **given).file, app)
-    output.print_routes(checked, task_names, 0, fmt)
+    output.print_routes(checked, task_names, call, 0, fmt)
     return 0
 
 

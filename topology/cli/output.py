@@ -23,7 +23,7 @@ from topology.hints import counted
 from topology.model import Problem, Severity, Topology
 from topology.planning.drift import drift
 from topology.planning.plan import Action, Change, Plan
-from topology.routing import deliver, route_destination, route_for, task_message
+from topology.routing import NOTHING_NAMED, Named, Sending, Source, TaskOptions, celery_sends, not_followed
 
 if TYPE_CHECKING:
     from topology.celery_adapter.app import AppTasks
@@ -71,45 +71,73 @@ def tasks_line(tasks: AppTasks | None) -> str:
     return f"task names checked against Celery app {tasks.app!r}: {counted(len(tasks.own), 'task')}"
 
 
-def print_routes(checked: Checked, names: Sequence[str], exit_code: int, fmt: str) -> None:
-    """`names`: the tasks asked about, else every task the app (or the file) knows."""
+def print_routes(checked: Checked, names: Sequence[str], call: Named, exit_code: int, fmt: str) -> None:
+    """`names`: the tasks asked about, else every task the app (or the file) knows; `call`: what the call names
+    (`--queue`, `--exchange`, `--routing-key`). The tasks' own options count when the app is known."""
     topology = checked.loaded.topology
-    rows = [_route_row(topology, name) for name in names or checked.task_names]
+    own = checked.tasks.options if checked.tasks is not None else {}
+    rows = [_route_row(topology, name, call, own.get(name)) for name in names or checked.task_names]
     if fmt == "json":
         data = {"tasks": rows, "task_names": tasks_line(checked.tasks)}
         print_json(envelope("routes", exit_code, problems=checked.loaded.warnings, data=data))
         return
     print_problems(checked.loaded.warnings)
     dropped = click.style("DROPPED", fg="red", bold=True)
+    refused = click.style("REFUSED", fg="red", bold=True)
     print_columns(
         ("TASK", "RULE (LINE)", "EXCHANGE", "ROUTING KEY", "QUEUES"),
         [
             (
                 row["task"],
-                f"{row['rule']} ({row['line']})",
-                row["exchange"] or "(default)",
+                row["rule"] if row["line"] is None else f"{row['rule']} ({row['line']})",
+                "" if row["exchange"] is None else row["exchange"] or "(default)",
                 row["routing_key"] or "",
-                ", ".join(row["queues"]) or dropped,
+                ", ".join(row["queues"]) or (refused if row["refused"] else dropped),
             )
             for row in rows
         ],
     )
+    for row in rows:
+        for note in filter(None, (row["refused"], row["not_followed"])):
+            click.echo(f"{row['task']}: {note}")
     click.echo(tasks_line(checked.tasks))
 
 
-def _route_row(topology: Topology, name: str) -> dict[str, Any]:
-    route = route_for(topology, name)
-    destination = route_destination(topology, route)
-    delivery = deliver(topology, destination.exchange, task_message(destination, name)) if destination else None
-    origin = route.origin if route is not None else topology.default_queue_origin
+def _route_row(topology: Topology, name: str, call: Named, own: TaskOptions | None) -> dict[str, Any]:
+    """Where a call of `name` naming `call` lands (`own`: what the task names itself), and who decided:
+    the call, the task's own options, a route (with its line), or the default queue."""
+    sending = celery_sends(topology, name, call, own.named if own is not None else NOTHING_NAMED)
+    keys = set(sending.chosen) if sending.refused is not None else sending.used  # refused: by what it names
+    deciding = {sending.chosen[key] for key in keys if key in sending.chosen} or {Source.ROUTE}
+    winner = min(deciding, key=list(Source).index)
+    named = call if winner is Source.CALL else own.named if winner is Source.TASK and own else NOTHING_NAMED
+    shown = Named(**{key: value for key, value in named.items() if key in keys}).shown
+    origin = sending.route.origin if sending.route is not None else topology.default_queue_origin
+    rules = {
+        Source.CALL: f"call: {shown}",
+        Source.TASK: f"task: {shown}" + (f" ({own.place})" if own and own.place else ""),
+        Source.ROUTE: sending.route.pattern if sending.route is not None else "default_queue",
+        Source.DEFAULT: "default_queue",
+    }
+    refused = sending.refused is not None
     return {
         "task": name,
-        "rule": route.pattern if route is not None else "default_queue",
-        "line": origin.line if origin else None,
-        "exchange": destination.exchange if destination else None,
-        "routing_key": destination.routing_key if destination else None,
-        "queues": list(delivery.queues) if delivery else [],
+        "rule": rules[winner],
+        "line": origin.line if origin and winner in (Source.ROUTE, Source.DEFAULT) else None,
+        "exchange": None if refused else sending.destination.exchange,
+        "routing_key": None if refused else sending.destination.routing_key,
+        "queues": list(sending.delivery.queues),
+        "through": None if refused else sending.through.value,
+        "decided_by": {key: source.value for key, source in sending.chosen.items()},
+        "ignored": sending.ignored,
+        "not_followed": not_followed(sending, named_here) if (named_here := _named_here(sending)) else None,
+        "refused": sending.refused,
     }
+
+
+def _named_here(sending: Sending) -> list[str]:
+    """The options the call or the task names that Celery does not follow."""
+    return [key for key in sending.ignored if sending.chosen[key] in (Source.CALL, Source.TASK)]
 
 
 def print_plan(planned: Plan, settings: Settings, flags: Sequence[str], exit_code: int, fmt: str) -> None:

@@ -85,4 +85,6 @@ def destination(topology: Topology, kept: KeptTask) -> Decision:
     than the nets'), or why it cannot be sent again."""
     if kept.task is None:
         return "not a Celery task message (no task header)"
-    return route_destination(topology, route_for(topology, kept.task)) or "routing.yaml names no queue for it"
+    return (
+        route_destination(topology, route_for(topology, kept.task), kept.task) or "routing.yaml names no queue for it"
+    )

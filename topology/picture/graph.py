@@ -298,7 +298,7 @@ class _Builder:
     def _task(self, label: str, route: Route | None, name: str | None) -> tuple[str, ...]:
         """The task's node and publish edge; the queues it lands in."""
         task = node_id(NodeKind.TASK, label)
-        destination = route_destination(self.topology, route)
+        destination = route_destination(self.topology, route, name)
         if destination is None:
             self.nodes[task] = Node(NodeKind.TASK, label, notes=("its route names nothing declared",))
             return ()

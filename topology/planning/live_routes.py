@@ -101,7 +101,7 @@ def live_routes(topology: Topology, live: LiveState, names: Iterable[str] = ()) 
     routes = []
     for name in names or known_task_names(topology):
         route = route_for(topology, name)
-        destination = route_destination(topology, route)
+        destination = route_destination(topology, route, name)
         declared = live_delivery = None
         if destination is not None:
             message = task_message(destination, name)

@@ -306,7 +306,7 @@ class _Converter:
                 continue
             task = self.app.tasks.get(name)
             try:  # as Celery asks it: with the task's own options and the task itself
-                answer = query(resolved, name, (), {}, task_options(task), task)
+                answer = query(resolved, name, (), {}, exec_options(task), task)
             except Exception as error:
                 self.finding("router_failed", f"router function {label} raised for {name!r}: {error}", where)
                 continue
@@ -386,7 +386,7 @@ class _Converter:
         by_pattern = {route.pattern: route for route in routes}
         for name in sorted(registered):
             task = self.app.tasks.get(name)
-            own = task_options(task)
+            own = exec_options(task)
             if not own.keys() & {"queue", "exchange", "routing_key"}:
                 continue
             interim = Topology(
@@ -497,7 +497,7 @@ def _task_place(task: Any) -> str | None:
     return code_place(run) if callable(run) else None
 
 
-def task_options(task: Any) -> dict[str, Any]:
+def exec_options(task: Any) -> dict[str, Any]:
     """A task's own publish options (`@app.task(queue=...)`, class attributes), as `Task.apply_async` gives
     them to Celery's router: they win over task_routes, as a caller's options do."""
     if task is None:

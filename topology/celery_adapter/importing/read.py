@@ -23,8 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from celery import Celery
-from celery.app.amqp import task_message
 
+from topology.celery_adapter.precedence import published
 from topology.errors import TopologyError
 from topology.model import Destination
 
@@ -201,25 +201,7 @@ def code_place(function: Callable[..., Any]) -> str | None:
     return f"{shown_path(Path(code.co_filename))}:{code.co_firstlineno}"
 
 
-class _Recorder:
-    """A producer that keeps what Celery would publish instead of publishing it."""
-
-    channel = None  # nothing is published, so nothing can come back
-
-    def __init__(self) -> None:
-        self.published: dict[str, Any] = {}
-
-    def publish(self, body: object, **options: Any) -> None:
-        self.published = options
-
-
 def celery_destination(app: Celery, options: Mapping[str, Any], name: str = "import-celery.probe") -> Destination:
     """Where Celery publishes a task sent with these (routed) options: its exchange and routing key."""
-    recorder = _Recorder()
-    app.amqp.send_task_message(recorder, name, task_message({}, {}, None, None), **dict(options))
-    return Destination(recorder.published["exchange"] or "", recorder.published["routing_key"] or "")
+    return published(app, name, options)
 
-
-def celery_route(app: Celery, task_name: str) -> Destination:
-    """Where Celery publishes `task_name` with the app's own settings (`app.amqp.router`)."""
-    return celery_destination(app, app.amqp.router.route({}, task_name), task_name)
