@@ -101,39 +101,48 @@ def test_an_app_not_configured_from_the_file_is_one_error_for_every_task(
     assert "'tasks.taskA' lands in nothing (dropped), routing.yaml (route 'tasks.taskA') in 'for_task_A'" in mine[0]
 
 
+OWN_QUEUE = '\n@app.task(name="mine.own_queue", shared=False, queue="{queue}")\ndef own_queue(x): return x\n'
+"""A task the seed's `tasks` does not share with every app (its names would be registered again), naming its
+own queue."""
+
+
 @pytest.mark.filterwarnings("ignore:\\s*The .* task attribute is deprecated")  # Celery 6 drops it
 def test_a_task_naming_its_own_queue_in_an_app_configured_from_the_file_is_no_finding_of_the_router(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The task's own queue= wins over the file's route in Celery and in the file's model alike: the task
-    options' own warning says so (checks/task_options.py), the app's router is not "its own settings"."""
-    source = CONFIGURED.replace("{extra}", "").replace('name="tasks.taskA",', 'name="tasks.taskA", queue="for_task_B",')
+    options' own warning says so (checks/task_options.py); the app's router is not "its own settings"."""
+    source = CONFIGURED.replace("{extra}", "") + OWN_QUEUE.replace("{queue}", "for_task_B")
     app = app_module(tmp_path, monkeypatch, source)
+    routing = tmp_path / "routing.yaml"
+    routing.write_text(
+        routing.read_text().replace(
+            "  tasks.taskB: for_task_B\n", "  tasks.taskB: for_task_B\n  mine.own_queue: for_task_A\n"
+        )
+    )
     checked = check("routing.yaml", app)
-    assert checked.tasks is not None and checked.tasks.options["tasks.taskA"].named.queue == "for_task_B"
+    assert checked.tasks is not None and checked.tasks.options["mine.own_queue"].named.queue == "for_task_B"
     warnings = [w.message for w in checked.loaded.warnings]
     assert not [w for w in warnings if "routes by settings of its own" in w]
-    assert [w for w in warnings if "task 'tasks.taskA' sets queue='for_task_B'" in w]
+    assert [w for w in warnings if "task 'mine.own_queue' sets queue='for_task_B'" in w and "wins over route" in w]
 
 
 @pytest.mark.filterwarnings("ignore:\\s*The .* task attribute is deprecated")  # Celery 6 drops it
 def test_an_app_not_configured_whose_task_names_its_own_queue_lands_the_same_by_its_own_options(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As import-celery leaves an app: taskA's queue is its own option, which the file writes as a route. The
-    app's router is asked with the task's options, as `Task.apply_async` sends them: the same queue."""
+    """The app's router is asked with the task's own options, as `Task.apply_async` sends them: the task lands
+    in its own queue, as the file says of a call that names nothing."""
     unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
     own = (
         "names = ('for_task_A', 'for_task_B', 'default')\n"
         "app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in names]\n"
         'app.conf.task_default_queue = "default"\n'
-        'app.conf.task_routes = {"tasks.taskB": "for_task_B"}'
+        'app.conf.task_routes = {"tasks.taskA": "for_task_A", "tasks.taskB": "for_task_B"}'
     )
-    source = unconfigured.replace("{extra}", own).replace(
-        'name="tasks.taskA",', 'name="tasks.taskA", queue="for_task_A",'
-    )
+    source = unconfigured.replace("{extra}", own) + OWN_QUEUE.replace("{queue}", "for_task_A")
     app = app_module(tmp_path, monkeypatch, "from kombu import Exchange, Queue\n" + source)
     checked = check("routing.yaml", app)
     warned = [str(w) for w in checked.loaded.warnings if "routes by settings of its own" in w.message]
     assert len(warned) == 1
-    assert "its 3 tasks ('tasks.add', 'tasks.taskA', 'tasks.taskB') land in the queues routing.yaml says" in warned[0]
+    assert "its 4 tasks ('mine.own_queue', 'tasks.add', 'tasks.taskA', 'tasks.taskB') land in the queues" in warned[0]

@@ -27,7 +27,7 @@ from topology.language.to_model import to_topology
 from topology.language.writer import topology_yaml
 from topology.language.yaml_source import read_yaml
 from topology.model import Route, Topology
-from topology.routing import deliver, route_for, task_message
+from topology.routing import Named, celery_sends, deliver, route_for, task_message
 
 
 def read_back(text: str) -> Topology:
@@ -155,6 +155,38 @@ def test_implicit_celery_queue_and_undeclared_default_queue() -> None:
     assert_round_trip(app, imported)
 
 
+def test_a_route_naming_its_queue_exchange_and_key_is_written_as_celery_publishes_it() -> None:
+    """Celery publishes such a route to its exchange with its key, also for a call naming another queue (the
+    call's queue= replaces the queue alone). 'work.run' is published with key 'work', which both 'urgent' and
+    'audit' are bound with: both get it (the file's route to 'urgent' alone would go through the binding of
+    its own key the file gives it). 'work.solo' lands in 'solo' alone either way, but a caller's queue= must
+    not win over its exchange and key."""
+    app = Celery("shared", set_as_current=False)
+    jobs = Exchange("jobs", "direct")
+    app.conf.update(
+        task_queues=[Queue(name, jobs, routing_key=key) for name, key in KEYED],
+        task_default_queue="urgent",
+        task_routes={
+            "work.run": {"queue": "urgent", "exchange": "jobs", "routing_key": "work"},
+            "work.solo": {"queue": "solo", "exchange": "jobs", "routing_key": "solo"},
+        },
+    )
+    register(app, "work.run")
+    register(app, "work.solo")
+    written = assert_round_trip(app, convert(app, is_app=True))
+    assert written.route_named("work.run") == Route("work.run", exchange="jobs", routing_key="work")
+    assert sorted(route_table(written, ["work.run"])["work.run"]) == ["audit", "urgent"]
+    for task in ("work.run", "work.solo"):
+        for queue, _ in KEYED:
+            celery = sent_to(app, task, {"queue": queue})
+            lands = deliver(written, celery.exchange, task_message(celery, task)).queues
+            assert sorted(celery_sends(written, task, call=Named(queue=queue)).delivery.queues) == sorted(lands)
+
+
+KEYED = [("urgent", "work"), ("audit", "work"), ("solo", "solo")]
+"""Queues of one direct exchange and their keys: two share one."""
+
+
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "topology", *args],
@@ -235,6 +267,12 @@ def configs(draw: st.DrawFn) -> dict[str, Any]:
             lambda e, k: {"exchange": e, "exchange_type": EXCHANGES[e], "routing_key": k},
             st.sampled_from(sorted(EXCHANGES)),
             st.sampled_from([k for k in KEYS if "*" not in k and "#" not in k] + ["shop.orders.x", "ops.mail"]),
+        ),
+        st.builds(  # a queue with the exchange and key to publish it by, as some projects write their routes
+            lambda q, e, k: {"queue": q, "exchange": e, "exchange_type": EXCHANGES[e], "routing_key": k},
+            st.sampled_from(names),
+            st.sampled_from(sorted(EXCHANGES)),
+            st.sampled_from(["a", "b", "shop.orders"]),
         ),
     )
     patterns = st.sampled_from([*TASKS, "shop.*", "shop.mail.*", "ops.*", "*"])

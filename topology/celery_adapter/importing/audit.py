@@ -109,8 +109,9 @@ def bypasses(
     record: Record,
 ) -> None:
     """Routes (and the default queue) Celery publishes through the default exchange, straight to the
-    queue, where routing.yaml publishes through the queue's first binding. `route_of` holds each route's
-    options as Celery expands them."""
+    queue, where the app configured from routing.yaml publishes through a binding (`routing.route_destination`:
+    one that reaches that queue alone, or the one binding of a queue on an exchange that is not direct).
+    `route_of` holds each route's options as Celery expands them."""
     checked: list[tuple[str, Route | None]] = [(r.pattern, r) for r in topology.routes if r.queue is not None]
     if any(route_for(topology, name) is None for name in registered):  # some task falls to the default queue
         checked.append(("the default queue", None))

@@ -53,6 +53,7 @@ from topology.model import (
     Destination,
     Exchange,
     ExchangeType,
+    PatternKind,
     Queue,
     QueueType,
     Route,
@@ -60,7 +61,7 @@ from topology.model import (
     Topology,
 )
 from topology.model import binding_arguments as binding_arguments_of
-from topology.routing import queue_destination, route_destination, route_for
+from topology.routing import route_destination, route_for, sends_by
 
 ROUTE_OPTIONS = frozenset({"queue", "exchange", "routing_key", "exchange_type", "priority"})
 SCHEDULE_OPTIONS = frozenset({"queue", "priority", "expires"})
@@ -135,6 +136,7 @@ def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Import
         schedule=tuple(schedule),
         app=None,
     )
+    topology = replace(topology, routes=tuple(state.by_queue(topology)))
     bypasses(app, topology, state.route_of, registered, record)
     unreached(topology, record)
     return Imported(topology, registered, tuple(record.findings), record.notes, is_app)
@@ -148,6 +150,7 @@ class _Converter:
     exchanges: dict[str, Exchange] = field(default_factory=dict)
     queues: dict[str, Queue] = field(default_factory=dict)
     route_of: dict[str, dict[str, Any]] = field(default_factory=dict)  # each route's Celery options, by pattern
+    queue_of: dict[str, str] = field(default_factory=dict)  # the queue a route to an exchange names, by pattern
 
     def finding(self, code: str, message: str, where: str | None = None) -> None:
         self.record.finding(code, message, where)
@@ -318,6 +321,7 @@ class _Converter:
                 yield route
 
     def _route(self, pattern: str, options: dict[str, Any]) -> Route | None:
+        self.queue_of.pop(pattern, None)  # a task-level route replaces the route of the same name
         ignored = sorted(set(options) - ROUTE_OPTIONS)
         if ignored:
             self.note("routes", pattern, f"not written (routing.yaml routes by destination): {', '.join(ignored)}")
@@ -375,9 +379,26 @@ class _Converter:
         if destination.exchange not in self.exchanges:
             self.add_exchange(destination.exchange, str(options.get("exchange_type") or "direct"))
             self.note("exchanges", destination.exchange, "named by a route, declared by no queue")
-        if isinstance(named, str) and _binds(self.queues.get(named), destination):
-            return Route(pattern, queue=named, priority=priority)
+        if isinstance(named, str) and named in self.queues and not options.get("exchange"):
+            self.queue_of[pattern] = named  # a route naming its exchange keeps it over a caller's queue=: not this
         return Route(pattern, exchange=destination.exchange, routing_key=destination.routing_key, priority=priority)
+
+    def by_queue(self, topology: Topology) -> Iterator[Route]:
+        """`topology`'s routes, with each route that names a queue and no exchange (Celery publishes it to the
+        queue's exchange: one that is not direct) written by that queue, where the app configured from the file
+        publishes a route to that queue exactly there (`routing.sends_by`, over the file's final bindings, own
+        keys included): a caller's queue= then replaces the whole destination, as it does in Celery. A route
+        that names its exchange stays a route to it: Celery keeps the route's exchange and key over a caller's
+        queue=."""
+        for route in topology.routes:
+            queue = self.queue_of.get(route.pattern)
+            if queue is not None and route.exchange is not None:
+                by_queue = Route(route.pattern, queue=queue, priority=route.priority)
+                task = route.pattern if route.kind is PatternKind.EXACT else None
+                sending = sends_by(topology, task, by_queue)
+                if sending.refused is None and sending.destination == Destination(route.exchange, route.routing_key):
+                    route = by_queue
+            yield route
 
     def task_level(self, routes: list[Route], registered: frozenset[str], default_queue: str) -> list[Route]:
         """Tasks whose own options (`@app.task(queue=...)`, a Task class's attributes) send them elsewhere than
@@ -392,7 +413,7 @@ class _Converter:
             interim = Topology(
                 tuple(self.exchanges.values()), tuple(self.queues.values()), default_queue, tuple(routes)
             )
-            ours = route_destination(interim, route_for(interim, name))
+            ours = route_destination(interim, route_for(interim, name), name)
             try:
                 options = self.app.amqp.router.route(dict(own), name, (), {}, task)
             except Exception as error:  # a queue Celery cannot find: it raises at every send
@@ -413,9 +434,11 @@ class _Converter:
 
     def own_keys(self) -> None:
         """Queues bound to one direct exchange with the same key: a task published with that key lands in
-        each of them, and Celery does the same. But Celery sends a task routed to one of them by name (a route,
-        a caller's queue=) through RabbitMQ's default exchange, to that queue alone; routing.yaml publishes
-        through a queue's first binding, so each gets a binding of its own key first, its name."""
+        each of them, and Celery does the same. Celery sends a task routed to one of them by name (a route, a
+        caller's queue=) through RabbitMQ's default exchange, to that queue alone; the app configured from the
+        file does so through a binding that reaches that queue alone (`routing.queue_sends`), and such a queue
+        has none: each gets a binding of its own key first, so that its tasks stay on the file's exchanges
+        (their nets) instead of the default exchange."""
         shared: dict[tuple[str, str], list[str]] = {}
         for queue in self.queues.values():
             for binding in queue.bindings:
@@ -569,11 +592,6 @@ def _name(exchange: KombuExchange | str | None) -> str:
     if exchange is None:
         return ""
     return exchange if isinstance(exchange, str) else str(exchange.name or "")
-
-
-def _binds(queue: Queue | None, destination: Destination) -> bool:
-    """Whether a route to `queue` in routing.yaml publishes where Celery does: through its first binding."""
-    return queue is not None and queue_destination(queue) == destination
 
 
 def _as_options(value: Any) -> dict[str, Any]:

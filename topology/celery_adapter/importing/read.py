@@ -204,4 +204,3 @@ def code_place(function: Callable[..., Any]) -> str | None:
 def celery_destination(app: Celery, options: Mapping[str, Any], name: str = "import-celery.probe") -> Destination:
     """Where Celery publishes a task sent with these (routed) options: its exchange and routing key."""
     return published(app, name, options)
-
