@@ -198,6 +198,43 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+LEGACY = """\
+from tests.stock_celery import legacy_app
+app = legacy_app("amqp://guest@localhost:5672//")
+@app.task(name="jobs.run")
+def run(): ...
+"""
+
+
+def test_the_apps_hazards_on_the_files_rabbitmq_series_are_printed_as_warnings(tmp_path: Path) -> None:
+    """An app as older Celery releases make one, imported for RabbitMQ 4.3: its transient control, event and
+    task queues and its quorum queue without a dead-letter target are named (issue 25, item 6); the series is
+    written as the file's `rabbitmq:`; warnings leave the exit code to the findings. 3.10 names none."""
+    (tmp_path / "legacyhazards.py").write_text(LEGACY)
+    run = {
+        series: run_cli("import-celery", "legacyhazards:app", "--rabbitmq-version", series, cwd=tmp_path)
+        for series in ("3.10", "4.3")
+    }
+    warned = [line for line in run["4.3"].stderr.splitlines() if line.startswith("warning: ")]
+    assert all(line.startswith("warning: RabbitMQ 4.3") for line in warned)
+    assert [w for w in warned if "remote control's reply queue" in w and "set control_queue_exclusive = True" in w]
+    assert [w for w in warned if "an event receiver's queue" in w and "event_queue_exclusive" in w]
+    assert [w for w in warned if "task queue 'jobs' is transient and not exclusive" in w]
+    assert [w for w in warned if "task queue 'orders' is a quorum queue with no dead-letter exchange" in w]
+    assert len(warned) == 5 and ", 5 warnings for RabbitMQ 4.3 (--rabbitmq-version)\n" in run["4.3"].stderr
+    assert not [line for line in run["3.10"].stderr.splitlines() if line.startswith("warning: ")]
+    assert run["3.10"].returncode == run["4.3"].returncode
+    assert parse_topology(run["4.3"].stdout).rabbitmq == "4.3"
+    as_json = envelope(
+        run_cli(
+            "import-celery", "legacyhazards:app", "--rabbitmq-version", "4.3", "--format", "json", cwd=tmp_path
+        ).stdout
+    )
+    assert [f"warning: {p['message']}" for p in as_json["problems"]] == warned
+    assert {p["severity"] for p in as_json["problems"]} == {"warning"}
+    assert as_json["data"]["rabbitmq"] == {"series": "4.3", "from": "flag", "version": None}
+
+
 def test_a_module_that_does_not_import_is_one_line_with_its_place_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / "brokenconfig.py").write_text("CELERY_QUEUES = ()\nimport not_a_module_anywhere\n")
     (tmp_path / "syntaxconfig.py").write_text("CELERY_QUEUES = (\n")

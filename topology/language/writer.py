@@ -61,6 +61,8 @@ def topology_yaml(topology: Topology, notes: Notes | None = None, header: Iterab
     out = _Sections(header=[f"# {line}" if line else "#" for line in header])
     if topology.app:
         out.lines.append(f"app: {_scalar(topology.app)}")
+    if topology.rabbitmq:
+        out.lines.append(f"rabbitmq: {_scalar(topology.rabbitmq)}")
     _section(out, "exchanges", ((e.name, exchange_entry(e)) for e in topology.exchanges), notes)
     _section(out, "queues", ((q.name, queue_entry(q)) for q in topology.queues), notes)
     _section(out, "routes", ((r.pattern, Written(route_entry(r))) for r in topology.routes), notes)

@@ -28,6 +28,7 @@ from kombu import Queue as KombuQueue
 from kombu.common import Broadcast
 from kombu.transport.base import to_rabbitmq_queue_arguments
 
+from topology.celery_adapter.hazards import Hazard, version_hazards
 from topology.celery_adapter.importing.audit import (
     Finding,
     Notes,
@@ -46,6 +47,7 @@ from topology.celery_adapter.importing.read import (
     load_celery,
     module_file,
 )
+from topology.checks.versions import VersionRules
 from topology.language.cron import cron_fields
 from topology.model import (
     Binding,
@@ -75,16 +77,20 @@ class Imported:
     notes: Notes  # comments for the written file, by (section, entry)
     is_app: bool  # MODULE was a Celery app (else a config module)
     module_file: str | None = None  # the file that makes the app, where it is to be configured
+    hazards: tuple[Hazard, ...] = ()  # what RabbitMQ of the target series refuses or changes for the app as it is
 
 
-def import_celery(module: str, namespace: str | None = None) -> Imported:
+def import_celery(module: str, namespace: str | None = None, rules: VersionRules | None = None) -> Imported:
+    """MODULE's Celery routing as a Topology; with `rules`, also what RabbitMQ of that series refuses or
+    changes for the app as it stands (`hazards.version_hazards`), until it is configured from the file."""
     app, is_app, sources = load_celery(module, namespace)
     try:
         with _as_current(app):  # routers read `current_app`, as they do when Celery asks them
             imported = convert(app, is_app, sources)
+        hazards = version_hazards(app, rules) if rules is not None else ()
     except Exception as error:  # settings Celery itself cannot use (it would fail on the first task sent)
         raise CannotImport(import_error(module, error, "Celery cannot use the settings of")) from None
-    return replace(imported, module_file=module_file(module))
+    return replace(imported, module_file=module_file(module), hazards=hazards)
 
 
 @contextmanager
