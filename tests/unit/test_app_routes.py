@@ -69,21 +69,23 @@ def test_an_app_with_a_task_route_of_its_own_is_one_error_naming_the_task_and_th
     assert f"in {app}.py, configure it from the file" in mine[0] and "configure(app, load_topology())" in mine[0]
 
 
+UNCONFIGURED = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
+ROUTING_OF_ITS_OWN = "from kombu import Exchange, Queue\n" + UNCONFIGURED.replace(
+    "{extra}",
+    "names = ('for_task_A', 'for_task_B', 'default')\n"
+    "app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in names]\n"
+    'app.conf.task_default_queue = "default"\n'
+    'app.conf.task_routes = {"tasks.taskA": "for_task_A", "tasks.taskB": "for_task_B"}',
+)
+"""An app not configured from the file, with settings of its own naming the file's queues and routes."""
+
+
 def test_an_app_not_configured_from_the_file_that_lands_the_same_is_one_warning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its own task_routes name the file's queues: Celery sends each through the default exchange straight
     to the queue the file's binding reaches: the same queues, by another path."""
-    unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
-    own = (
-        "names = ('for_task_A', 'for_task_B', 'default')\n"
-        "app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in names]\n"
-        'app.conf.task_default_queue = "default"\n'
-        'app.conf.task_routes = {"tasks.taskA": "for_task_A", "tasks.taskB": "for_task_B"}'
-    )
-    app = app_module(
-        tmp_path, monkeypatch, "from kombu import Exchange, Queue\n" + unconfigured.replace("{extra}", own)
-    )
+    app = app_module(tmp_path, monkeypatch, ROUTING_OF_ITS_OWN)
     checked = check("routing.yaml", app)
     warned = [str(w) for w in checked.loaded.warnings if "routes by settings of its own" in w.message]
     assert len(warned) == 1 and warned[0].startswith("routing.yaml:")
@@ -93,8 +95,7 @@ def test_an_app_not_configured_from_the_file_that_lands_the_same_is_one_warning(
 def test_an_app_not_configured_from_the_file_is_one_error_for_every_task(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
-    found = problems(tmp_path, monkeypatch, unconfigured.replace("{extra}", ""))
+    found = problems(tmp_path, monkeypatch, UNCONFIGURED.replace("{extra}", ""))
     mine = [p for p in found if "routes by settings of its own" in p]
     assert len(mine) == 1 and mine[0].startswith("routing.yaml:")
     assert "'tasks.add' lands in nothing (dropped), routing.yaml (default_queue) in 'default'" in mine[0]
@@ -133,15 +134,7 @@ def test_an_app_not_configured_whose_task_names_its_own_queue_lands_the_same_by_
 ) -> None:
     """The app's router is asked with the task's own options, as `Task.apply_async` sends them: the task lands
     in its own queue, as the file says of a call that names nothing."""
-    unconfigured = CONFIGURED.replace("app = configure(", "app = (").replace(", load_topology())", ")")
-    own = (
-        "names = ('for_task_A', 'for_task_B', 'default')\n"
-        "app.conf.task_queues = [Queue(n, Exchange(n), routing_key=n) for n in names]\n"
-        'app.conf.task_default_queue = "default"\n'
-        'app.conf.task_routes = {"tasks.taskA": "for_task_A", "tasks.taskB": "for_task_B"}'
-    )
-    source = unconfigured.replace("{extra}", own) + OWN_QUEUE.replace("{queue}", "for_task_A")
-    app = app_module(tmp_path, monkeypatch, "from kombu import Exchange, Queue\n" + source)
+    app = app_module(tmp_path, monkeypatch, ROUTING_OF_ITS_OWN + OWN_QUEUE.replace("{queue}", "for_task_A"))
     checked = check("routing.yaml", app)
     warned = [str(w) for w in checked.loaded.warnings if "routes by settings of its own" in w.message]
     assert len(warned) == 1
