@@ -263,7 +263,7 @@ def schema() -> int:
     """Print the JSON Schema of routing.yaml (for yaml-language-server and other editors)."""
     import json
 
-    from topology.language.document import json_schema
+    from topology.language.schema import json_schema
 
     click.echo(json.dumps(json_schema(), indent=2))
     return 0
@@ -638,13 +638,26 @@ def adopt(ctx: click.Context, /, output: str | None, fmt: str, **given: str | No
 
 @main.command("import-celery")
 @click.argument("module")
+@click.option(
+    "--namespace",
+    help="The prefix a config module's settings are written with (Django's CELERY, as in "
+    "config_from_object(..., namespace='CELERY')); default: an app's own, else detected.",
+)
+@click.option(
+    "--rabbitmq-version",
+    "rabbitmq",
+    metavar="SERIES",
+    callback=_supported_series,
+    help="The RabbitMQ series the file targets, e.g. 4.0: written as its `rabbitmq:`, and what that series "
+    "refuses or changes for the app as it stands is printed as warnings (default: the newest supported).",
+)
 @OUTPUT
 @FORMAT
-def import_celery(module: str, output: str | None, fmt: str) -> int:
+def import_celery(module: str, namespace: str | None, rabbitmq: str | None, output: str | None, fmt: str) -> int:
     """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
     from topology.cli.import_celery_output import print_imported
     from topology.commands.import_celery import import_command
 
-    result = import_command(module)
+    result = import_command(module, namespace, output, rabbitmq)
     print_imported(result.report, output, fmt)
     return result.exit_code

@@ -123,7 +123,8 @@ def check_text(
 ) -> Loaded:
     # Imported here: a cached file needs neither the YAML reader nor the schema (docs/performance.md).
     from topology.checks.suite import check_references, check_topology
-    from topology.language.document import parse_document, to_topology
+    from topology.language.problems import parse_document
+    from topology.language.to_model import to_topology
     from topology.language.yaml_source import read_yaml
 
     source = read_yaml(text, file)
