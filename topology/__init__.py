@@ -12,6 +12,7 @@ from typing import Any
 _EXPORTS = {"InvalidTopology": "topology.errors", "Topology": "topology.model"}
 _EXPORTS |= dict.fromkeys(("load_topology", "parse_topology"), "topology.language.loader")
 _EXPORTS |= dict.fromkeys(("send_many", "iter_send_many", "BulkSendError"), "topology.celery_adapter.bulk")
+_EXPORTS["configure"] = "topology.celery_adapter.config"
 __all__ = sorted(_EXPORTS)
 
 

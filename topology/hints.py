@@ -197,3 +197,13 @@ QUORUM_CRITICAL = (
 def rerun_for_consumers(command: str) -> str:
     """The management API lists consumers as it collects its statistics: a few seconds later it has caught up."""
     return f"run `python -m topology {command}` again in a few seconds, once the management API has caught up"
+
+
+def configure_app(app: str, module: str | None) -> str:
+    """The change that makes a Celery app route by routing.yaml (docs/bring-your-own-app.md)."""
+    where = f"in {module}" if module else f"where the app {app!r} is made"
+    return (
+        f"{where}, configure it from the file once its own settings are read: "
+        "`from topology import configure, load_topology` and `configure(app, load_topology())` "
+        "(and leave task_queues, task_routes and the beat schedule to it)"
+    )

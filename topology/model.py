@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cached_property
 from typing import Any
@@ -265,6 +265,10 @@ class Queue:
     max_runs: int | None = field(default=None, compare=False)
     """How many deliveries of a task the worker allows before dead-lettering it (None: the file's default).
     A worker setting, not the broker's: it is not declared."""
+    broadcast: bool = False
+    """kombu's Broadcast: every worker consuming it declares a queue of its own (exclusive, so it goes with
+    the worker's connection) with these bindings, and each gets a copy of every task. `apply` declares
+    neither the queue nor its bindings; the exchanges they name are the file's."""
 
     def declared(self) -> QueueDeclaration:
         return QueueDeclaration(self.name, self.durable, self.auto_delete, False, self.arguments, self.type._value_)
@@ -374,6 +378,9 @@ class ScheduleEntry:
     queue: str | None = None
     options: tuple[tuple[str, Any], ...] = ()
     origin: Origin | None = field(default=None, compare=False)
+    relative: bool = False
+    """Celery beat's `relative`: an `every` interval rounded to its own resolution (every 5m runs on the minute
+    that divides by 5), instead of counted from beat's start."""
 
 
 @dataclass(frozen=True)
@@ -474,6 +481,14 @@ class Topology:
             return queue.arguments[argument]
         policy = self.policy_for(Kind.QUEUE, queue.name)
         return policy.definition.get(argument.removeprefix("x-")) if policy is not None else None
+
+    @cached_property
+    def on_broker(self) -> Topology:
+        """What `apply` declares and the broker is compared with: broadcast queues (and their bindings) are
+        declared by each worker that consumes them, never by apply."""
+        if not any(q.broadcast for q in self.queues):
+            return self
+        return replace(self, queues=tuple(q for q in self.queues if not q.broadcast))
 
     def exchange(self, name: str) -> Exchange | None:
         return self._exchanges_by_name.get(name)

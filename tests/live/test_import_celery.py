@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from tests.live.conftest import Broker, wait_until
-from topology.celery_adapter.import_config import route_table
+from topology.celery_adapter.importing.audit import route_table
 from topology.language.loader import parse_topology
 
 

@@ -15,8 +15,8 @@ from celery.schedules import crontab
 
 from tests.conftest import ROOT
 from topology.celery_adapter.config import celery_settings, configure
-from topology.language.document import json_schema
 from topology.language.loader import check_text, load
+from topology.language.schema import json_schema
 from topology.language.units import parse_duration, parse_size
 from topology.model import ExchangeType, QueueType
 

@@ -33,7 +33,7 @@ def probe_state(
 ) -> LiveState:
     """`check_properties`: declare each existing object as the file has it, to learn what differs."""
     targets: dict[Ref, Exchange | Queue] = {Ref(Kind.EXCHANGE, e.name): e for e in topology.exchanges}
-    targets |= {Ref(Kind.QUEUE, q.name): q for q in topology.queues}
+    targets |= {Ref(Kind.QUEUE, q.name): q for q in topology.on_broker.queues}
     found = {o.operation.ref: o for o in _run(settings, [passive(ref) for ref in targets], unreachable)}
     existing = {ref: target for ref, target in targets.items() if _exists(found[ref])}
     outcomes = []

@@ -33,6 +33,8 @@ class AppTasks:
     """The destination each of the app's own tasks names itself, for those that name one."""
     hazards: tuple[Problem, ...] = ()
     """What RabbitMQ of the file's target series refuses or changes for the app as it stands (`hazards.py`)."""
+    module: str | None = None
+    """The file that makes the app (where it is to be configured from routing.yaml), if known."""
 
     @property
     def own(self) -> list[str]:
@@ -50,6 +52,7 @@ def app_tasks(app: str, topology_file: Path, rules: VersionRules | None = None) 
         from celery.app.utils import find_app
 
         from topology.celery_adapter.hazards import version_hazards
+        from topology.celery_adapter.importing.read import module_file
         from topology.celery_adapter.precedence import task_options
 
         celery_app = find_app(app)
@@ -59,20 +62,23 @@ def app_tasks(app: str, topology_file: Path, rules: VersionRules | None = None) 
         sent_to = {name: _sent_to(celery_app, name) for name in own}
         options = {name: found for name in own if (found := task_options(celery_app.tasks[name])) is not None}
         hazards = tuple(h.problem() for h in version_hazards(celery_app, rules)) if rules is not None else ()
+        module = module_file(app)
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         return AppTasks(app, error=f"{type(error).__name__}: {reason}")
     except SystemExit as error:
         return AppTasks(app, error=f"the app exited while importing (code {error.code})")
-    return AppTasks(app, names, sent_to=sent_to, options=options, hazards=hazards)
+    return AppTasks(app, names, sent_to=sent_to, options=options, hazards=hazards, module=module)
 
 
 def _sent_to(celery_app: Any, name: str) -> Destination | str:
-    """Where the app publishes task `name` when the call names nothing: its router, then its task sender (the
-    default queue and Celery's default exchange included), asked without publishing."""
+    """Where the app publishes task `name` when the call names nothing (the task's own options in force, as
+    `Task.apply_async` sends it): its router, then its task sender (the default queue and Celery's default
+    exchange included), asked without publishing."""
+    from topology.celery_adapter.importing.convert import exec_options
     from topology.celery_adapter.precedence import sent_to
 
     try:
-        return sent_to(celery_app, name)
+        return sent_to(celery_app, name, exec_options(celery_app.tasks.get(name)))
     except Exception as error:  # the user's router, or a queue it names that task_queues lacks
         return f"its router fails: {type(error).__name__}: {error}"

@@ -22,7 +22,8 @@ from typing import Any
 
 import kombu
 from celery import Celery
-from celery.schedules import crontab
+from celery.schedules import crontab, schedule
+from kombu.common import Broadcast
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.control import use_failover_safe_control
@@ -31,7 +32,16 @@ from topology.celery_adapter.precedence import use_file_routing
 from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
 from topology.celery_adapter.worker import WORKER_CONSUMER, WORKER_QUEUES
 from topology.language.cron import cron_fields
-from topology.model import Destination, ExchangeDeclaration, PatternKind, Queue, QueueType, Route, Topology
+from topology.model import (
+    Destination,
+    ExchangeDeclaration,
+    PatternKind,
+    Queue,
+    QueueType,
+    Route,
+    ScheduleEntry,
+    Topology,
+)
 from topology.routing import queue_destination
 
 RESULT_BACKEND_ENV = "CELERY_RESULT_BACKEND"
@@ -65,6 +75,8 @@ def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Qu
     client (5.5+) send every countdown/ETA task bound for a non-direct exchange through `celery_delayed_*`
     exchanges nobody declares (`Celery.send_task`), and loses it. The kombu object never declares, so the
     type tells Celery nothing else; the worker learns it from the setting `topology_queues` (`worker_queues`)."""
+    if queue.broadcast:
+        return _kombu_broadcast(queue, exchanges)
     declared = queue.declared()
     options: dict[str, Any] = {
         "durable": declared.durable,
@@ -86,6 +98,30 @@ def _kombu_queue(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Qu
         for b in queue.bindings
     ]
     return kombu.Queue(queue.name, bindings=bindings, **options)
+
+
+def _kombu_broadcast(queue: Queue, exchanges: dict[str, kombu.Exchange]) -> kombu.Queue:
+    """kombu's Broadcast, named `queue.name` for `-Q` and routes (its alias): each worker consuming it declares
+    a queue of its own, `<name>.<uuid>`, exclusive (gone with the worker's connection, so none is left behind
+    to fill) and bound as the file says; the exchanges stay declared by apply alone. A publisher never
+    declares it (Celery leaves Broadcast queues out of a publish's declarations)."""
+    first, *more = queue.bindings
+    bindings = [
+        kombu.binding(exchanges[b.exchange], routing_key=b.routing_key, arguments=dict(b.arguments) or None)
+        for b in queue.bindings
+    ]
+    return Broadcast(
+        queue.name,
+        queue=queue.name,
+        unique=True,
+        exchange=exchanges[first.exchange],
+        routing_key=first.routing_key,
+        binding_arguments=dict(first.arguments) or None,
+        bindings=bindings if more else None,
+        durable=False,
+        exclusive=True,
+        auto_delete=True,
+    )
 
 
 def worker_queues(topology: Topology) -> dict[str, dict[str, Any]]:
@@ -121,13 +157,20 @@ def beat_schedule(topology: Topology) -> dict[str, dict[str, Any]]:
     return {
         entry.name: {
             "task": entry.task,
-            "schedule": crontab(**cron_fields(entry.cron)) if entry.cron else timedelta(seconds=entry.every or 0),
+            "schedule": _timing(entry),
             "args": entry.args,
             "kwargs": dict(entry.kwargs),
             "options": {**({"queue": entry.queue} if entry.queue else {}), **dict(entry.options)},
         }
         for entry in topology.schedule
     }
+
+
+def _timing(entry: ScheduleEntry) -> crontab | timedelta | schedule:
+    if entry.cron:
+        return crontab(**cron_fields(entry.cron))
+    every = timedelta(seconds=entry.every or 0)
+    return schedule(every, relative=True) if entry.relative else every
 
 
 def celery_settings(
@@ -159,10 +202,14 @@ def celery_settings(
     }
 
 
-def configure(app: Celery, topology: Topology, broker_url: str | None = None) -> Celery:
+def configure(
+    app: Celery, topology: Topology, broker_url: str | None = None, result_backend: str | None = None
+) -> Celery:
+    """The app routed, declared, published and consumed as routing.yaml says; every setting this does not
+    set stays the app's own (docs/bring-your-own-app.md)."""
     from topology.celery_adapter.timestamps import stamp_published_tasks
 
-    app.conf.update(celery_settings(topology, broker_url))
+    app.conf.update(celery_settings(topology, broker_url, result_backend))
     use_bounded_rpc(app)
     use_mandatory(app, topology)
     use_file_routing(app, topology)

@@ -212,8 +212,9 @@ class _Recorder:
 
 
 def sent_to(app: Celery, task: str, options: Mapping[str, Any] | None = None) -> Destination:
-    """Where `app` publishes `task` called with `options`: its router, then its task sender."""
-    return published(app, task, app.amqp.router.route(dict(options or {}), task, (), {}))
+    """Where `app` publishes `task` called with `options`: its router (given the task, as `Celery.send_task`
+    gives it: a router may read it), then its task sender."""
+    return published(app, task, app.amqp.router.route(dict(options or {}), task, (), {}, app.tasks.get(task)))
 
 
 def published(app: Celery, task: str, routed: Mapping[str, Any]) -> Destination:

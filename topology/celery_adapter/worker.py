@@ -90,7 +90,8 @@ def wait_for_queues(c: Consumer) -> None:
     """Return once every queue the worker consumes exists; meanwhile say, once and then every minute, which
     is missing and what declares it. Past QUEUE_WAIT_SECONDS, stop the worker. Celery would consume a missing
     queue, die on NOT_FOUND, and advise `task_create_missing_queues`, which this project turns off on purpose."""
-    names = sorted(c.app.amqp.queues.consume_from)
+    # the queues apply declares; a broadcast queue is each worker's own, declared as it consumes
+    names = sorted(name for name, queue in c.app.amqp.queues.consume_from.items() if queue.no_declare)
     started = time.monotonic()
     said = -QUEUE_REMINDER_SECONDS
     while missing := _missing_queues(c.connection, names):

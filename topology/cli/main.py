@@ -787,11 +787,24 @@ def adopt(ctx: click.Context, /, output: str | None, fmt: Format, **given: str |
 
 @main.command("import-celery")
 @click.argument("module")
+@click.option(
+    "--namespace",
+    help="The prefix a config module's settings are written with (Django's CELERY, as in "
+    "config_from_object(..., namespace='CELERY')); default: an app's own, else detected.",
+)
+@click.option(
+    "--rabbitmq-version",
+    "rabbitmq",
+    metavar="SERIES",
+    callback=_supported_series,
+    help="The RabbitMQ series the file targets, e.g. 4.0: written as its `rabbitmq:`, and what that series "
+    "refuses or changes for the app as it stands is printed as warnings (default: the newest supported).",
+)
 @OUTPUT
 @FORMAT
-def import_celery(module: str, output: str | None, fmt: Format) -> int:
+def import_celery(module: str, namespace: str | None, rabbitmq: str | None, output: str | None, fmt: Format) -> int:
     """Write routing.yaml from a Celery app (as for `celery -A`) or config module; exit 1 with findings."""
     from topology.cli.render.import_celery import IMPORT_CELERY
     from topology.commands.import_celery import import_command
 
-    return IMPORT_CELERY.show(import_command(module), fmt, output)
+    return IMPORT_CELERY.show(import_command(module, namespace, output, rabbitmq), fmt, output)

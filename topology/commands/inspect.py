@@ -58,7 +58,7 @@ class InspectReport:
 def inspect_topology(
     topology: Topology, session: Session, thresholds: Thresholds = NO_THRESHOLDS, replies: Replies = ask_workers
 ) -> InspectReport:
-    names = tuple(q.name for q in topology.queues)
+    names = tuple(q.name for q in topology.on_broker.queues)
     wants = wanted(topology)
     transport = celery_transport(session.settings)
     # Every queue of the file is asked while the definitions are still on their way. A refused declare

@@ -6,7 +6,7 @@ from typing import Any
 
 from topology.codes import ExitCode
 from topology.commands.result import Result
-from topology.language.document import json_schema
+from topology.language.schema import json_schema
 
 
 def schema_command() -> Result[dict[str, Any]]:

@@ -82,7 +82,8 @@ def tasks_line(tasks: AppTasks | None) -> str:
 
 def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, versioned: bool = True) -> Checked:
     """The file checked once; then, when an app is given (`--app`, else `app:` in the file) and imports,
-    what its task names add, whether its own router sends each task where the file does, and what the
+    what its task names add, whether its own router sends each task where the file does (one finding, a
+    warning while every task still lands in the file's queues by another path), and what the
     destinations its tasks name themselves do (with the beat entries that send them), and what RabbitMQ of the
     target series refuses or changes for the app as it stands (its control, event and reply queues, its
     worker's prefetch, its quorum queues without a dead-letter target). RabbitMQ's rules are
@@ -102,15 +103,15 @@ def check(file: str | None, app: str | None, rabbitmq: str | None = None, *, ver
         return Checked(path, loaded, tasks)
     named = with_task_names(loaded, tasks.names)
     topology = named.topology
-    elsewhere = list(check_app_routes(topology, app, tasks.sent_to))
-    own = [
+    found = [
+        *check_app_routes(topology, app, tasks.sent_to, tasks.options, tasks.module),
         *check_task_options(topology, tasks.options),
         *check_schedule_options(topology, tasks.options),
         *tasks.hazards,
     ]
-    if elsewhere or any(p.severity is Severity.ERROR for p in own):
-        raise InvalidTopology([*named.warnings, *elsewhere, *own])
-    return Checked(path, replace(named, warnings=(*named.warnings, *own)), tasks)
+    if any(p.severity is Severity.ERROR for p in found):
+        raise InvalidTopology([*named.warnings, *found])
+    return Checked(path, replace(named, warnings=(*named.warnings, *found)), tasks)
 
 
 def _with_task_names(invalid: InvalidTopology, app: str | None, path: Path) -> InvalidTopology:

@@ -60,7 +60,7 @@ def workers_report(topology: Topology, session: Session, replies: Replies = ask_
     if traffic.unseen:
         return WorkersReport(session.settings.vhost, (), (), False, traffic.unseen)
     listed = {queue.name for queue in traffic.queues}
-    counts = session.counts([q.name for q in topology.queues if q.name in listed], stop_at_refusal=True)
+    counts = session.counts([q.name for q in topology.on_broker.queues if q.name in listed], stop_at_refusal=True)
     consumers, asked = named_consumers(traffic, session.settings, replies)
     findings = tuple(picture_findings(topology, consumers, amqp_consumers(counts), "workers"))
     return WorkersReport(session.settings.vhost, consumers, findings, asked, lag=lag_note(findings, "workers"))

@@ -123,7 +123,8 @@ def check_text(
 ) -> Loaded:
     # Imported here: a cached file needs neither the YAML reader nor the schema (docs/performance.md).
     from topology.checks.suite import check_references, check_topology
-    from topology.language.document import parse_document, to_topology
+    from topology.language.problems import parse_document
+    from topology.language.to_model import to_topology
     from topology.language.yaml_source import read_yaml
 
     source = read_yaml(text, file)
@@ -153,7 +154,7 @@ def check_text(
 
 
 UNKNOWN_KEY = "unknown key"
-"""How the schema's message for a key it does not know begins (`language.document`): a file whose only
+"""How the schema's message for a key it does not know begins (`language.problems`): a file whose only
 schema problems are such keys is checked whole, as if they were not there."""
 
 

@@ -47,7 +47,10 @@ def with_nets(topology: Topology) -> Topology:
         covered = [
             q.name
             for q in topology.queues
-            if q.name not in nets.names and q.type is not QueueType.STREAM and DEAD_LETTER_EXCHANGE not in q.arguments
+            if q.name not in nets.names
+            and q.type is not QueueType.STREAM
+            and not q.broadcast  # a worker's own exclusive queue: what it holds goes with the worker
+            and DEAD_LETTER_EXCHANGE not in q.arguments
         ]
         policies = _covering(policies, Kind.QUEUE, covered, POLICY_DEAD_LETTER_EXCHANGE, nets.dead_letters, "queues")
     for name in (nets.unroutable, nets.dead_letters):

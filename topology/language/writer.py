@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from topology.language.document import QUEUE_OPTIONS, BindingDoc, ExchangeDoc, PolicyDoc, QueueDoc
+from topology.language.schema import QUEUE_OPTIONS, BindingDoc, ExchangeDoc, PolicyDoc, QueueDoc
 from topology.model import (
     ALTERNATE_EXCHANGE,
     DEFAULT_OWNER,
@@ -61,6 +61,8 @@ def topology_yaml(topology: Topology, notes: Notes | None = None, header: Iterab
     out = _Sections(header=[f"# {line}" if line else "#" for line in header])
     if topology.app:
         out.lines.append(f"app: {_scalar(topology.app)}")
+    if topology.rabbitmq:
+        out.lines.append(f"rabbitmq: {_scalar(topology.rabbitmq)}")
     _section(out, "exchanges", ((e.name, exchange_entry(e)) for e in topology.exchanges), notes)
     _section(out, "queues", ((q.name, queue_entry(q)) for q in topology.queues), notes)
     _section(out, "routes", ((r.pattern, Written(route_entry(r))) for r in topology.routes), notes)
@@ -124,6 +126,9 @@ def exchange_entry(exchange: Exchange) -> Written:
 
 
 def queue_entry(queue: Queue) -> Written:
+    if queue.broadcast:
+        bindings, dropped = _bindings(queue.bindings, f"queue {queue.name!r}")
+        return _checked(QueueDoc, {"broadcast": True, "bindings": bindings}, dropped)
     doc: dict[str, Any] = {} if queue.type is QueueType.CLASSIC else {"type": queue.type.value}
     doc |= _flags(queue.durable, queue.auto_delete, False)
     raw, left_out = _table(queue.arguments, f"queue {queue.name!r}")
@@ -163,6 +168,8 @@ def schedule_entry(entry: ScheduleEntry) -> dict[str, Any]:
     else:
         every = entry.every or 0
         doc["every"] = int(every) if float(every).is_integer() else every
+        if entry.relative:
+            doc["relative"] = True
     if entry.args:
         doc["args"] = list(entry.args)
     if entry.kwargs:

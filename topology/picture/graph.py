@@ -65,6 +65,10 @@ class Presence(str, Enum):
     LIVE = "live"  # only the broker knows it (workers)
 
 
+BROADCAST_NOTE = "broadcast: a queue per worker"
+"""How a broadcast queue is drawn: each worker consuming it declares one of its own (`Queue.broadcast`)."""
+
+
 @dataclass(frozen=True)
 class Node:
     kind: NodeKind
@@ -182,7 +186,7 @@ class _Builder:
         for exchange in self.topology.exchanges:
             self._exchange(exchange.name, exchange.type.value, exchange.arguments)
         for queue in self.topology.queues:
-            self._queue(queue.name, queue.type.value, queue.arguments)
+            self._queue(queue.name, BROADCAST_NOTE if queue.broadcast else queue.type.value, queue.arguments)
         for destination, binding in self.topology.all_bindings():
             ref = Ref.binding(
                 binding.exchange, _ref(destination), binding.routing_key, binding_arguments(binding.arguments)
@@ -213,7 +217,7 @@ class _Builder:
     def _queue(self, name: str, kind: str, arguments: Arguments) -> None:
         ref = Ref(Kind.QUEUE, name)
         notes = [] if kind == "classic" else [kind]
-        if self.overlay is not None and self._presence(ref) is not Presence.MISSING:
+        if self.overlay is not None and self._presence(ref) is not Presence.MISSING and kind != BROADCAST_NOTE:
             notes.append(_counts(self.overlay, name))
         self.nodes[ref_id(ref)] = Node(NodeKind.QUEUE, name, self._presence(ref), tuple(notes))
         self._dead_letters(name, arguments.get(DEAD_LETTER_EXCHANGE), arguments.get(DEAD_LETTER_ROUTING_KEY))

@@ -15,6 +15,7 @@ from topology.model import OWNER_ARGUMENT, Kind, Queue, Topology
 def definitions(topology: Topology, vhost: str) -> dict[str, Any]:
     """Each object names `vhost`, as `rabbitmqctl import_definitions` needs (the management API's
     per-vhost import ignores the name and imports into the vhost it is posted to)."""
+    topology = topology.on_broker
     owned = {OWNER_ARGUMENT: topology.owner}
     named = {"vhost": vhost}
     exchanges = [

@@ -156,7 +156,7 @@ def queue_rows(seen: Seen) -> tuple[QueueRow, ...]:
             placements.get(name),
         )
 
-    declared = [q.name for q in seen.topology.queues]
+    declared = [q.name for q in seen.topology.on_broker.queues]  # broadcast queues: each worker's own
     rows = []
     for name in declared:
         live = seen.live.queues.get(name)

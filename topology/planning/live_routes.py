@@ -1,7 +1,7 @@
 """Where tasks go on the broker as it is: the file's routes followed through the bindings the broker holds.
 
-Celery publishes as routing.yaml says (its routes, and a queue's first binding in the file, see
-``celery_adapter.config``), but RabbitMQ routes by what is bound now: a hand-made queue bound with
+Celery publishes as routing.yaml says (its routes, and for a queue the binding `routing.queue_sends` picks in
+the file, see ``celery_adapter.precedence``), but RabbitMQ routes by what is bound now: a hand-made queue bound with
 `report.#` takes a copy of every `tasks.report`. So the destination comes from the file and the delivery
 from a topology made of the live vhost's exchanges and bindings. Pure.
 """

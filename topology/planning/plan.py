@@ -16,8 +16,8 @@ from enum import Enum
 from topology import hints
 from topology.checks.versions import Target
 from topology.codes import Code
-from topology.language.document import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.language.nets import alternatives
+from topology.language.schema import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
     Binding,
@@ -207,6 +207,7 @@ class Wanted:
 
 
 def wanted(topology: Topology) -> Wanted:
+    topology = topology.on_broker
     bindings: dict[LiveBinding, BindingSpec] = {}
     for destination, binding in topology.all_bindings():
         kind = Kind.QUEUE if isinstance(destination, Queue) else Kind.EXCHANGE
@@ -221,6 +222,7 @@ def wanted(topology: Topology) -> Wanted:
 def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS, wants: Wanted | None = None) -> Plan:
     """`wants`: `wanted(topology)`, if worked out already."""
     wants = wants or wanted(topology)
+    topology = topology.on_broker
     owner = topology.owner
     exchanges = [_exchange(e, live) for e in topology.exchanges]
     exchanges += _extra_exchanges(wants, live, owner, options)

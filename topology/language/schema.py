@@ -1,16 +1,15 @@
-"""The routing.yaml file format: a strict schema, its error messages, and its translation to the model.
+"""The routing.yaml file format: a strict schema (pydantic) of what a user writes (shorthands, named options,
+durations and sizes), and its JSON Schema for editors.
 
-The schema describes what a user writes (shorthands, named options, durations and sizes);
-``to_topology`` turns a checked document into the model, attaching each object's place in the file.
-RabbitMQ's own rules (what each queue type accepts) are checked later, on the model, by ``broker_rules``.
+`problems` turns what the schema refuses into messages with their places; `to_model` turns a checked document
+into the model. RabbitMQ's own rules (what each queue type accepts) are checked later, on the model, by
+``broker_rules``.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -18,18 +17,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails
 
 from topology.checks.versions import SUPPORTED
 from topology.language.cron import cron_fields
-from topology.language.nets import nets_of, with_nets
 from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse_duration, parse_size
-from topology.language.yaml_source import Path, Positions
 from topology.model import (
     ALTERNATE_EXCHANGE,
     CONFIRM_TIMEOUT_BOUNDS,
@@ -39,19 +34,6 @@ from topology.model import (
     DEFAULT_MAX_RUNS,
     DEFAULT_OWNER,
     DELAYED_TYPE,
-    MATCH,
-    Binding,
-    Exchange,
-    ExchangeType,
-    Origin,
-    Policy,
-    Problem,
-    Publishing,
-    Queue,
-    QueueType,
-    Route,
-    ScheduleEntry,
-    Topology,
 )
 
 
@@ -94,7 +76,7 @@ def _table_value(value: Any) -> Any:
     """AMQP table values pika can send: text, whole numbers, true/false (no floats, no nesting)."""
     if isinstance(value, (str, int, bool)):
         return value
-    raise ValueError(f"should be text, a whole number or true/false, got {_show(value)}")
+    raise ValueError(f"should be text, a whole number or true/false, got {show_value(value)}")
 
 
 def _header_value(value: Any) -> Any:
@@ -222,6 +204,11 @@ class QueueDoc(_ChangeableSettings):
         description="How many times a task may start on a worker (each start that ends in no ack counts, as when "
         "the task kills its worker) before it is dead-lettered; default: the file's max_runs.",
     )
+    broadcast: bool = Field(
+        default=False,
+        description="kombu's Broadcast: each worker consuming this queue declares one of its own (exclusive, "
+        "gone with the worker) with these bindings, so every worker gets every task; apply declares none.",
+    )
 
     def named_arguments(self) -> dict[str, tuple[str, Any]]:
         """x-argument -> (the option it was written as, its wire value)."""
@@ -238,7 +225,21 @@ class QueueDoc(_ChangeableSettings):
         _check_not_twice(self.named_arguments(), self.arguments)
         if self.type == "stream" and self.max_runs is not None:
             raise ValueError("max_runs: a stream never redelivers (its consumers read offsets); remove it")
+        if self.broadcast:
+            _check_broadcast(self)
         return self
+
+
+def _check_broadcast(queue: QueueDoc) -> None:
+    """A worker declares its broadcast queue itself, as kombu's Broadcast does: a classic queue of its own."""
+    if not queue.bindings:
+        raise ValueError("broadcast: a worker's queue gets tasks only through its bindings: bind it to an exchange")
+    declared: list[str] = [k for k in ("arguments", "type", "durable", "auto_delete") if k in queue.model_fields_set]
+    declared += [option for option in QUEUE_OPTIONS if getattr(queue, option) is not None]
+    if declared:
+        raise ValueError(
+            f"broadcast: each worker declares its own exclusive classic queue; {', '.join(declared)} cannot be set"
+        )
 
 
 def _wire_value(option: str, value: Any) -> Any:
@@ -280,11 +281,18 @@ class ScheduleDoc(_Strict):
     kwargs: dict[str, Any] = {}
     queue: str | None = None
     options: ScheduleOptionsDoc = ScheduleOptionsDoc()
+    relative: bool = Field(
+        default=False,
+        description="Celery beat's relative: `every` rounded to its own resolution (every 5m runs on minutes "
+        "that divide by 5) instead of counted from beat's start.",
+    )
 
     @model_validator(mode="after")
     def _one_timing(self) -> ScheduleDoc:
         if (self.every is None) == (self.cron is None):
             raise ValueError("a schedule entry runs either `every` (seconds or a duration) or on `cron`")
+        if self.relative and self.cron is not None:
+            raise ValueError("relative rounds an `every` interval; a cron line runs at fixed times already")
         return self
 
     @field_validator("cron")
@@ -422,295 +430,6 @@ class Document(_Strict):
     )
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """A checked document, or the problems with one plus what is left once broken parts are set aside.
-
-    `partial` keeps every declared name (a broken setting is dropped, a broken entry becomes a bare
-    placeholder or is dropped, a broken default_queue is taken to be a declared queue), so that the
-    reference checks can still run in the same pass. It is None when what is broken is a whole
-    `exchanges` or `queues` section: every reference to one would then be reported wrongly."""
-
-    document: Document | None
-    problems: list[Problem]
-    partial: Document | None = None
-
-
-_PLACEHOLDERS: dict[str, Any] = {"exchanges": {"type": "direct"}, "queues": {}}
-_ENTRY_SECTIONS = ("exchanges", "queues", "routes", "schedule", "policies")
-_DECLARING = ("exchanges", "queues")
-_SETTING_ASIDE_ROUNDS = 4  # a dropped setting may leave its entry missing a required one: then the entry goes
-
-
-def parse_document(data: Any, positions: Positions) -> Parsed:
-    if data is None:
-        return Parsed(None, [Problem(_EMPTY, positions.of_value(()))])
-    try:
-        return Parsed(Document.model_validate(data), [])
-    except ValidationError as error:
-        details = error.errors()
-    problems = [_problem(detail, positions) for detail in details]
-    pruned: Any = data
-    for _ in range(_SETTING_ASIDE_ROUNDS):
-        pruned = _set_aside(pruned, [_settable(tuple(d["loc"]), d["type"]) for d in details])
-        if pruned is None:
-            return Parsed(None, problems)
-        try:
-            return Parsed(None, problems, Document.model_validate(pruned))
-        except ValidationError as error:
-            details = error.errors()
-    return Parsed(None, problems)
-
-
-def _set_aside(data: Any, broken: list[Path]) -> dict[str, Any] | None:
-    """`data` without what each location in `broken` names (copied where changed, never changed in
-    place); None when a broken part cannot be set aside without making the reference checks wrong."""
-    if not isinstance(data, dict):
-        return None
-    pruned = dict(data)
-    # the highest list index first, so that removing an item does not move the next one to remove
-    for loc in sorted(set(broken), key=_deepest_last_index_first):
-        if not loc or (len(loc) == 1 and loc[0] in _DECLARING):
-            return None
-        if loc == ("default_queue",):
-            queues = pruned.get("queues")
-            if not isinstance(queues, dict) or not queues or not all(isinstance(q, str) for q in queues):
-                return None
-            pruned["default_queue"] = next(iter(queues))  # set aside: a declared name is checked as nothing
-        elif len(loc) == 2 and loc[0] in _PLACEHOLDERS:
-            _replace(pruned, loc, _PLACEHOLDERS[str(loc[0])])
-        else:
-            _replace(pruned, loc, None)
-    return pruned
-
-
-def _settable(loc: Path, kind: str) -> Path:
-    """The part to set aside for an error of `kind` at `loc`: a key's error is its entry's; a missing
-    setting, below the top level, is its container's; else the value at `loc` itself."""
-    if loc and loc[-1] == "[key]":
-        return loc[:-1]
-    return loc[:-1] if kind == "missing" and len(loc) > 1 else loc
-
-
-def _deepest_last_index_first(loc: Path) -> list[tuple[int, str]]:
-    return [(-part, "") if isinstance(part, int) else (0, str(part)) for part in loc]
-
-
-def _replace(data: dict[str, Any], loc: Path, value: Any) -> None:
-    """Put `value` at `loc` in `data` (None: remove what is there), copying each container on the way."""
-    container: Any = data
-    for part in loc[:-1]:
-        child = container[part] if _holds(container, part) else None
-        if not isinstance(child, (dict, list)):
-            return
-        container[part] = child = dict(child) if isinstance(child, dict) else list(child)
-        container = child
-    last = loc[-1]
-    if not _holds(container, last):
-        return
-    if value is not None:
-        container[last] = value
-    else:
-        del container[last]
-
-
-def _holds(container: Any, part: str | int) -> bool:
-    if isinstance(container, dict):
-        return part in container
-    return isinstance(container, list) and isinstance(part, int) and 0 <= part < len(container)
-
-
-_EMPTY = "the file is empty: expected queues, exchanges, routes and default_queue"
-
-
-_TYPE_NAMES = {
-    "dict_type": "a mapping (key: value)",
-    "model_type": "a mapping (key: value)",
-    "model_attributes_type": "a mapping (key: value)",
-    "list_type": "a list",
-    "string_type": "a string",
-    "bool_type": "true or false",
-    "float_type": "a number",
-    "int_type": "a whole number",
-}
-
-
-def _problem(detail: ErrorDetails, positions: Positions) -> Problem:
-    loc: Path = tuple(detail["loc"])
-    kind = detail["type"]
-    name = repr(loc[-1]) if loc else "the document"
-    if kind == "extra_forbidden":
-        return Problem(_unknown_key(loc), positions.of_key(loc))
-    if kind == "missing":
-        where = f" in {loc[-2]!r}" if len(loc) > 1 else ""
-        return Problem(f"missing required key {loc[-1]!r}{where}", positions.of_key(loc[:-1]))
-    if kind in _TYPE_NAMES:
-        message = f"{name} should be {_TYPE_NAMES[kind]}, got {_show(detail['input'])}"
-    elif kind == "literal_error":
-        choices = re.findall(r"'([^']*)'|(\d+)", str(detail.get("ctx", {}).get("expected", "")))
-        allowed = [text or number for text, number in choices]
-        close = difflib.get_close_matches(str(detail["input"]), allowed, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        message = f"{name} should be one of {', '.join(allowed)}; got {_show(detail['input'])}{hint}"
-    elif kind == "value_error":
-        message = detail["msg"].removeprefix("Value error, ")
-        message = f"{name}: {message}" if len(loc) > 2 else message  # entry-wide rules speak for themselves
-    else:
-        message = f"{name}: {detail['msg'][0].lower()}{detail['msg'][1:]}, got {_show(detail['input'])}"
-    return Problem(message, positions.of_value(loc))
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return "a mapping" if isinstance(value, dict) else "a list"
-    return "nothing" if value is None else repr(value)
-
-
-def _unknown_key(loc: Path) -> str:
-    allowed = _fields_at(loc[:-1])
-    message = f"unknown key {loc[-1]!r}"
-    close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-    if close:
-        return f"{message} (did you mean {close[0]!r}?)"
-    return f"{message} (expected one of: {', '.join(allowed)})" if allowed else message
-
-
-def _fields_at(loc: Path) -> list[str]:
-    """The keys the schema allows in the mapping at `loc`."""
-    current: Any = Document
-    for part in loc:
-        current = _unannotated(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            current = field.annotation if field else None
-        else:
-            args = get_args(current)  # dict[str, X] or list[X]: the items are X
-            current = args[-1] if args else None
-    current = _unannotated(current)
-    return list(current.model_fields) if isinstance(current, type) and issubclass(current, BaseModel) else []
-
-
-def _unannotated(annotation: Any) -> Any:
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
-    return annotation
-
-
-def to_topology(doc: Document, positions: Positions) -> Topology:
-    return with_nets(_declared_topology(doc, positions))
-
-
-def _declared_topology(doc: Document, positions: Positions) -> Topology:
-    return Topology(
-        exchanges=tuple(_exchange(name, e, positions) for name, e in doc.exchanges.items()),
-        queues=tuple(_queue(name, q, positions) for name, q in doc.queues.items()),
-        routes=tuple(_route(pattern, r, positions) for pattern, r in doc.routes.items()),
-        default_queue=doc.default_queue,
-        default_queue_origin=positions.of_value(("default_queue",)),
-        schedule=tuple(_schedule_entry(name, s, positions) for name, s in doc.schedule.items()),
-        app=doc.app,
-        policies=tuple(
-            Policy(
-                name,
-                p.queue_pattern(),
-                p.full_definition(),
-                p.priority,
-                p.apply_to,
-                tuple(p.queues or ()),
-                positions.of_key(("policies", name)),
-            )
-            for name, p in doc.policies.items()
-        ),
-        owner=doc.owner,
-        rabbitmq=doc.rabbitmq,
-        nets=nets_of(doc.unroutable, doc.dead_letters),
-        publishing=Publishing(doc.publish.confirm_timeout),
-        max_runs=doc.max_runs,
-    )
-
-
-def _route(pattern: str, doc: RouteDoc, positions: Positions) -> Route:
-    at: Path = ("routes", pattern)
-    written = {key: positions.values[(*at, key)] for key in RouteDoc.model_fields if (*at, key) in positions.values}
-    return Route(pattern, doc.queue, doc.exchange, doc.routing_key or "", doc.priority, positions.of_key(at), written)
-
-
-def _bindings(docs: list[BindingDoc], at: Path, positions: Positions) -> tuple[Binding, ...]:
-    """One model binding per routing key; headers bindings carry x-match and the header values."""
-    bindings = []
-    for i, doc in enumerate(docs):
-        arguments: dict[str, Any] = {}
-        if doc.match is not None or doc.headers is not None:
-            arguments = {MATCH: doc.match or "all", **(doc.headers or {})}
-        several = len(doc.routing_key) > 1
-        for k, key in enumerate(doc.routing_key):
-            origin = positions.of_value((*at, i, "routing_key", k) if several else (*at, i))
-            bindings.append(Binding(doc.exchange, key, arguments, origin))
-    return tuple(bindings)
-
-
-def _exchange(name: str, doc: ExchangeDoc, positions: Positions) -> Exchange:
-    at: Path = ("exchanges", name)
-    arguments, origins = _arguments(at, doc.named_arguments(), doc.arguments, positions)
-    return Exchange(
-        name,
-        ExchangeType(doc.type),
-        doc.durable,
-        doc.auto_delete,
-        doc.internal,
-        arguments,
-        _bindings(doc.bindings, (*at, "bindings"), positions),
-        positions.of_key(at),
-        origins,
-    )
-
-
-def _queue(name: str, doc: QueueDoc, positions: Positions) -> Queue:
-    at: Path = ("queues", name)
-    arguments, origins = _arguments(at, doc.named_arguments(), doc.arguments, positions)
-    return Queue(
-        name,
-        QueueType(doc.type),
-        doc.durable,
-        doc.auto_delete,
-        arguments,
-        _bindings(doc.bindings, (*at, "bindings"), positions),
-        positions.of_key(at),
-        origins,
-        tuple(doc.fed_by),
-        doc.max_runs,
-    )
-
-
-_SETTINGS = ("type", "durable", "auto_delete", "internal")
-
-
-def _arguments(
-    at: Path, named: dict[str, tuple[str, Any]], raw: dict[str, Any], positions: Positions
-) -> tuple[dict[str, Any], dict[str, Origin]]:
-    """The wire table from named options and raw `arguments`, and where each setting and entry was written."""
-    values = {arg: value for arg, (_, value) in named.items()} | dict(raw)
-    origins = {key: positions.keys[(*at, key)] for key in _SETTINGS if (*at, key) in positions.keys}
-    origins |= {arg: positions.of_key((*at, key)) for arg, (key, _) in named.items()}
-    origins |= {arg: positions.of_key((*at, "arguments", arg)) for arg in raw}
-    return values, origins
-
-
-def _schedule_entry(name: str, doc: ScheduleDoc, positions: Positions) -> ScheduleEntry:
-    options = {k: v for k, v in doc.options.model_dump().items() if v is not None}
-    return ScheduleEntry(
-        name,
-        doc.task,
-        doc.every,
-        doc.cron,
-        tuple(doc.args),
-        tuple(doc.kwargs.items()),
-        doc.queue,
-        tuple(options.items()),
-        positions.of_key(("schedule", name)),
-    )
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of routing.yaml, for editors (yaml-language-server) and CI."""
     schema = Document.model_json_schema()
@@ -721,3 +440,10 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "routing.yaml (celery-topology)"
     return schema
+
+
+def show_value(value: Any) -> str:
+    """A value as messages quote it: containers by their kind, never their whole content."""
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return "nothing" if value is None else repr(value)
