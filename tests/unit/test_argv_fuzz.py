@@ -208,6 +208,10 @@ MEASURED = [
     (["graph", "-o", "out.png", "--format", "svg"], 2),
     (["routes", "--broker", "-f", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),  # the URL left as a task name
     (["graph", "--focus", f"amqp://u:{SECRET}@h/v", "--format", "dot"], 2),
+    (["export", "-o", f"u:{SECRET}@127.0.0.1:1", "--format=json"], 0),  # a file named so: its name shown hidden
+    (["graph", "-o", f"u:{SECRET}@h.svg", "--format", "json"], 0),
+    (["routes", "--queue", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),
+    (["import-celery", "tests.fixtures.legacy_app", "-o", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),
 ]
 
 

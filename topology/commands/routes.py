@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from topology.broker.session import Session
 from topology.codes import ExitCode
 from topology.commands.result import Result
-from topology.commands.validate import Checked, check
+from topology.commands.validate import Checked, check, refuse_urls
 from topology.model import Problem
 from topology.planning.live_routes import LiveRoute, live_routes
 from topology.routing import NOTHING_NAMED, Named, TaskRoute, task_route
@@ -46,6 +46,8 @@ def routes_command(
 ) -> Result[RoutesReport]:
     """`call`: what a call names (`--queue`, `--exchange`, `--routing-key`); the tasks' own options count when
     the app is known."""
+    for key, value in call.items():
+        refuse_urls(f"--{key.replace('_', '-')}", [value])
     checked = check(file, app)
     unknown = checked.require_known(names, "TASK")
     topology = checked.loaded.topology

@@ -52,9 +52,7 @@ class Checked:
         known name and how to check against the app, and the command goes on."""
         also = set(also)
         unknown = [name for name in self.unknown(asked) if name not in also]
-        urls = [redacted(name) for name in unknown if redacted(name) != name]
-        if urls:  # a URL with its password, typed where a task name goes: never shown, never drawn
-            raise InvalidUsage("\n".join(f"{option}: {url!r} is a URL, not a task name" for url in urls))
+        refuse_urls(option, unknown)
         known = [*(self.registered or known_task_names(self.loaded.topology)), *also]
         if self.registered is not None and self.tasks is not None and unknown:
             where = f"the Celery app {self.tasks.app!r}"
@@ -68,6 +66,14 @@ class Checked:
             )
             for name in unknown
         )
+
+
+def refuse_urls(option: str, values: Iterable[str]) -> None:
+    """A URL with its password, typed where a name goes (`routes TASK`, `--queue`, `graph --focus`), is
+    InvalidUsage, its password hidden: never shown in a table, never drawn."""
+    urls = [redacted(value) for value in values if redacted(value) != value]
+    if urls:
+        raise InvalidUsage("\n".join(f"{option}: {url!r} is a URL, not a name" for url in urls))
 
 
 def tasks_line(tasks: AppTasks | None) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
+from topology.broker.settings import redacted
 from topology.cli.envelope import Body, envelope
 from topology.cli.formats import Format
 from topology.cli.render.files import write_output
@@ -62,9 +63,9 @@ class DocumentRenderer(Generic[R]):
             if output is not None:
                 write_output(output, text.encode())
             body = self.body(result)
-            body = replace(body, data={**body.data, "file": output})
+            body = replace(body, data={**body.data, "file": redacted(output) if output else None})
             print_json(envelope(self.command, result.exit_code, body, vhost=result.vhost, broker=result.broker))
             return result.exit_code
-        echo_lines(self.lines(result), err=True)
+        echo_lines(map(redacted, self.lines(result)), err=True)  # they may quote -o's path
         write_output(output, text.encode())
         return result.exit_code

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from topology import hints
+from topology.broker.settings import redacted
 from topology.cli.envelope import Body
 from topology.cli.formats import EXTENSIONS, Format, Picture
 from topology.cli.render import Renderer
@@ -43,7 +44,8 @@ def show(result: Result[GraphReport], asked: str | None, output: str | None) -> 
         if output is not None:
             write_output(output, _drawn(result.report, picture))
         document = GRAPH.envelope(result)
-        document["data"] |= {"file": output, "picture": picture.value if output is not None else None}
+        shown = redacted(output) if output is not None else None  # a file named after a URL, password hidden
+        document["data"] |= {"file": shown, "picture": picture.value if output is not None else None}
         print_json(document)
         return result.exit_code
     if output is None and picture is Picture.PNG and sys.stdout.isatty():

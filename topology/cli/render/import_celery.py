@@ -3,6 +3,7 @@ the next steps on stderr."""
 
 from __future__ import annotations
 
+from topology.broker.settings import redacted
 from topology.cli.envelope import Body, target_record
 from topology.cli.render import DocumentRenderer
 from topology.commands.import_celery import ImportReport
@@ -50,7 +51,7 @@ def _import_body(result: Result[ImportReport]) -> Body:
     data = {
         "module": report.module,
         "findings": findings,
-        "next_steps": [*report.next_steps],
+        "next_steps": [redacted(step) for step in report.next_steps],  # they quote -o's path
         "rabbitmq": target_record(report.target),
         "routing_yaml": report.text,
     }

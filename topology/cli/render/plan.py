@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from topology.broker.settings import redacted
 from topology.checks.versions import Target
 from topology.cli.envelope import Body, change_record, target_record
 from topology.cli.render import Renderer
@@ -46,7 +47,7 @@ def text(result: Result[PlanReport]) -> None:
         click.echo(planned.note)
     if planned.since is not None:
         click.echo(planned.since.message)
-    click.echo(verdict(planned, report.apply))
+    click.echo(redacted(verdict(planned, report.apply)))  # a saved plan named after a URL: its password hidden
 
 
 def _beyond_differences(change: Change) -> str:
@@ -60,7 +61,7 @@ def body(result: Result[PlanReport]) -> Body:
     planned = report.plan
     data = {
         "owner": planned.owner,
-        "saved": report.saved,
+        "saved": redacted(report.saved) if report.saved else None,
         "since_last_apply": planned.since.data() if planned.since else None,
         **versioned_data(planned.rabbitmq, planned.delivery_limits),
     }
