@@ -4,40 +4,51 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from topology.codes import ExitCode
+
 if TYPE_CHECKING:
-    from topology.model import Problem
+    from topology.model import Problem, Topology
 
 
 class TopologyError(Exception):
-    exit_code = 1
+    exit_code = ExitCode.DIFFERS
 
 
 class InvalidTopology(TopologyError):
     """routing.yaml (or a command's input) is wrong: every problem found, each with its file:line:col."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], checked: Topology | None = None) -> None:
+        """`checked`: the file as checked in spite of its problems (only unknown keys left out), for the
+        checks a command adds (the app's task names): every independent problem in one run."""
         self.problems = sorted(problems, key=lambda p: (p.origin.line, p.origin.column) if p.origin else (0, 0))
+        self.checked = checked
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class InvalidUsage(TopologyError):
+    """A command's arguments name what does not exist (a task, a queue), or ask what cannot be done."""
+
+    exit_code = ExitCode.INVALID
 
 
 class InvalidSettings(TopologyError):
     """A broker or management URL that cannot be right (wrong scheme, no host)."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
 
 class ToolMissing(TopologyError):
     """A program a command runs (Graphviz's `dot`) is not installed, or failed."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
 
 class BrokerUnavailable(TopologyError):
     """RabbitMQ (AMQP or its management API) cannot be reached or refused us; the message says the fix."""
 
-    exit_code = 3
+    exit_code = ExitCode.UNAVAILABLE
 
 
 class ManagementUnreachable(BrokerUnavailable):

@@ -5,6 +5,10 @@ Each is the exact command to run, so that a message and its test can both name i
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable
+
 APPLY = "python -m topology apply"
 ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
@@ -56,6 +60,20 @@ def delete_queue(vhost: str, name: str) -> str:
     return f"`rabbitmqctl -p {vhost} delete_queue {name}`"
 
 
+def clear_policy(vhost: str, name: str) -> str:
+    return f"`rabbitmqctl clear_policy -p {vhost} {name}`"
+
+
+def moved_to_policy(arguments: list[str], policy: str) -> str:
+    """An x-argument the file now sets by policy, which the live queue still carries as an argument."""
+    shown = ", ".join(arguments)
+    return (
+        f"{shown} is now set by policy {policy!r}, but the queue was declared with it as an argument, which no "
+        f"policy removes: one `{apply_with('--recreate')}` is still needed (it deletes the queue once it is empty "
+        "and unconsumed, and declares it without; the policy sets it from then on)"
+    )
+
+
 def file_limit(node: str, limit: int | None) -> str:
     """One line on a node's open-file limit, with the fix when it is below what RabbitMQ recommends."""
     if limit is None:
@@ -78,12 +96,33 @@ def replay_kept(net: str) -> str:
     return "python -m topology replay" + (" --unroutable" if net == "unroutable" else "")
 
 
+def missing_on_broker(kind: str, name: str) -> str:
+    """An exchange or queue of routing.yaml that the broker lacks: only `apply` declares them (workers and
+    clients never do, so that nothing is declared behind its back)."""
+    return f"{kind} {name!r} does not exist on the broker: run `{APPLY}` (only apply declares exchanges and queues)"
+
+
+_NOT_FOUND = re.compile(r"NOT_FOUND - no (exchange|queue) '((?:[^']|'(?! in vhost))*)' in vhost")
+
+
+def not_found(reason: str) -> str | None:
+    """The fix for RabbitMQ's `NOT_FOUND - no exchange 'x' in vhost 'v'` (or queue), None for anything else."""
+    match = _NOT_FOUND.search(reason)
+    return missing_on_broker(match.group(1), match.group(2)) if match else None
+
+
 APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml, so the broker must match it"
 
 
 def apply_with(*flags: str) -> str:
     """The apply that does what a plan made with `flags` showed: `plan --prune` is carried out by `apply --prune`."""
     return " ".join([APPLY, *flags])
+
+
+def did_you_mean(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str:
+    """` (did you mean 'x'?)` for the closest of `candidates`, or nothing when none is close."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def counted(n: int, one: str, many: str = "") -> str:

@@ -14,6 +14,8 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
+from topology.codes import Severity as Severity  # a Problem's; defined beside the finding codes
+
 Arguments = Mapping[str, Any]
 """An AMQP field table: x-arguments of a queue or exchange, or the header arguments of a binding."""
 
@@ -28,11 +30,6 @@ class Origin:
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
-
-
-class Severity(str, Enum):
-    ERROR = "error"  # tasks would be lost, or RabbitMQ would refuse: nothing may be applied
-    WARNING = "warning"  # legal, but probably not what was meant
 
 
 @dataclass(frozen=True)

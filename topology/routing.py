@@ -20,7 +20,7 @@ exchange delivers one copy to one of its bindings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -439,6 +439,67 @@ def known_task_names(topology: Topology, registered: Iterable[str] = ()) -> list
     routes and schedule entries, in that order."""
     exact = [r.pattern for r in topology.routes if r.regex is None]
     return list(dict.fromkeys([*registered, *exact, *(s.task for s in topology.schedule)]))
+
+
+def unknown_tasks(topology: Topology, asked: Iterable[str], registered: Collection[str] | None) -> list[str]:
+    """The names among `asked` that no one knows: with the app's `registered` names (it imported), those it
+    does not register; without, those routing.yaml neither names nor routes by a glob or regex."""
+    if registered is not None:
+        return [name for name in asked if name not in registered]
+    named = set(known_task_names(topology))
+    patterns = [route for route in topology.routes if route.regex is not None]
+    return [name for name in asked if name not in named and not any(r.matches(name) for r in patterns)]
+
+
+@dataclass(frozen=True)
+class TaskRoute:
+    """Where a call of one task lands by routing.yaml, and who decided: the call, the task's own options, a
+    route (with its line) or the default queue; the exchange and key it is published with, the queues it
+    lands in (none: dropped), how it is published, and what Celery does not follow or refuses."""
+
+    task: str
+    rule: str  # a route's pattern, "default_queue", or "call: ..." / "task: ..." for what they name
+    line: int | None  # the route's (or default_queue's) line, when one decided
+    exchange: str | None  # None when refused
+    routing_key: str | None
+    queues: tuple[str, ...]
+    through: Through | None  # None when refused
+    decided_by: Mapping[str, Source]  # who named the queue, exchange and routing key Celery kept
+    ignored: tuple[str, ...]  # options named that Celery publishes without
+    not_followed: str | None  # why Celery does not follow an option the call or the task names
+    refused: str | None  # why nothing is published
+
+
+def task_route(topology: Topology, name: str, call: Named = NOTHING_NAMED, own: TaskOptions | None = None) -> TaskRoute:
+    """Where a call of `name` naming `call` lands (`own`: what the task names itself)."""
+    sending = celery_sends(topology, name, call, own.named if own is not None else NOTHING_NAMED)
+    keys = set(sending.chosen) if sending.refused is not None else sending.used  # refused: by what it names
+    deciding = {sending.chosen[key] for key in keys if key in sending.chosen} or {Source.ROUTE}
+    winner = min(deciding, key=list(Source).index)
+    named = call if winner is Source.CALL else own.named if winner is Source.TASK and own else NOTHING_NAMED
+    shown = Named(**{key: value for key, value in named.items() if key in keys}).shown
+    origin = sending.route.origin if sending.route is not None else topology.default_queue_origin
+    rules = {
+        Source.CALL: f"call: {shown}",
+        Source.TASK: f"task: {shown}" + (f" ({own.place})" if own and own.place else ""),
+        Source.ROUTE: sending.route.pattern if sending.route is not None else "default_queue",
+        Source.DEFAULT: "default_queue",
+    }
+    refused = sending.refused is not None
+    named_here = [key for key in sending.ignored if sending.chosen[key] in (Source.CALL, Source.TASK)]
+    return TaskRoute(
+        name,
+        rules[winner],
+        origin.line if origin and winner in (Source.ROUTE, Source.DEFAULT) else None,
+        None if refused else sending.destination.exchange,
+        None if refused else sending.destination.routing_key,
+        sending.delivery.queues,
+        None if refused else sending.through,
+        dict(sending.chosen),
+        tuple(sending.ignored),
+        not_followed(sending, named_here) if named_here else None,
+        sending.refused,
+    )
 
 
 def names_by_route(topology: Topology, names: Iterable[str]) -> dict[Route | None, list[str]]:

@@ -72,7 +72,9 @@ def test_plan_prune_points_to_apply_prune_which_leaves_nothing_to_do(broker: Bro
         "run `python -m topology apply --prune`"
     )
     fix = planned.stdout.splitlines()[-1].split("`")[1].split()
-    assert broker.cli(*fix[3:], file=file).returncode == 0  # the command it names, as it names it
+    unasked = broker.cli(*fix[3:], file=file)  # the command it names, as it names it: it deletes, so it asks
+    assert unasked.returncode == 2 and "pass --yes" in unasked.stderr
+    assert broker.cli(*fix[3:], "--yes", file=file).returncode == 0
     assert broker.cli("plan", "--prune", file=file).returncode == 0
 
 
@@ -106,18 +108,39 @@ def test_a_consumed_queue_refused_by_recreate_is_told_to_stop_its_consumers_and_
     with broker.connection() as connection:
         channel = connection.channel()
         channel.basic_consume("for_task_B", lambda *_: None)
-        applied = broker.cli("apply", "--recreate", "--format", "json", file=file)
+        applied = broker.cli("apply", "--recreate", "--yes", "--format", "json", file=file)
     [conflict] = [c for c in envelope(applied.stdout)["changes"] if c["action"] == "conflict"]
     assert conflict["fix"].startswith("stop its 1 consumer (the workers consuming it), then run ")
     assert "`python -m topology apply --recreate` again" in conflict["fix"] and "purge_queue" not in conflict["fix"]
 
 
+ON_THE_BROKER = [
+    ["plan"],
+    ["apply"],
+    ["inspect"],
+    ["doctor"],
+    ["workers"],
+    ["dead-letters"],
+    ["replay"],
+    ["adopt"],
+    ["routes", "--live"],
+    ["graph", "--live"],
+]
+"""Every command that talks to the broker: its envelope names the broker and the vhost."""
+OFF_THE_BROKER = [["validate"], ["routes"], ["graph"], ["schema"], ["import-celery", "tasks"]]
+
+
 def test_every_command_prints_the_one_envelope_in_json_errors_included(broker: Broker) -> None:
     file = broker.write(SEED)
-    for command in ("validate", "routes", "plan", "apply", "inspect", "doctor"):
-        result = broker.cli(command, "--format", "json", file=file)
+    for args in [*ON_THE_BROKER, *OFF_THE_BROKER]:
+        result = broker.cli(*args, "--format", "json", file=file)
         data = envelope(result.stdout)  # validated against topology/cli/envelope.schema.json
-        assert (data["command"], data["exit_code"], data["ok"]) == (command, result.returncode, result.returncode == 0)
+        assert (data["command"], data["exit_code"], data["ok"]) == (args[0], result.returncode, result.returncode == 0)
+        on_broker = args in ON_THE_BROKER
+        assert (data["vhost"], data["broker"] is not None) == (broker.vhost if on_broker else None, on_broker), args
+        assert data["broker"] is None or ":***@" in data["broker"]  # never its password
+    exported = envelope(broker.cli("export", "--format", "json", file=file).stdout)
+    assert exported["vhost"] == broker.vhost and exported["broker"] is None  # written for the vhost, nothing read
     bad = broker.write(SEED.replace("routing_key: for_task_B}", "routing_key: for_task_B, colour: red}"), "bad.yaml")
     for command in ("validate", "routes", "plan", "apply", "inspect"):
         result = broker.cli(command, "--format", "json", file=bad)
@@ -128,8 +151,8 @@ def test_every_command_prints_the_one_envelope_in_json_errors_included(broker: B
 
 
 def test_routes_of_named_tasks_and_the_version(broker: Broker) -> None:
-    shown = broker.cli("routes", "tasks.taskB", "not.registered", "--format", "json", file=broker.write(SEED))
+    shown = broker.cli("routes", "tasks.taskB", "tasks.add", "--format", "json", file=broker.write(SEED))
     rows = {row["task"]: row["queues"] for row in envelope(shown.stdout)["data"]["tasks"]}
-    assert rows == {"tasks.taskB": ["for_task_B"], "not.registered": ["default"]}
+    assert rows == {"tasks.taskB": ["for_task_B"], "tasks.add": ["default"]}
     version = broker.cli("--version")
     assert version.returncode == 0 and version.stdout.startswith("topology ")

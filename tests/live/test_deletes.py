@@ -50,12 +50,12 @@ def publish(broker: Broker, exchange: str, routing_key: str) -> None:
 def test_recreate_deletes_and_declares_again_a_conflicting_queue_of_every_type(broker: Broker, queue_type: str) -> None:
     declare_by_hand(broker, "work", queue_type)
     path = broker.write(routing("work", queue_type, ", max_length_bytes: 1000000"))
-    applied = broker.cli("apply", "--recreate", "--format", "json", file=path)
+    applied = broker.cli("apply", "--recreate", "--yes", "--format", "json", file=path)
     if queue_type == "stream":  # a stream cannot be counted over AMQP: it is deleted only with --force
         assert applied.returncode == 1, applied.stdout + applied.stderr
         [conflict] = [c for c in envelope(applied.stdout)["changes"] if c["action"] == "conflict"]
         assert conflict["fix"].startswith("run `python -m topology apply --recreate --force`")
-        applied = broker.cli("apply", "--recreate", "--force", "--format", "json", file=path)
+        applied = broker.cli("apply", "--recreate", "--yes", "--force", "--format", "json", file=path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     steps = {(c["kind"], c["name"] or c["destination"]): c["status"] for c in envelope(applied.stdout)["changes"]}
     assert steps == {("exchange", "jobs"): "unchanged", ("queue", "work"): "recreated", ("binding", "work"): "created"}
@@ -67,11 +67,21 @@ def test_recreate_deletes_and_declares_again_a_conflicting_queue_of_every_type(b
         wait_until(lambda: broker.ready("work") == 1, "the message to reach the recreated queue")
 
 
+def test_a_delete_is_asked_for_and_without_a_terminal_takes_yes(broker: Broker) -> None:
+    """A script's `apply --recreate` deletes nothing unless it says --yes: exit 2, the question in the error."""
+    declare_by_hand(broker, "work", "classic")
+    path = broker.write(routing("work", "classic", ", max_length_bytes: 1000000"))
+    unasked = broker.cli("apply", "--recreate", file=path)
+    assert unasked.returncode == 2 and "delete 1 object: queue 'work' (to declare it again)" in unasked.stderr
+    assert "pass --yes" in unasked.stderr and "x-max-length-bytes" not in broker.state().queues["work"].arguments
+    assert broker.cli("apply", "--recreate", "--yes", file=path).returncode == 0
+
+
 def test_recreate_refuses_a_quorum_queue_holding_messages_and_says_how_to_empty_it(broker: Broker) -> None:
     declare_by_hand(broker, "work", "quorum")
     publish(broker, "jobs", "k")
     path = broker.write(routing("work", "quorum", ", max_length_bytes: 1000000"))
-    refused = broker.cli("apply", "--recreate", file=path)
+    refused = broker.cli("apply", "--recreate", "--yes", file=path)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "holds 1 ready message and has 0 consumers" in refused.stdout and "nothing was changed" in refused.stdout
     [fix] = [line.strip() for line in refused.stdout.splitlines() if line.strip().startswith("fix:")]
@@ -85,12 +95,12 @@ def test_recreate_refuses_a_quorum_queue_holding_messages_and_says_how_to_empty_
 def test_prune_replaces_a_queue_of_every_type_by_another_on_the_same_route(broker: Broker, queue_type: str) -> None:
     assert broker.cli("apply", file=broker.write(routing("old", queue_type), "old.yaml")).returncode == 0
     path = broker.write(routing("new", "classic"))
-    pruned = broker.cli("apply", "--prune", "--format", "json", file=path)
+    pruned = broker.cli("apply", "--prune", "--yes", "--format", "json", file=path)
     if queue_type == "stream":
         assert pruned.returncode == 1
         [conflict] = [c for c in envelope(pruned.stdout)["changes"] if c["action"] == "conflict"]
         assert (conflict["name"], conflict["fix"].split("`")[1]) == ("old", "python -m topology apply --prune --force")
-        pruned = broker.cli("apply", "--prune", "--force", "--format", "json", file=path)
+        pruned = broker.cli("apply", "--prune", "--yes", "--force", "--format", "json", file=path)
     assert pruned.returncode == 0, pruned.stdout + pruned.stderr
     done = {(c["status"], c["kind"], c["name"] or c["destination"]) for c in envelope(pruned.stdout)["changes"]}
     assert {("created", "queue", "new"), ("created", "binding", "new"), ("deleted", "queue", "old")} <= done
@@ -122,7 +132,7 @@ def test_a_delete_refused_part_way_leaves_the_new_route_working(broker: Broker) 
             settings.management.url(secret=True).replace("guest:guest", f"{user}:{password}"),
         ]
         pruned = broker.cli(
-            "apply", "--prune", *as_user, "--format", "json", file=broker.write(routing("new", "classic"))
+            "apply", "--prune", "--yes", *as_user, "--format", "json", file=broker.write(routing("new", "classic"))
         )
     finally:
         admin_api(broker, "DELETE", f"/users/{user}")

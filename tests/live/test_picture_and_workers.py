@@ -14,11 +14,12 @@ from tests.conftest import OWNED, SEED, envelope
 from tests.live.conftest import Broker, wait_until
 from topology.broker.session import VhostSession
 from topology.celery_adapter.config import configure
+from topology.codes import Code
 from topology.commands.inspect import inspect_topology
-from topology.commands.workers import workers_exit_code, workers_report
+from topology.commands.workers import workers_report
 from topology.language.loader import load_topology
 from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET
-from topology.planning.consumers import LISTING_LAGS
+from topology.planning.findings import findings_exit_code
 
 EVENTS = """\
 exchanges:
@@ -169,12 +170,12 @@ def test_workers_and_inspect_say_the_management_api_has_not_listed_a_consumer_th
     assert session.traffic().consumers == ()  # the management API's answer, read before any worker runs
     broker.worker("for_task_A", seed, name="late")  # returned once AMQP counts its consumer: newer than that answer
     report = workers_report(topology, session)
-    [lag] = [f for f in report.findings if f.code == LISTING_LAGS]
+    [lag] = [f for f in report.findings if f.code == Code.CONSUMER_LIST_LAGS]
     assert lag.ref.name == "for_task_A"
     assert "has 1 consumer by AMQP, but the management API lists 0" in lag.message and "missing some" in lag.message
-    assert workers_exit_code(report) == 0
+    assert findings_exit_code(report.findings, require_consumers=True) == 0
     inspected = inspect_topology(topology, session)
-    assert [f.ref.name for f in inspected.findings if f.code == LISTING_LAGS] == ["for_task_A"]
+    assert [f.ref.name for f in inspected.findings if f.code == Code.CONSUMER_LIST_LAGS] == ["for_task_A"]
     assert not [f for f in inspected.findings if f.code == "no_consumer" and f.ref.name == "for_task_A"]
 
 
@@ -193,7 +194,7 @@ def test_workers_says_the_management_api_still_lists_a_worker_that_left(broker: 
     worker.wait(timeout=30)
     wait_until(lambda: not broker.consumed("for_task_B"), "AMQP to count the worker gone")
     report = workers_report(topology, sessions[-1])  # its traffic read while the worker still consumed
-    [lag] = [f for f in report.findings if f.code == LISTING_LAGS]
+    [lag] = [f for f in report.findings if f.code == Code.CONSUMER_LIST_LAGS]
     assert lag.ref.name == "for_task_B" and "has 0 consumers by AMQP, but the management API lists 1" in lag.message
     assert "stale" in lag.message
     shown = broker.cli("workers", "--format", "json", file=seed)

@@ -132,7 +132,7 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     path = broker.write(SEED)
     assert broker.cli("apply", file=path).returncode == 0
     _make_conflicting_queue_with_a_message(broker)
-    refused = broker.cli("apply", "--recreate", file=path)
+    refused = broker.cli("apply", "--recreate", "--yes", file=path)
     assert refused.returncode == 1
     assert "holds 1 ready message and has 0 consumers" in refused.stdout and "nothing was changed" in refused.stdout
     fix = next(line for line in refused.stdout.splitlines() if line.lstrip().startswith("fix:"))
@@ -141,7 +141,7 @@ def test_recreate_refuses_a_queue_holding_messages_and_recreates_it_once_empty(b
     assert broker.ready("for_task_B") == 1
     with broker.connection() as connection:
         connection.channel().queue_purge("for_task_B")
-    recreated = broker.cli("apply", "--recreate", file=path)
+    recreated = broker.cli("apply", "--recreate", "--yes", file=path)
     assert recreated.returncode == 0, recreated.stdout
     assert "recreated queue    for_task_B" in recreated.stdout
     live = broker.state()
@@ -163,11 +163,11 @@ def test_prune_removes_only_what_this_owner_made_and_keeps_queues_holding_messag
         channel.queue_declare("team-b", durable=True, arguments={OWNER_ARGUMENT: "team-b"})
         channel.queue_bind("not-ours", "for_task_A", "by-hand")
         channel.basic_publish("", "retired", b"still here")
-    kept = broker.cli("apply", "--prune", file=seed)
+    kept = broker.cli("apply", "--prune", "--yes", file=seed)
     assert kept.returncode == 1 and "--prune deletes a queue holding messages" in kept.stdout
     assert "nothing was changed" in kept.stdout
     assert broker.ready("retired") == 1
-    forced = broker.cli("apply", "--prune", "--force", file=seed)
+    forced = broker.cli("apply", "--prune", "--yes", "--force", file=seed)
     assert forced.returncode == 0, forced.stdout
     assert "deleted   queue    retired" in forced.stdout and "deleted   exchange old_events" in forced.stdout
     live = broker.state()
@@ -285,7 +285,7 @@ def test_policies_are_applied_diffed_and_updated_in_place(broker: Broker) -> Non
     changed = broker.write(POLICIES.replace("max_length: 1000", "max_length: 10"))
     planned = broker.cli("plan", file=changed)
     assert planned.returncode == 1
-    assert "update    policy   limits  max-length is 1000 on the broker but 10 in routing.yaml" in planned.stdout
+    assert "update    policy   limits\n           ~ max-length: 1000 -> 10\n" in planned.stdout
     assert broker.cli("apply", file=changed).returncode == 0
     wait_until(lambda: _effective_max_length(broker, "for_task_A") == 10, "RabbitMQ to apply the new max-length")
     with broker.connection() as connection:  # the queue was changed in place: the limit holds on live traffic
@@ -316,3 +316,31 @@ def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
     assert conflicted.returncode == 1 and data["summary"]["conflict"] == 1
     assert [(c["action"], c["name"]) for c in data["changes"] if c["kind"] == "queue"] == [("conflict", "for_task_B")]
     assert broker.ready("for_task_B") == 1  # plan changed nothing: the message is still there
+
+
+PAYMENTS = SEED.replace(
+    "queues:\n", "queues:\n  payments: {type: quorum, bindings: [{exchange: default, routing_key: pay}]}\n"
+).replace("  for_task_A: {bindings", "  for_task_A: {max_priority: 10, bindings")
+
+
+def test_plan_says_what_it_declares_and_a_saved_plan_applies_only_to_the_broker_it_saw(broker: Broker) -> None:
+    path = broker.write(PAYMENTS)
+    planned = broker.cli("plan", "--format", "json", file=path)
+    changes = {(c["kind"], c["name"]): c for c in envelope(planned.stdout)["changes"]}
+    assert changes[("queue", "payments")]["declares"]["type"] == "quorum"
+    assert changes[("queue", "for_task_A")]["declares"]["x-max-priority"] == 10
+    text = broker.cli("plan", file=path).stdout
+    assert "+ type: quorum" in text and "+ x-max-priority: 10" in text
+
+    saved = broker.tmp / "reviewed.json"
+    assert broker.cli("plan", "-o", str(saved), file=path).returncode == 1  # changes pending, saved
+    with broker.connection() as connection:  # the broker changes after the review
+        connection.channel().queue_declare("by-hand", durable=True)
+    stale = broker.cli("apply", str(saved))
+    assert stale.returncode == 1 and "no longer as the saved plan found it" in stale.stdout
+    assert "payments" not in broker.state().queues  # nothing sent
+    assert broker.cli("plan", "-o", str(saved), file=path).returncode == 1
+    path.write_text(SEED)  # the file changes after the review: the saved plan carries the reviewed one
+    applied = broker.cli("apply", str(saved))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "payments" in broker.state().queues

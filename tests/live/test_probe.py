@@ -90,13 +90,13 @@ def test_without_the_management_api_recreate_asks_the_queue_itself_whether_it_is
         channel.basic_publish("", "for_task_A", b"work")
         channel.queue_declare("for_task_B", durable=False)
     file = broker.write(SEED)
-    refused = broker.cli("apply", "--recreate", *UNREACHABLE, file=file)
+    refused = broker.cli("apply", "--recreate", "--yes", *UNREACHABLE, file=file)
     assert refused.returncode == 1, refused.stderr
     assert "holds 1 ready message and has 0 consumers" in refused.stdout
     assert not broker.state().queues["for_task_B"].durable  # conflicts anywhere: nothing changed
     with broker.connection() as connection:
         connection.channel().queue_purge("for_task_A")
-    recreated = broker.cli("apply", "--recreate", *UNREACHABLE, file=file)
+    recreated = broker.cli("apply", "--recreate", "--yes", *UNREACHABLE, file=file)
     assert recreated.returncode == 0, recreated.stdout + recreated.stderr
     queues = broker.state().queues
     assert queues["for_task_A"].durable and queues["for_task_B"].durable
@@ -107,7 +107,7 @@ def test_without_the_management_api_policies_and_prune_are_refused_with_nothing_
         "default_queue: default", "default_queue: default\npolicies:\n  limits: {queues: [for_task_A], max_length: 10}"
     )
     policy = broker.cli("apply", *UNREACHABLE, file=broker.write(with_policy, "policy.yaml"))
-    prune = broker.cli("apply", "--prune", *UNREACHABLE, file=broker.write(SEED))
+    prune = broker.cli("apply", "--prune", "--yes", *UNREACHABLE, file=broker.write(SEED))
     assert policy.returncode == 3 and prune.returncode == 3
     assert "routing.yaml declares policies, which only the management API can do" in policy.stderr
     assert "--prune lists the vhost, which only the management API can do" in prune.stderr

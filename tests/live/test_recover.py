@@ -163,3 +163,34 @@ def test_an_interrupted_replay_loses_nothing_and_ctrl_c_duplicates_nothing(
         assert duplicated == 0 and len(set(replayed)) == len(replayed)
     else:
         assert duplicated <= 1  # only a task confirmed but not yet acknowledged when killed
+
+
+def test_kept_tasks_are_discarded_by_choice_after_a_count_and_a_confirmation(
+    broker: Broker, seed: Path, client: Celery
+) -> None:
+    """`replay --task` and `dead-letters --discard --task` refuse a name nobody knows (did you mean), say so
+    for one that chooses no kept task (exit 1), and --discard drops only what was chosen, once confirmed."""
+    ids = [client.send_task(name, args).id for name, args in (("tasks.taskA", (1, 2)), ("tasks.taskB", (1, 2, 3)))]
+    wait_until(lambda: broker.ready("for_task_A") == 1 and broker.ready("for_task_B") == 1, "two tasks queued")
+    reject_all(broker, "for_task_A")
+    reject_all(broker, "for_task_B")
+    wait_until(lambda: broker.ready(DEAD) == 2, "two dead-lettered tasks")
+
+    typo = broker.cli("replay", "--task", "tasks.tasA", file=seed)
+    assert typo.returncode == 2 and "no task named 'tasks.tasA'" in typo.stderr and "'tasks.taskA'" in typo.stderr
+    none_kept = broker.cli("replay", "--task", "tasks.add", file=seed)
+    assert none_kept.returncode == 1 and "no kept task named 'tasks.add'" in none_kept.stderr
+    assert "2 other tasks not chosen, still kept" in none_kept.stdout
+    assert broker.ready(DEAD) == 2
+
+    unasked = broker.cli("dead-letters", "--discard", "--task", "tasks.taskA", file=seed)  # no terminal, no --yes
+    assert unasked.returncode == 2 and "discard 1 task of queue 'topology.dead-letters'" in unasked.stderr
+    assert "--yes" in unasked.stderr and broker.ready(DEAD) == 2
+    discarded = broker.cli("dead-letters", "--discard", "--id", ids[0], "--yes", "--format", "json", file=seed)
+    data = json.loads(discarded.stdout)
+    assert discarded.returncode == 0 and [t["id"] for t in data["data"]["discarded"]] == [ids[0]]
+    assert ids_in(broker, DEAD) == [ids[1]]  # the other one stays
+    bare = broker.cli("dead-letters", "--discard", file=seed)
+    assert bare.returncode == 2 and "--all" in bare.stderr
+    assert broker.cli("dead-letters", "--discard", "--all", "--yes", file=seed).returncode == 0
+    assert broker.ready(DEAD) == 0

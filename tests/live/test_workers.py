@@ -77,15 +77,6 @@ def test_seed_client_code_runs_unchanged_against_three_workers(broker: Broker, s
     assert inspected.returncode == 0, inspected.stdout
 
 
-def test_worker_does_not_declare_a_queue_apply_never_made(broker: Broker) -> None:
-    """Workers only consume: a topology nobody applied fails loudly instead of being made up on the spot."""
-    path = broker.write(SEED)
-    process = broker.start("worker", "-l", "info", "-P", "solo", "-Q", "for_task_A", file=path)
-    assert process.wait(timeout=60) != 0
-    assert "NOT_FOUND - no queue 'for_task_A'" in (broker.tmp / "celery-0.log").read_text()
-    assert "for_task_A" not in broker.state().queues
-
-
 def test_remote_control_reaches_the_worker_through_its_node_queue_of_this_connection(
     broker: Broker, seed: Path, client: Celery
 ) -> None:

@@ -9,16 +9,16 @@ from dataclasses import replace
 from topology.broker.management import BrokerNode
 from topology.broker.settings import Settings, resolve_settings
 from topology.celery_adapter.transport import celery_transport
+from topology.codes import Code, ExitCode
 from topology.commands.apply import StepStatus, apply_topology
 from topology.commands.doctor import DoctorReport
 from topology.commands.inspect import inspect_topology
 from topology.commands.plan import plan_command, read_plan
-from topology.commands.result import ExitCode
 from topology.language.loader import parse_topology
 from topology.model import Kind, Ref, Severity
 from topology.planning.activity import Traffic
 from topology.planning.consumers import Consumer, WorkerReply
-from topology.planning.drift import Finding
+from topology.planning.findings import Finding, findings_exit_code
 from topology.planning.observed import ClusterState, Counts, LiveBinding, LiveExchange, LiveQueue, LiveState, Placement
 from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
@@ -103,11 +103,13 @@ def test_inspect_calls_a_queue_on_a_down_node_by_its_name_and_keeps_it() -> None
     report = inspect_topology(TOPOLOGY, session, replies=no_replies)
     codes = {f.code: f for f in report.findings}
     assert "missing_queue" not in codes and "missing_binding" not in codes
-    assert codes["queue_node_down"].severity is Severity.ERROR and "n3@h" in codes["queue_node_down"].message
-    assert codes["node_down"].ref == Ref(Kind.NODE, "n3@h")
-    assert codes["quorum_member_down"].severity is Severity.WARNING
-    assert "local" in report.live.queues and report.live.queues["local"].consumers is None
-    assert not report.in_sync()
+    down = codes[Code.QUEUE_NODE_DOWN]
+    assert down.severity is Severity.ERROR and "n3@h" in down.message
+    assert codes[Code.NODE_DOWN].ref == Ref(Kind.NODE, "n3@h")
+    assert codes[Code.QUORUM_MEMBER_DOWN].severity is Severity.WARNING
+    [local] = [row for row in report.queues if row.name == "local"]
+    assert local.exists and local.consumers is None
+    assert findings_exit_code(report.findings) is ExitCode.DIFFERS
 
 
 def test_a_quorum_queue_without_a_majority_is_an_error() -> None:
@@ -138,8 +140,8 @@ def test_consumers_on_a_down_node_are_not_live_workers() -> None:
     traffic = Traffic(consumers=(consumer("shared", "n1@h"), consumer("shared", "n3@h", "None2")))
     session = FakeSession(applied(cluster(down=("n3@h",))), counted=counted, seen_traffic=traffic)
     report = inspect_topology(TOPOLOGY, session, replies=no_replies)
-    assert report.live.queues["shared"].consumers == 1
-    assert [w.consumer.node for w in report.workers] == ["n1@h"]
+    [shared] = [row for row in report.queues if row.name == "shared"]
+    assert shared.consumers == 1 and [w.consumer.node for w in shared.workers] == ["n1@h"]
     [ghost] = [f for f in report.findings if f.code == "ghost_consumers"]
     assert ghost.ref == SHARED and "2 consumers" in ghost.message
 
@@ -152,7 +154,7 @@ def test_a_classic_queue_on_a_cluster_is_a_caution_not_drift() -> None:
     assert read_plan(TOPOLOGY, FakeSession(applied(None))).cautions == ()
     counted: Counts = {"shared": (0, 1), "other": (0, 1), "local": (0, 1)}
     report = inspect_topology(TOPOLOGY, FakeSession(applied(cluster()), counted=counted))
-    assert report.in_sync(require_consumers=True)  # a cluster warning is not about consumers
+    assert findings_exit_code(report.findings, require_consumers=True) is ExitCode.OK  # not about consumers
 
 
 def test_prune_never_deletes_an_extra_queue_on_a_down_node() -> None:

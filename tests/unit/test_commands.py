@@ -7,12 +7,14 @@ from dataclasses import replace
 import pytest
 
 from topology.broker.amqp import Refusal
+from topology.codes import ExitCode
 from topology.commands.apply import StepStatus, apply_topology
 from topology.commands.inspect import inspect_topology
-from topology.commands.plan import read_plan
+from topology.commands.plan import plan_command, read_plan
 from topology.errors import BrokerUnavailable
 from topology.language.loader import parse_topology
 from topology.model import Kind, Ref
+from topology.planning.findings import findings_exit_code
 from topology.planning.observed import LiveBinding, LiveExchange, LiveQueue, LiveState
 from topology.planning.plan import Action, PlanOptions
 from topology.testing.fake_session import FakeSession
@@ -100,12 +102,12 @@ def test_inspect_counts_first_then_asks_what_the_first_pass_left_and_finds_uncon
     session = FakeSession(applied(), counted={"work": (4, 0)})  # 'spare' refuses the first pass: asked again
     report = inspect_topology(TOPOLOGY, session)
     assert session.asked == [("work", "spare"), ("spare",)]
-    assert report.live.queues["work"].messages_ready == 4 and "spare" not in report.live.queues
+    assert [(row.name, row.exists, row.ready) for row in report.queues] == [("work", True, 4), ("spare", False, None)]
     assert [(f.code, f.ref) for f in report.findings] == [
         ("missing_queue", Ref(Kind.QUEUE, "spare")),
         ("no_consumer", WORK),
     ]
-    assert not report.in_sync()
+    assert findings_exit_code(report.findings) is ExitCode.DIFFERS
 
 
 def test_a_queue_replaced_by_another_is_declared_and_bound_before_the_old_one_goes() -> None:
@@ -150,3 +152,38 @@ def test_force_deletes_a_queue_in_use_unchecked_and_a_stream_only_with_force() -
     [conflict] = planned.conflicts
     assert "AMQP cannot count them" in conflict.detail
     assert conflict.fix.startswith("run `python -m topology apply --recreate --force` to delete it with its messages")
+
+
+def test_a_delete_is_sent_only_once_confirmed_and_asked_about_by_name() -> None:
+    changed = {"work": LiveQueue("work", False, owner="topology", messages_ready=0, consumers=0)}
+    asked: list[str] = []
+
+    def refuse(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    session = FakeSession(replace(applied(), queues={**applied().queues, **changed}))
+    report = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=refuse)
+    assert session.sent == [] and report.refused and not report.ok
+    assert asked == ["delete 1 object: queue 'work' (to declare it again)"]
+    agreed = apply_topology(TOPOLOGY, session, PlanOptions(recreate=True), confirm=lambda _: True)
+    assert agreed.ok and any(op.method == "queue_delete" for phase in session.sent for op in phase)
+    nothing_to_delete = FakeSession(applied())
+    assert apply_topology(TOPOLOGY, nothing_to_delete, PlanOptions(prune=True), confirm=refuse).ok  # not asked
+    assert len(asked) == 1
+
+
+def test_a_saved_plan_is_carried_out_only_while_the_broker_is_as_it_was_planned() -> None:
+    session = FakeSession(applied())
+    planned = plan_command(TOPOLOGY, session, recreate=False, prune=True, force=False)
+    outline = planned.report.plan.outline()
+    assert (
+        outline
+        == plan_command(TOPOLOGY, FakeSession(applied()), recreate=False, prune=True, force=False).report.plan.outline()
+    )
+    extra = replace(applied(), queues={**applied().queues, "by-hand": LiveQueue("by-hand", True)})
+    stale = apply_topology(TOPOLOGY, FakeSession(extra), PlanOptions(prune=True), planned_outline=outline)
+    assert stale.refused.startswith("nothing was changed: the broker is no longer as the saved plan found it")
+    assert not stale.ok
+    same = FakeSession(applied())
+    assert apply_topology(TOPOLOGY, same, PlanOptions(prune=True), planned_outline=outline).ok and same.sent

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 from tests.conftest import ROOT, SEED
+from topology.codes import Code
 from topology.language.loader import parse_topology
 from topology.model import Kind, Severity
 from topology.picture.dot import to_dot
@@ -183,7 +184,7 @@ def test_a_worker_on_an_undeclared_queue_and_consumers_that_take_nothing_are_fla
     named = identify([consumer("scratch", celery_worker="w@h"), standby], None)
     found = {f.code: f for f in consumer_findings(parse_topology(SEED), named)}
     assert set(found) == {"undeclared_queue_consumed", "idle_consumers"}
-    assert found["idle_consumers"].severity is Severity.WARNING
+    assert found[Code.IDLE_CONSUMERS].severity is Severity.WARNING
 
 
 def test_thresholds_make_backlog_findings() -> None:

@@ -7,8 +7,8 @@ from tests.conftest import WITHOUT_NETS
 from topology.commands.apply import apply_command
 from topology.commands.plan import plan_command
 from topology.language.loader import parse_topology
-from topology.planning.history import ApplyRecord, Source, parameter_name, since_last_apply
-from topology.planning.observed import LiveState
+from topology.planning.history import RECORD_ARGUMENT, RECORD_EXCHANGE, ApplyRecord, Source, since_last_apply
+from topology.planning.observed import LiveState, from_definitions
 from topology.testing.fake_session import FakeSession
 
 FILE = "queues: {work: {}}\ndefault_queue: work\n"
@@ -33,8 +33,8 @@ def test_the_same_file_with_differences_means_the_broker_changed() -> None:
 
 
 def test_a_record_not_ours_is_no_record() -> None:
-    assert ApplyRecord.from_value("by hand") is None and ApplyRecord.from_value({"file": "x"}) is None
-    assert ApplyRecord.from_value(RECORD.value()) == RECORD
+    assert ApplyRecord.from_argument("by hand") is None and ApplyRecord.from_argument('{"file": "x"}') is None
+    assert ApplyRecord.from_argument(None) is None and ApplyRecord.from_argument(RECORD.argument()) == RECORD
 
 
 def test_apply_records_itself_and_plan_reads_it_back() -> None:
@@ -42,14 +42,24 @@ def test_apply_records_itself_and_plan_reads_it_back() -> None:
     topology = parse_topology(FILE)
     applied = apply_command(topology, session, None, recreate=False, prune=False, force=False, source=NOW)
     assert applied.report.ok and applied.report.note == ""
-    record = ApplyRecord.from_value(session.parameters[parameter_name("v")])
-    assert record is not None and (record.sha256, record.commit, record.owner) == (NOW.sha256, NOW.commit, "topology")
+    [record] = session.records
+    assert (record.sha256, record.commit, record.owner) == (NOW.sha256, NOW.commit, "topology")
     planned = plan_command(topology, session, recreate=False, prune=False, force=False, source=NOW)
-    assert planned.report.since is not None and planned.report.since.record == record
+    assert planned.report.plan.since is not None and planned.report.plan.since.record == record
 
 
 def test_without_the_management_api_apply_notes_it_could_not_record() -> None:
     session = FakeSession(LiveState("v", {}, {}, frozenset()), management_down=True)
     topology = parse_topology(FILE + WITHOUT_NETS)  # the nets are set by policy: they need the management API
     applied = apply_command(topology, session, None, recreate=False, prune=False, force=False, source=NOW)
-    assert "this apply was not recorded on the broker" in applied.report.note and session.parameters == {}
+    assert "this apply was not recorded on the broker" in applied.report.note and session.records == []
+
+
+def test_the_record_is_read_with_the_vhost_and_is_no_object_of_it() -> None:
+    """An exchange of the vhost holds it: gone with the vhost, never extra, never adopted or drawn."""
+    record = {"name": RECORD_EXCHANGE, "type": "fanout", "durable": True, "auto_delete": False, "internal": True}
+    record["arguments"] = {RECORD_ARGUMENT: RECORD.argument(), "x-topology-owner": "topology"}
+    state = from_definitions("v", {"exchanges": [record], "queues": [], "bindings": [], "policies": []})
+    assert state.exchanges == {} and state.recorded == RECORD
+    fresh = from_definitions("v", {"exchanges": [], "queues": [], "bindings": [], "policies": []})
+    assert fresh.recorded is None

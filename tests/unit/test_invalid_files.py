@@ -35,7 +35,9 @@ CASES: dict[str, tuple[str, list[str]]] = {
     ),
     "default_queue_undeclared": (
         "queues: {q: {}}\ndefault_queue: qq\n",
-        ["routing.yaml:2:16: default_queue names queue 'qq', which is not declared (declared queues: 'q')"],
+        [
+            "routing.yaml:2:16: default_queue names queue 'qq', which is not declared (did you mean 'q'?) (declared queues: 'q')"
+        ],
     ),
     "schedule_undeclared_queue": (
         "queues: {q: {}}\ndefault_queue: q\nschedule:\n  s: {task: t, every: 5, queue: nope}\n",
@@ -176,7 +178,7 @@ CASES: dict[str, tuple[str, list[str]]] = {
     "alternate_undeclared": (
         "exchanges:\n  e: {type: topic, alternate_exchange: ae}\nqueues: {q: {}}\ndefault_queue: q\n",
         [
-            "routing.yaml:2:20: the alternate_exchange of 'e' is exchange 'ae', which is not declared (declared exchanges: 'e')"
+            "routing.yaml:2:20: the alternate_exchange of 'e' is exchange 'ae', which is not declared (did you mean 'e'?) (declared exchanges: 'e')"
         ],
     ),
     "delayed_without_type": (

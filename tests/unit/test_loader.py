@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from topology.commands.validate import check
 from topology.errors import InvalidTopology
 from topology.language.loader import load_topology, parse_topology, topology_path
 from topology.model import ExchangeType
@@ -120,3 +121,37 @@ def test_unreadable_file_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     assert (
         str(caught.value) == f"{tmp_path / 'absent.yaml'}:1:1: cannot read the topology file: No such file or directory"
     )
+
+
+INDEPENDENT = """\
+app: tests.fixtures.legacy_app
+exchanges:
+  jobs: {type: direct}
+queues:
+  work: {bindings: [{exchange: jobs, routing_key: work}], durabel: true}
+routes:
+  legacy.tasks.sendmail: {queue: wrok}
+  legacy.reports.daily: {exchange: jobs, routing_key: nowhere}
+default_queue: work
+"""
+
+
+def test_validate_reports_every_independent_problem_in_one_run_with_what_was_meant(tmp_path: Path) -> None:
+    """An unknown key hides neither a misspelt queue, nor a route that reaches no queue, nor a task name the
+    app does not register; each says what was probably meant."""
+    path = tmp_path / "routing.yaml"
+    path.write_text(INDEPENDENT)
+    with pytest.raises(InvalidTopology) as raised:
+        check(str(path), None)
+    said = [(p.origin.line if p.origin else 0, p.message) for p in raised.value.problems]
+    assert (5, "unknown key 'durabel' (did you mean 'durable'?)") in said
+    assert any(line == 7 and "queue 'wrok', which is not declared (did you mean 'work'?)" in m for line, m in said)
+    assert any(line == 7 and "(did you mean 'legacy.tasks.send_email'?)" in m for line, m in said)
+    assert any(line == 8 and "routing key 'nowhere', which no binding matches" in m for line, m in said)
+
+
+def test_a_setting_that_does_not_parse_is_not_followed_by_what_it_would_cause() -> None:
+    """A routing key set aside for its bad value would make its route reach no queue: only names are checked."""
+    text = INDEPENDENT.replace(", durabel: true", "").replace("routing_key: work}", "routing_key: [work, {x: 1}]}")
+    found = problems(text)
+    assert not any("no binding matches" in p for p in found) and any("'wrok'" in p for p in found)

@@ -4,11 +4,12 @@ policy, merged into the file's own policies where those apply; validate warns wh
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from topology.celery_adapter.config import kombu_queues
 from topology.language.loader import check_text
-from topology.model import Kind, Topology
-from topology.planning.observed import LiveState
+from topology.model import Kind, Ref, Topology
+from topology.planning.observed import LivePolicy, LiveState
 from topology.planning.plan import Action, plan
 from topology.routing import Message, deliver
 
@@ -124,3 +125,44 @@ def test_a_nets_managed_policy_too_long_for_rabbitmq_4_3_is_split_each_within_it
     for queue in topology.queues:
         if queue.name not in topology.nets.names:
             assert sum(p.applies_to(Kind.QUEUE, queue.name) for p in nets) == 1, queue.name
+
+
+ORDERED = """\
+exchanges:
+  zebra: {type: direct}
+  alpha: {type: direct}
+  mid: {type: direct}
+queues:
+  q: {bindings: [{exchange: alpha, routing_key: q}]}
+default_queue: q
+"""
+
+
+def test_a_nets_policy_names_its_objects_in_one_order_whatever_the_file_s() -> None:
+    """`adopt` writes a vhost's objects by name: the plan of the adopted file must not call the net's policy,
+    written by the original file's order, different."""
+    forward, _ = loaded(ORDERED)
+    backward, _ = loaded(
+        ORDERED.replace("  zebra: {type: direct}\n", "").replace("queues:", "  zebra: {type: direct}\nqueues:")
+    )
+    assert [e.name for e in forward.exchanges][:3] != [e.name for e in backward.exchanges][:3]
+    patterns = [{p.name: p.pattern for p in t.policies}["topology.unroutable"] for t in (forward, backward)]
+    assert patterns == ["^(alpha|mid|zebra)$"] * 2
+
+
+NET_POLICY = Ref(Kind.POLICY, "topology.unroutable")
+
+
+def test_a_policy_listing_the_same_names_in_another_order_is_no_change() -> None:
+    topology, _ = loaded(ORDERED)
+    written = {p.name: p for p in topology.policies}
+    live = {
+        name: LivePolicy(name, policy.pattern, policy.apply_to, policy.priority, dict(policy.definition))
+        for name, policy in written.items()
+    }
+    live["topology.unroutable"] = replace(live["topology.unroutable"], pattern="^(zebra|alpha|mid)$")
+    changes = {c.ref: c for c in plan(topology, LiveState("v", {}, {}, frozenset(), live)).changes}
+    assert changes[NET_POLICY].action is Action.UNCHANGED
+    live["topology.unroutable"] = replace(live["topology.unroutable"], pattern="^(zebra|alpha)$")  # one name less
+    changes = {c.ref: c for c in plan(topology, LiveState("v", {}, {}, frozenset(), live)).changes}
+    assert changes[NET_POLICY].action is Action.UPDATE

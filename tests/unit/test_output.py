@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from topology.cli.output import print_columns
+from topology.cli.render.text import print_columns
 
 
 def test_columns_line_up_by_display_width_even_with_wide_characters(capsys: pytest.CaptureFixture[str]) -> None:

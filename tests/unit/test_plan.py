@@ -127,3 +127,22 @@ def test_an_exchange_whose_plugin_is_missing_is_a_conflict_before_anything_is_se
     state = LiveState("v", {}, {}, frozenset(), exchange_types=frozenset({"direct", "topic", "fanout", "headers"}))
     [conflict] = plan(topology, state).conflicts
     assert "`rabbitmq-plugins enable rabbitmq_delayed_message_exchange`" in conflict.detail
+
+
+def test_an_extra_policy_s_fix_names_its_vhost_and_its_name() -> None:
+    state = applied(policies={**applied().policies, "by-hand": LivePolicy("by-hand", ".*", "queues", 0, {})})
+    [extra] = [c for c in plan(TOPOLOGY, state).changes if c.ref == Ref(Kind.POLICY, "by-hand")]
+    assert extra.fix == "delete it (`rabbitmqctl clear_policy -p v by-hand`) or add it to routing.yaml"
+
+
+def test_an_argument_moved_into_a_policy_says_one_recreate_is_still_needed() -> None:
+    """The conflict's own fix proposed moving x-max-length into `policies:`: once it is moved, the queue still
+    carries the argument, and the plan says what takes it off rather than proposing the move again."""
+    declared = applied(queues={"work": replace(applied().queues["work"], arguments={"x-max-length": 100})})
+    [conflict] = [c for c in plan(TOPOLOGY, declared).changes if c.action is Action.CONFLICT]
+    assert "x-max-length is now set by policy 'limits'" in conflict.fix
+    assert "one `python -m topology apply --recreate` is still needed" in conflict.fix
+    assert "declare it under `policies:`" not in conflict.fix
+    unmoved = parse_topology(FILE.replace("max_length: 100, ", ""))  # the policy does not set it: move it there
+    [conflict] = [c for c in plan(unmoved, declared).changes if c.action is Action.CONFLICT]
+    assert "declare it under `policies:`" in conflict.fix and "is now set by policy" not in conflict.fix

@@ -16,7 +16,7 @@ USAGE_ERRORS = [
     (["plan", "--format", "json", "-f"], "plan", "Option '-f' requires an argument."),
     (["inspect", "--format", "json", "--max-ready", "many"], "inspect", "'many' is not a valid integer"),
     (["inspect", "--format", "json", "--max-age", "soon"], "inspect", "'soon' is not a duration"),
-    (["graph", "--format", "json"], "graph", "'json' is not one of 'svg', 'png', 'dot', 'mermaid'"),
+    (["graph", "--format", "json", "--focus"], "graph", "Option '--focus' requires an argument."),
     (["bogus", "--format", "json"], None, "No such command 'bogus'."),
     (["--format", "json", "validate"], None, "No such option '--format'."),
 ]

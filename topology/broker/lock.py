@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,10 +72,18 @@ def lock_connection(settings: Settings) -> Any:
         raise connect_error(settings, error) from None
 
 
-def acquire(connection: Any, settings: Settings, wait_seconds: float, say: Callable[[str], None]) -> ApplyLock:
+def acquire(
+    connection: Any,
+    settings: Settings,
+    wait_seconds: float,
+    say: Callable[[str], None],
+    stopping: threading.Event | None = None,
+) -> ApplyLock:
     """The lock, on `connection`, waiting up to `wait_seconds` (saying so once) while another apply holds
-    it; past that, BrokerUnavailable (exit 3) naming the holder."""
+    it; past that, BrokerUnavailable (exit 3) naming the holder. `stopping`: set when the command ends
+    before the lock is taken (an invalid file): the wait ends too."""
     me = holder()
+    stop = stopping or threading.Event()
     deadline = time.monotonic() + wait_seconds
     waiting = False
     while True:
@@ -95,7 +104,9 @@ def acquire(connection: Any, settings: Settings, wait_seconds: float, say: Calla
             vhost = settings.vhost
             say(f"waiting up to {wait_seconds:g} s for the apply lock on vhost {vhost!r}, held by {held_by(settings)}")
             waiting = True
-        time.sleep(POLL_SECONDS)
+        if stop.wait(POLL_SECONDS):
+            connection.close()
+            raise BrokerUnavailable(f"stopped waiting for the apply lock on vhost {settings.vhost!r}")
 
 
 def _declare(connection: Any, me: str) -> Refusal | None:

@@ -13,6 +13,7 @@ import json as jsonlib
 import socket
 import ssl
 from base64 import b64encode
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -23,6 +24,7 @@ from topology.errors import BrokerUnavailable, ManagementUnreachable, NotPermitt
 
 if TYPE_CHECKING:
     from topology.model import Policy
+    from topology.planning.history import ApplyRecord
     from topology.planning.observed import ClusterState, LiveState
 
 TIMEOUT_SECONDS = 10.0
@@ -125,16 +127,20 @@ class ManagementClient:
     def delete_policy(self, vhost: str, name: str) -> None:
         self._request("DELETE", f"/policies/{_segment(vhost)}/{_segment(name)}", allow_404=True)
 
-    def global_parameter(self, name: str) -> Any:
-        """The value of a RabbitMQ global parameter, None if there is none (the administrator tag is needed)."""
-        found = self._request("GET", f"/global-parameters/{_segment(name)}", allow_404=True)
-        return None if found is None else found.get("value")
+    def record_apply(self, vhost: str, record: ApplyRecord) -> None:
+        """The record exchange declared again with `record` (an exchange's arguments cannot change); and the
+        global parameter earlier versions recorded in deleted, where this user may."""
+        from topology.model import OWNER_ARGUMENT
+        from topology.planning.history import LEGACY_PARAMETER_PREFIX, RECORD_ARGUMENT, RECORD_EXCHANGE
 
-    def put_global_parameter(self, name: str, value: Any) -> None:
-        self._request("PUT", f"/global-parameters/{_segment(name)}", json={"name": name, "value": value})
-
-    def delete_global_parameter(self, name: str) -> None:
-        self._request("DELETE", f"/global-parameters/{_segment(name)}", allow_404=True)
+        path = f"/exchanges/{_segment(vhost)}/{_segment(RECORD_EXCHANGE)}"
+        arguments = {RECORD_ARGUMENT: record.argument(), OWNER_ARGUMENT: record.owner}
+        self._request("DELETE", path, allow_404=True)
+        body = {"type": "fanout", "durable": True, "auto_delete": False, "internal": True, "arguments": arguments}
+        self._request("PUT", path, json=body)
+        legacy = f"/global-parameters/{_segment(LEGACY_PARAMETER_PREFIX + vhost)}"
+        with suppress(NotPermitted):  # the administrator tag: earlier versions recorded only with it
+            self._request("DELETE", legacy, allow_404=True)
 
     def queue(self, vhost: str, name: str) -> dict[str, Any]:
         """One queue as the management API shows it: statistics, and the policy in effect on it."""
@@ -206,11 +212,8 @@ class ManagementClient:
         self._request("PUT", f"/permissions/{_segment(vhost)}/{user}", json=permissions)
 
     def delete_vhost(self, vhost: str) -> None:
-        """The vhost, and the record `apply` keeps of it (a global parameter: RabbitMQ keeps it otherwise)."""
-        from topology.planning.history import parameter_name
-
+        """The vhost, and all it holds (the record of its last apply with it)."""
         self._request("DELETE", f"/vhosts/{_segment(vhost)}", allow_404=True)
-        self.delete_global_parameter(parameter_name(vhost))
 
     def get(self, path: str) -> Any:
         """Any GET of the API (`path` after /api), as parsed JSON."""

@@ -7,6 +7,8 @@ the queue as it found it, its messages marked redelivered. A get followed by a r
 would not do: the requeued message goes back to the head, and is the next one got. While held, messages
 are invisible to other readers; should this process die, RabbitMQ requeues them as the connection closes.
 
+Discarding acknowledges each chosen message as it is got (RabbitMQ removes it), and hands the rest back.
+
 Replaying publishes each chosen message through its current route on a channel in confirm mode, and only
 once RabbitMQ has confirmed it (for durable queues, on disk) is the original acknowledged, that is removed.
 An interruption leaves every original not yet acknowledged in its queue, so nothing is lost; Ctrl-C and
@@ -94,6 +96,28 @@ def replay_kept(
                 outcome.interrupted = True
                 break
         source.basic_nack(0, multiple=True, requeue=True)  # every message not replayed stays, where it was
+    return outcome
+
+
+@dataclass
+class Discarded:
+    discarded: list[KeptTask] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def discard_kept(settings: Settings, queue: str, chosen: Callable[[KeptTask], bool]) -> Discarded:
+    """Each message of `queue` that is `chosen`, removed for good; every other one left where it was."""
+    outcome = Discarded()
+    with _channel(settings, queue) as channel, _stopping() as stop:
+        for method, properties, body in _gets(channel, queue):
+            kept = _kept(method, properties, body)
+            if chosen(kept):
+                channel.basic_ack(method.delivery_tag)
+                outcome.discarded.append(kept)
+            if stop.is_set():
+                outcome.interrupted = True
+                break
+        channel.basic_nack(0, multiple=True, requeue=True)
     return outcome
 
 

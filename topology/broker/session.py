@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from topology import hints
 from topology.broker.management import ManagementClient
@@ -31,10 +32,14 @@ if TYPE_CHECKING:
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
+    from topology.planning.history import ApplyRecord
     from topology.planning.observed import ClusterState, Counts, LiveState
     from topology.planning.operations import Operation
 
 COUNTING_FAN_OUT = (1, 4)  # connections, channels on each: see `VhostSession.counts`
+CLOSE_WAIT_SECONDS = 15.0
+"""How long `close` waits for reads still under way: each is bounded by its own timeout (the management
+API's, an AMQP handshake's) below this."""
 T = TypeVar("T")
 
 
@@ -69,10 +74,8 @@ class Session(Protocol):
     def kept(self, queue: str, limit: int) -> Read:
         """Up to `limit` tasks a net's queue keeps, read without consuming them (`broker.recover`)."""
 
-    def global_parameter(self, name: str) -> Any:
-        """A RabbitMQ global parameter's value (None: not set): where `apply` records itself."""
-
-    def put_global_parameter(self, name: str, value: Any) -> None: ...
+    def record_apply(self, record: ApplyRecord) -> None:
+        """Keep `record` in the vhost, in place of the last one (`planning.history`)."""
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
@@ -108,12 +111,36 @@ class VhostSession:
         self._unreachable: ManagementUnreachable | None = None
         self._lock: ApplyLock | None = None
         self._lock_wait = lock_wait
-        self._reading = _in_background(self._read)
-        self._placing = _in_background(self._read_cluster)
-        self._amqp_proof = _in_background(lambda: _open_and_close(settings)) if prove_amqp else None
-        self._cluster_check = _in_background(lambda: _check_cluster(settings)) if check_cluster else None
-        self._traffic = _in_background(self._read_traffic) if traffic else None
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._reading = self._in_background(self._read)
+        self._placing = self._in_background(self._read_cluster)
+        self._amqp_proof = self._in_background(lambda: _open_and_close(settings)) if prove_amqp else None
+        self._cluster_check = self._in_background(lambda: _check_cluster(settings)) if check_cluster else None
+        self._traffic = self._in_background(self._read_traffic) if traffic else None
         self.counted_by_api = ""  # why counts came from the management API instead of passive declares
+
+    def __enter__(self) -> VhostSession:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _in_background(self, work: Callable[[], T]) -> Future[T]:
+        """`work` started on a thread of this session's, which `close` waits for."""
+        future: Future[T] = Future()
+
+        def run_it() -> None:
+            try:
+                future.set_result(work())
+            except BaseException as error:
+                future.set_exception(error)
+
+        # daemon: should one outlive `close`'s wait (a broker that never answers), the process still ends
+        thread = threading.Thread(target=run_it, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return future
 
     def _read(self) -> LiveState:
         lock_wait = self._lock_wait
@@ -129,7 +156,7 @@ class VhostSession:
                     both = f"{error} (and the management API did not answer either: {unreachable})"
                     raise BrokerUnavailable(both) from None
                 raise
-            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr)
+            self._lock = acquire(connection, self._settings, lock_wait, _on_stderr, self._stopping)
         return self.management.state(self._settings.vhost)
 
     def _read_cluster(self) -> ClusterState:
@@ -142,9 +169,16 @@ class VhostSession:
             self._cluster_check.result()
 
     def close(self) -> None:
-        """Release the apply lock, if this session holds it (closing the process does too)."""
+        """Stop and wait for the session's reads (a thread still reading as the interpreter shuts down can
+        crash it), then release the apply lock, if this session holds it (closing the process does too).
+        Every command that makes a session closes it, however it ends: `cli.main` makes sure."""
+        self._stopping.set()
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         if self._lock is not None:
             self._lock.release()
+            self._lock = None
 
     @property
     def settings(self) -> Settings:
@@ -250,17 +284,13 @@ class VhostSession:
 
         return read_traffic(self.management, self._settings.vhost)
 
-    def global_parameter(self, name: str) -> Any:
+    def record_apply(self, record: ApplyRecord) -> None:
         self._checked()
-        return self.management.global_parameter(name)
-
-    def put_global_parameter(self, name: str, value: Any) -> None:
-        self._checked()
-        self.management.put_global_parameter(name, value)
+        self.management.record_apply(self._settings.vhost, record)
 
     def reread(self) -> None:
-        self._reading = _in_background(self._read)
-        self._placing = _in_background(self._read_cluster)
+        self._reading = self._in_background(self._read)
+        self._placing = self._in_background(self._read_cluster)
 
     def kept(self, queue: str, limit: int) -> Read:
         self._checked()
@@ -283,17 +313,3 @@ def _check_cluster(settings: Settings) -> None:
 
 def _on_stderr(said: str) -> None:
     print(said, file=sys.stderr)
-
-
-def _in_background(work: Callable[[], T]) -> Future[T]:
-    """`work` started on a thread; its result, or what it raised, for whoever waits on the future."""
-    future: Future[T] = Future()
-
-    def run_it() -> None:
-        try:
-            future.set_result(work())
-        except BaseException as error:
-            future.set_exception(error)
-
-    threading.Thread(target=run_it, daemon=True).start()  # daemon: an invalid file exits without waiting
-    return future

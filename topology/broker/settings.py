@@ -13,6 +13,7 @@ checked, none ever quoted (a ``;`` inside a password splits the list, and what f
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
@@ -72,6 +73,18 @@ class Settings:
     @property
     def apis(self) -> tuple[Endpoint, ...]:
         return self.managements or (self.management,)
+
+
+_USERINFO = re.compile(r"((?:\b[A-Za-z][A-Za-z0-9+.-]*:/{0,2})?[^\s:/@;'\"()]*:)[^\s;'\"()]*@")
+"""A URL's `scheme://user:` (or `scheme:/user:`, as a path normalizes it, or a bare `user:`) and everything up
+to the last `@` before a blank, a quote, a bracket or a `;` (the next URL of a failover list): its password,
+which may hold `@` or `:` itself."""
+
+
+def redacted(text: str) -> str:
+    """`text` with the password of every URL in it replaced by ***: for a message that may quote what the
+    user typed anywhere (an argument, a file name, an app name), wherever a URL was typed."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def resolve_settings(broker_url: str | None = None, management_url: str | None = None) -> Settings:

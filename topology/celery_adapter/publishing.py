@@ -44,6 +44,7 @@ from celery.backends.rpc import RPCBackend
 from kombu.common import maybe_declare
 from kombu.exceptions import KombuError, OperationalError
 
+from topology import hints
 from topology.model import DEFAULT_CONFIRM_TIMEOUT, Topology
 
 CONFIRM_TIMEOUT_SETTING = "topology_confirm_timeout"
@@ -69,12 +70,15 @@ class PublishNotConfirmed(OperationalError):  # type: ignore[misc]  # kombu is u
 
     def __init__(self, task: str, task_id: str | None, broker: str, reason: str) -> None:
         self.task, self.task_id, self.broker, self.reason = task, task_id, broker, reason
-        super().__init__(
-            f"task {task!r} (id {task_id}) was not confirmed by RabbitMQ at {broker}: {reason}. It may not be "
-            "queued: send it again once the broker answers (`python -m topology doctor` checks it; a task that "
-            "timed out waiting may also have been queued, so a resend can run it twice), or give a slow broker "
-            "more time with `publish: {confirm_timeout: ...}` in routing.yaml"
+        missing = hints.not_found(reason)
+        advice = (
+            f"It is not queued: {missing}, then send it again"
+            if missing
+            else "It may not be queued: send it again once the broker answers (`python -m topology doctor` checks "
+            "it; a task that timed out waiting may also have been queued, so a resend can run it twice), or give "
+            "a slow broker more time with `publish: {confirm_timeout: ...}` in routing.yaml"
         )
+        super().__init__(f"task {task!r} (id {task_id}) was not confirmed by RabbitMQ at {broker}: {reason}. {advice}")
 
 
 def publish_settings(topology: Topology) -> dict[str, Any]:

@@ -9,6 +9,11 @@ binding (no header arguments) matches every message: a silent routing change. ro
 one source of the topology, so the step is left out; ETA/countdown tasks are held by the worker, as
 they are on classic queues.
 
+Only `apply` declares queues: a worker whose queue does not exist (started before `apply`, or the queue
+deleted under it, `watch_cancelled`) says so in one line naming `apply`, checks again every
+QUEUE_CHECK_SECONDS for up to QUEUE_WAIT_SECONDS, and consumes once the queue is there (`wait_for_queues`),
+instead of Celery's NOT_FOUND traceback and exit.
+
 A task redelivered more than its queue's max_runs is dead-lettered instead of run (`planning/poison.py`).
 The worker's settings carry each queue's type and max_runs (`WORKER_QUEUES`), because the kombu queues
 leave x-queue-type out (`celery_adapter/config.py` says why).
@@ -19,17 +24,22 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
 
 import kombu
+from amqp.exceptions import ConsumerCancelled, NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
+from celery.exceptions import WorkerShutdown
 from celery.utils.log import get_logger
 from celery.worker.consumer import Consumer
 from celery.worker.consumer.control import Control
 from celery.worker.consumer.tasks import Tasks
+from celery.worker.state import maybe_shutdown
 from kombu.message import Message
 
+from topology import hints
 from topology.celery_adapter.publishing import unconfirmed_connection
 from topology.model import QueueType
 from topology.planning.consumers import HOST_PROPERTY, PID_PROPERTY, WORKER_PROPERTY
@@ -61,6 +71,86 @@ class QuorumAwareTasks(Tasks):  # type: ignore[misc]
     def qos_global(self, c: Consumer) -> bool:
         quorum = any(q.get("type") == QueueType.QUORUM.value for q in queues_setting(c.app.conf).values())
         return False if quorum else bool(super().qos_global(c))
+
+    def start(self, c: Consumer) -> None:
+        wait_for_queues(c)
+        super().start(c)
+        watch_cancelled(c)
+
+
+QUEUE_CHECK_SECONDS = 5.0
+"""How often a worker whose queue is missing checks again."""
+QUEUE_WAIT_SECONDS = 600.0
+"""How long it waits for its queues before it stops (exit 1): long enough to run `apply`, not forever."""
+QUEUE_REMINDER_SECONDS = 60.0
+"""How often it says again that a queue is missing."""
+
+
+def wait_for_queues(c: Consumer) -> None:
+    """Return once every queue the worker consumes exists; meanwhile say, once and then every minute, which
+    is missing and what declares it. Past QUEUE_WAIT_SECONDS, stop the worker. Celery would consume a missing
+    queue, die on NOT_FOUND, and advise `task_create_missing_queues`, which this project turns off on purpose."""
+    # the queues apply declares; a broadcast queue is each worker's own, declared as it consumes
+    names = sorted(name for name, queue in c.app.amqp.queues.consume_from.items() if queue.no_declare)
+    started = time.monotonic()
+    said = -QUEUE_REMINDER_SECONDS
+    while missing := _missing_queues(c.connection, names):
+        waited = time.monotonic() - started
+        shown = hints.missing_on_broker("queue", missing[0]) + (
+            f" (and {len(missing) - 1} more)" if missing[1:] else ""
+        )
+        if waited >= QUEUE_WAIT_SECONDS:
+            logger.critical("stopping after waiting %.0f s: %s", waited, shown)
+            raise WorkerShutdown(1)
+        if waited - said >= QUEUE_REMINDER_SECONDS:
+            logger.error("%s; checking every %.0f s for up to %.0f s", shown, QUEUE_CHECK_SECONDS, QUEUE_WAIT_SECONDS)
+            said = waited
+        _pause(c, QUEUE_CHECK_SECONDS)
+    if said >= 0:
+        logger.warning("queue %s found: consuming", ", ".join(map(repr, names)))
+
+
+def watch_cancelled(c: Consumer) -> None:
+    """Every QUEUE_CHECK_SECONDS, whether the broker cancelled one of the task consumers (its queue deleted
+    under the worker): then raise ConsumerCancelled, a connection error, so that the consumer restarts and
+    `wait_for_queues` says what is missing. py-amqp raises it as the broker's cancel arrives, but Celery's
+    event loop swallows it in its first tenth of a second (`celery.worker.loops._quick_drain`), and the worker
+    would then consume nothing, for good. The timer goes with the connection (Celery drops the entries made
+    since it connected)."""
+    consumer = c.task_consumer
+    channel = consumer.channel
+
+    def check() -> None:
+        tags: Mapping[str, str] = getattr(consumer, "_active_tags", None) or {}
+        gone = [queue for queue, tag in tags.items() if tag not in channel.callbacks]
+        if gone:
+            raise ConsumerCancelled(f"the broker cancelled the consumer of queue {gone[0]!r} (deleted?)")
+
+    c.timer.call_repeatedly(QUEUE_CHECK_SECONDS, check)
+
+
+def _missing_queues(connection: Any, names: list[str]) -> list[str]:
+    """The queues among `names` the broker does not have, asked by passive declares (a refusal closes its
+    channel: each is asked on a channel of its own)."""
+    missing = []
+    for name in names:
+        channel = connection.channel()
+        try:
+            channel.queue_declare(name, passive=True)
+        except NotFound:
+            missing.append(name)
+            continue
+        channel.close()
+    return missing
+
+
+def _pause(c: Consumer, seconds: float) -> None:
+    """Sleep, stopping at once if the worker is told to stop, and keeping the connection's heartbeats."""
+    until = time.monotonic() + seconds
+    while (left := until - time.monotonic()) > 0:
+        maybe_shutdown()
+        c.connection.heartbeat_check()
+        time.sleep(min(left, 0.5))
 
 
 class TasksControl(Control):  # type: ignore[misc]

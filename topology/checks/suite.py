@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Collection, Iterator
+from dataclasses import replace
 
+from topology import hints
 from topology.checks.broker_rules import check_broker_rules
 from topology.checks.nets import check_dropping_queues
 from topology.checks.routes import check_routes, check_task_names
@@ -21,9 +23,11 @@ from topology.model import (
     PatternKind,
     Problem,
     Queue,
+    Route,
     Severity,
     Topology,
 )
+from topology.routing import route_destination
 
 MAX_NAME_BYTES = 255
 
@@ -34,16 +38,38 @@ def check_topology(
     """Every problem; `registered` (the Celery app's task names), when given, is checked against routes.
     RabbitMQ's rules are those of `rules`' version; None leaves them for when the broker's version is known
     (plan and apply check them then, before anything is sent)."""
-    patterns = list(_check_patterns(topology))
-    references = [*check_references(topology), *patterns, *_check_keys(topology)]
+    patterns, keys = list(_check_patterns(topology)), list(_check_keys(topology))
+    names = list(check_references(topology))
+    references = [*names, *patterns, *keys]
     versioned = check_broker_rules(topology, rules) if rules is not None else ()
     problems = [*_check_names(topology), *references, *versioned, *check_dropping_queues(topology)]
     # routes can only be followed through objects that exist, by patterns that compile, with keys RabbitMQ takes
     if not _errors(references):
         problems += check_routes(topology, registered or ())
+    elif not _errors([*patterns, *keys]):  # only names undeclared: the routes that name none are followed
+        followable = _followable(topology)
+        if followable is not None:
+            problems += [p for p in check_routes(followable, registered or ()) if p.severity is Severity.ERROR]
     if registered is not None and not _errors(patterns):  # task names are matched by the patterns
         problems += check_task_names(topology, registered)
     return list(dict.fromkeys(problems))  # a rule met by several task names is one problem
+
+
+def _followable(topology: Topology) -> Topology | None:
+    """`topology` less the routes that lead to an undeclared exchange or queue (named, or through the queue's
+    binding they publish by), when what remains can be followed (the default queue's way declared too): a
+    route that reaches no queue is then found in the same run as a name misspelt elsewhere. Only errors count
+    from it: a warning such as a queue no route reaches may come from a route set aside here."""
+    exchanges, queues = {"", *(e.name for e in topology.exchanges)}, {q.name for q in topology.queues}
+
+    def declared(route: Route | None) -> bool:
+        named = route is None or (route.queue in (None, *queues) and route.exchange in (None, *exchanges))
+        destination = route_destination(topology, route) if named else None
+        return destination is not None and destination.exchange in exchanges
+
+    if topology.default_queue not in queues or not declared(None):
+        return None
+    return replace(topology, routes=tuple(route for route in topology.routes if declared(route)))
 
 
 def _errors(problems: list[Problem]) -> bool:
@@ -113,7 +139,7 @@ def _check_patterns(topology: Topology) -> Iterator[Problem]:
 
 def _undeclared(kind: str, name: str, declared: list[str]) -> str:
     known = ", ".join(repr(n) for n in declared) or "none"
-    return f"{kind} {name!r}, which is not declared (declared {kind}s: {known})"
+    return f"{kind} {name!r}, which is not declared{hints.did_you_mean(name, declared)} (declared {kind}s: {known})"
 
 
 def check_references(topology: Topology) -> Iterator[Problem]:

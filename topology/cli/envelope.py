@@ -10,34 +10,39 @@ display string standing for structure, so that a program can select on them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from topology.model import Problem, Ref, Severity
+from topology.codes import Severity
+from topology.model import Problem, Ref
 from topology.values import NOT_SET
 
 if TYPE_CHECKING:
     from topology.checks.versions import Target
     from topology.commands.apply import Step
-    from topology.planning.drift import Finding
+    from topology.planning.findings import Finding
     from topology.planning.plan import Change, Mismatch
 
 SCHEMA_VERSION = 1
 """Raised when a key is removed or changes meaning; adding a key keeps it."""
 
 
+@dataclass(frozen=True)
+class Body:
+    """What a command's report puts in the envelope (the rest comes from its Result): counts, what could not
+    be checked, the file's problems, the broker's findings, the changes, and what only this command has."""
+
+    summary: Mapping[str, int] = field(default_factory=dict)
+    note: str = ""
+    problems: Sequence[Problem] = ()
+    findings: Sequence[Finding] = ()
+    changes: Sequence[dict[str, Any]] = ()
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
 def envelope(
-    command: str | None,
-    exit_code: int,
-    *,
-    vhost: str | None = None,
-    broker: str | None = None,
-    summary: Mapping[str, int] | None = None,
-    note: str = "",
-    problems: Iterable[Problem] = (),
-    findings: Iterable[Finding] = (),
-    changes: Iterable[dict[str, Any]] = (),
-    data: Mapping[str, Any] | None = None,
+    command: str | None, exit_code: int, body: Body = Body(), *, vhost: str | None = None, broker: str | None = None
 ) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -46,12 +51,12 @@ def envelope(
         "exit_code": int(exit_code),
         "vhost": vhost,
         "broker": broker,
-        "summary": dict(summary or {}),
-        "note": note,
-        "problems": [problem_record(p) for p in problems],
-        "findings": [finding_record(f) for f in findings],
-        "changes": list(changes),
-        "data": dict(data or {}),
+        "summary": dict(body.summary),
+        "note": body.note,
+        "problems": [problem_record(p) for p in body.problems],
+        "findings": [finding_record(f) for f in body.findings],
+        "changes": list(body.changes),
+        "data": dict(body.data),
     }
 
 
@@ -79,6 +84,14 @@ def error_problem(message: str) -> Problem:
     return Problem(message, None, Severity.ERROR)
 
 
+def redacted_problem(problem: Problem) -> Problem:
+    """`problem` with the password of any URL it quotes hidden (whatever was typed where)."""
+    from topology.broker.settings import redacted
+
+    origin = replace(problem.origin, file=redacted(problem.origin.file)) if problem.origin else None
+    return replace(problem, message=redacted(problem.message), origin=origin)
+
+
 def ref_record(ref: Ref) -> dict[str, Any]:
     """An object's identity as fields: a binding by source, destination, routing key and header arguments;
     an exchange, queue or policy by its name (the binding fields null)."""
@@ -97,7 +110,7 @@ def ref_record(ref: Ref) -> dict[str, Any]:
 def finding_record(finding: Finding) -> dict[str, Any]:
     mismatch = finding.mismatch
     return {
-        "code": finding.code,
+        "code": finding.code.value,
         "severity": finding.severity.value,
         **ref_record(finding.ref),
         "property": mismatch.prop if mismatch else None,
@@ -108,11 +121,15 @@ def finding_record(finding: Finding) -> dict[str, Any]:
     }
 
 
-def change_record(change: Change, step: Step | None = None) -> dict[str, Any]:
-    """A planned change; with `step`, what `apply` made of it (`status`, and the broker's reason if it failed)."""
+def change_record(
+    change: Change, step: Step | None = None, declares: Sequence[tuple[str, object]] = ()
+) -> dict[str, Any]:
+    """A planned change; with `step`, what `apply` made of it (`status`, and the broker's reason if it failed);
+    `declares`: what it declares, attribute by attribute (`Plan.declared`)."""
     record = {
         "action": change.action.value,
         **ref_record(change.ref),
+        "declares": dict(declares),
         "differences": [difference(m) for m in change.mismatches],
         "detail": change.detail,
         "fix": change.fix,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from topology.broker.management import ManagementClient
 from topology.broker.settings import Settings
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
 from topology.errors import InvalidTopology
 from topology.language.loader import check_text
 from topology.language.writer import topology_yaml
@@ -38,5 +39,5 @@ def adopt_command(settings: Settings) -> Result[AdoptReport]:
         check_text(text, "routing.yaml", environ={})
     except InvalidTopology as invalid:
         problems = tuple(f"the written file: {p}" for p in invalid.problems)
-        return Result(AdoptReport(settings.vhost, adopted, text, problems), ExitCode.DIFFERS)
-    return Result(AdoptReport(settings.vhost, adopted, text), ExitCode.OK)
+        return Result(AdoptReport(settings.vhost, adopted, text, problems), ExitCode.DIFFERS).on(settings)
+    return Result(AdoptReport(settings.vhost, adopted, text), ExitCode.OK).on(settings)

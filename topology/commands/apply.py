@@ -15,11 +15,15 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from topology.broker.session import Session
+from topology.codes import ExitCode
 from topology.commands.history import record
 from topology.commands.plan import read_plan
-from topology.commands.result import ExitCode, Result
+from topology.commands.result import Confirm, Result
 from topology.errors import ConnectionLost
+from topology.hints import counted
 from topology.model import Policy, Ref, Topology
+from topology.planning.drift import drift
+from topology.planning.findings import Finding
 from topology.planning.history import Source
 from topology.planning.operations import operations
 from topology.planning.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions
@@ -28,6 +32,10 @@ if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
 
 ATTEMPTS = 3
+STALE_PLAN = (
+    "nothing was changed: the broker is no longer as the saved plan found it (the changes below are what a plan "
+    "makes now); run `python -m topology plan -o FILE` again and review it"
+)
 
 
 class StepStatus(str, Enum):
@@ -70,12 +78,14 @@ class ApplyReport:
     plan: Plan
     steps: tuple[Step, ...]
     note: str = ""
+    findings: tuple[Finding, ...] = ()  # when it did not go through: what still differs (as `plan` says)
+    refused: str = ""  # why nothing was sent: its deletes not confirmed, or the broker not as a saved plan found it
 
     @property
     def ok(self) -> bool:
         """Everything is as the file says: nothing refused, in conflict, or out of reach on a down node."""
         failing = (StepStatus.CONFLICT, StepStatus.FAILED, StepStatus.UNAVAILABLE)
-        return not any(s.status in failing for s in self.steps)
+        return not self.refused and not any(s.status in failing for s in self.steps)
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
@@ -83,14 +93,30 @@ ProgressFactory = Callable[[int], Callable[[int], None]]
 
 
 def apply_topology(
-    topology: Topology, session: Session, options: PlanOptions = NO_OPTIONS, progress: ProgressFactory | None = None
+    topology: Topology,
+    session: Session,
+    options: PlanOptions = NO_OPTIONS,
+    progress: ProgressFactory | None = None,
+    confirm: Confirm | None = None,
+    planned_outline: str | None = None,
 ) -> ApplyReport:
-    """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times."""
+    """Plan, then apply; a connection lost midway is retried from a fresh plan, up to ATTEMPTS times. With
+    `confirm`, a plan that deletes (--recreate, --prune) is sent only once it agrees (asked again on a retry
+    only for deletes it was not asked about). With `planned_outline` (a saved plan's), nothing is sent unless
+    the broker still gives the plan that was saved."""
     lost: list[str] = []
+    agreed: set[Ref] = set()
     for attempt in range(1, ATTEMPTS + 1):
         if attempt > 1:
             session.reread()
         planned = read_plan(topology, session, options)
+        if attempt == 1 and planned_outline is not None and planned.outline() != planned_outline:
+            return ApplyReport(planned, (), refused=STALE_PLAN)
+        deletes = [c for c in planned.of(Action.RECREATE, Action.DELETE) if c.ref not in agreed]
+        if confirm is not None and deletes and not planned.conflicts:
+            if not confirm(deleting(deletes)):
+                return ApplyReport(planned, (), refused="nothing was changed: the deletes were not confirmed")
+            agreed |= {c.ref for c in deletes}
         try:
             report = apply_plan(planned, session, progress)
         except ConnectionLost as error:
@@ -103,6 +129,13 @@ def apply_topology(
             return replace(report, note=f"{report.note}; {retried}" if report.note else retried)
         return report
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deleting(changes: list[Change]) -> str:
+    """What a plan's deletes do, for the question asked before them."""
+    shown = ", ".join(f"{c.ref}{' (to declare it again)' if c.action is Action.RECREATE else ''}" for c in changes[:5])
+    more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
+    return f"delete {counted(len(changes), 'object')}: {shown}{more}"
 
 
 def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None = None) -> ApplyReport:
@@ -127,13 +160,18 @@ def apply_command(
     prune: bool,
     force: bool,
     source: Source | None = None,
+    confirm: Confirm | None = None,
+    planned_outline: str | None = None,
 ) -> Result[ApplyReport]:
     """With the file's `source`, a successful apply is recorded on the broker (see `planning.history`)."""
-    report = apply_topology(topology, session, PlanOptions(recreate, prune, force), progress)
+    options = PlanOptions(recreate, prune, force)
+    report = apply_topology(topology, session, options, progress, confirm, planned_outline)
     unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
     if unrecorded:
         report = replace(report, note=f"{report.note}; {unrecorded}" if report.note else unrecorded)
-    return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS)
+    if not report.ok:
+        report = replace(report, findings=tuple(drift(report.plan)))
+    return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS).on(session.settings)
 
 
 def _outcome(change: Change, refused: Mapping[Ref, Refusal]) -> Step:

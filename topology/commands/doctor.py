@@ -10,7 +10,8 @@ from topology.broker.amqp import check_connection
 from topology.broker.management import BrokerNode, ManagementClient
 from topology.broker.settings import Settings
 from topology.celery_adapter.transport import TransportInfo, celery_transport
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
 
 
 @dataclass(frozen=True)
@@ -48,4 +49,4 @@ def doctor(settings: Settings) -> Result[DoctorReport]:
         shown,
         tuple(critical) if critical is not None else None,
     )
-    return Result(report, ExitCode.OK if report.healthy else ExitCode.DIFFERS)
+    return Result(report, ExitCode.OK if report.healthy else ExitCode.DIFFERS).on(settings)

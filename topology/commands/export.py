@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
 from topology.model import Topology
 from topology.planning.export import definitions
 
 
-def export_command(topology: Topology, vhost: str) -> Result[dict[str, Any]]:
-    return Result(definitions(topology, vhost), ExitCode.OK)
+@dataclass(frozen=True)
+class ExportReport:
+    vhost: str
+    definitions: dict[str, Any]  # what `rabbitmqctl import_definitions` reads
+
+
+def export_command(topology: Topology, vhost: str) -> Result[ExportReport]:
+    return Result(ExportReport(vhost, definitions(topology, vhost)), ExitCode.OK, vhost=vhost)

@@ -1,22 +1,26 @@
 """`graph`: the routing picture, from the file or (`--live`) overlaid with what the broker says.
 
 Builds the Graph value only; rendering to text is pure (`picture.dot`, `picture.mermaid`), and running
-Graphviz for svg and png is the CLI's (`cli.graph_output`). `--live` reads as inspect does and changes
+Graphviz for svg and png is the CLI's (`cli.render.graph`). `--live` reads as inspect does and changes
 nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from topology import hints
 from topology.broker.session import Session
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
+from topology.commands.validate import Checked
 from topology.commands.workers import Replies, ask_workers, named_consumers
+from topology.errors import InvalidUsage
 from topology.model import Topology
-from topology.picture.graph import Graph, Overlay, build
+from topology.picture.graph import Graph, NodeKind, Overlay, build
 from topology.planning.observed import with_counts
 from topology.planning.plan import plan
+from topology.routing import known_task_names
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,28 @@ def overlay(topology: Topology, session: Session, replies: Replies = ask_workers
 
 
 def graph_command(
-    topology: Topology,
-    tasks: Sequence[str],
+    checked: Checked,
     session: Session | None = None,
     focus: str | None = None,
     replies: Replies = ask_workers,
-) -> Result[GraphReport | None]:
-    """The picture; None (exit 2) when `focus` names no task or queue in it."""
+) -> Result[GraphReport]:
+    """The picture. `focus` names a task (as `routes TASK` takes it: InvalidUsage, exit 2, for one nobody
+    knows) or a queue of the picture."""
+    topology = checked.loaded.topology
+    tasks = known_task_names(topology, checked.task_names)
+    unknown: tuple[str, ...] = ()
+    if focus is not None and focus not in tasks and topology.queue(focus) is None:
+        unknown = tuple(p.message for p in checked.require_known([focus], "--focus"))
+        tasks = [*tasks, focus]  # a task routed by a pattern, or one only the app might know: drawn too
     seen, note = overlay(topology, session, replies) if session is not None else (None, "")
+    note = "; ".join(filter(None, (*unknown, note)))
     graph = build(topology, tasks, seen)
     title = f"vhost {session.settings.vhost!r} as the broker has it" if session is not None else ""
     if focus is not None:
         focused = graph.focused(focus)
-        if focused is None:
-            return Result(None, ExitCode.INVALID)
+        if focused is None:  # only on the broker, and not there either
+            named = [*graph.names(NodeKind.TASK), *graph.names(NodeKind.QUEUE)]
+            raise InvalidUsage(f"--focus: no task or queue named {focus!r}{hints.did_you_mean(focus, named)}")
         graph, title = focused, f"{title}, around {focus}".lstrip(", ")
-    return Result(GraphReport(graph, title, note), ExitCode.OK)
+    result = Result(GraphReport(graph, title, note), ExitCode.OK)
+    return result.on(session.settings) if session is not None else result

@@ -1,7 +1,7 @@
 """The file's identity (hash, git commit) and the apply record on the broker, for apply, plan and inspect.
 
-Reading or writing the record never fails a command: a broker that will not say (no management API, a user
-without the administrator tag) leaves a note instead.
+Reading or writing the record never fails a command: a broker that will not say (no management API) leaves a
+note instead. The record lives in the vhost (`planning.history`): it is read with the vhost's state.
 """
 
 from __future__ import annotations
@@ -13,14 +13,7 @@ from pathlib import Path
 
 from topology.broker.session import Session
 from topology.errors import BrokerUnavailable
-from topology.planning.history import (
-    ApplyRecord,
-    SinceLastApply,
-    Source,
-    parameter_name,
-    record_for,
-    since_last_apply,
-)
+from topology.planning.history import ApplyRecord, SinceLastApply, Source, record_for, since_last_apply
 
 GIT_TIMEOUT_SECONDS = 5.0
 
@@ -46,20 +39,18 @@ def _git(directory: Path, *args: str) -> str:
     return done.stdout.strip() if done.returncode == 0 else ""
 
 
-def since(session: Session, source: Source, *, differs: bool) -> SinceLastApply:
-    try:
-        value = session.global_parameter(parameter_name(session.settings.vhost))
-    except BrokerUnavailable as error:
-        return since_last_apply(None, source, differs, f"the last apply is not known: {error}")
-    return since_last_apply(ApplyRecord.from_value(value), source, differs)
+def since(recorded: ApplyRecord | None, unseen: str, source: Source, *, differs: bool) -> SinceLastApply:
+    """`recorded`: the record read with the vhost; `unseen`: why the vhost could only be read over AMQP (the
+    record then cannot be read)."""
+    unreadable = f"the last apply is not known: {unseen}" if unseen else ""
+    return since_last_apply(recorded, source, differs, unreadable)
 
 
 def record(session: Session, source: Source, owner: str) -> str:
-    """Record this apply on the broker: '' when done, else why not (for the apply's note)."""
+    """Record this apply in the vhost: '' when done, else why not (for the apply's note)."""
     applied_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    value = record_for(source, applied_at, owner).value()
     try:
-        session.put_global_parameter(parameter_name(session.settings.vhost), value)
+        session.record_apply(record_for(source, applied_at, owner))
     except BrokerUnavailable as error:
         return f"this apply was not recorded on the broker: {error}"
     return ""

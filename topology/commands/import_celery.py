@@ -15,7 +15,8 @@ from topology import hints
 from topology.celery_adapter.importing.audit import Finding
 from topology.celery_adapter.importing.convert import Imported, import_celery
 from topology.checks.versions import Target, target
-from topology.commands.result import ExitCode, Result
+from topology.codes import ExitCode
+from topology.commands.result import Result
 from topology.errors import InvalidTopology
 from topology.language.loader import check_text
 from topology.language.writer import topology_yaml

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from topology.broker.session import Session
 from topology.broker.settings import Settings
-from topology.commands.result import ExitCode, Result
-from topology.model import Severity, Topology
+from topology.codes import ExitCode
+from topology.commands.result import Result
+from topology.model import Topology
 from topology.planning.activity import Traffic
-from topology.planning.consumers import Identified, WorkerConsumer, WorkerReply, fails, identify, picture_findings
-from topology.planning.drift import Finding
+from topology.planning.consumers import Identified, WorkerConsumer, WorkerReply, identify, lag_note, picture_findings
+from topology.planning.findings import Finding, findings_exit_code
 from topology.planning.observed import Counts
 
 Replies = Callable[[Settings], Sequence[WorkerReply]]
@@ -34,7 +35,8 @@ class WorkersReport:
     consumers: tuple[WorkerConsumer, ...]
     findings: tuple[Finding, ...]
     asked_remote_control: bool
-    note: str = ""  # what could not be read
+    unseen: str = ""  # why nothing could be read (the management API did not answer)
+    lag: str = ""  # where the management API's consumer list has not caught up with AMQP's count yet
 
 
 def named_consumers(
@@ -61,17 +63,11 @@ def workers_report(topology: Topology, session: Session, replies: Replies = ask_
     counts = session.counts([q.name for q in topology.on_broker.queues if q.name in listed], stop_at_refusal=True)
     consumers, asked = named_consumers(traffic, session.settings, replies)
     findings = tuple(picture_findings(topology, consumers, amqp_consumers(counts), "workers"))
-    return WorkersReport(session.settings.vhost, consumers, findings, asked)
-
-
-def workers_exit_code(report: WorkersReport) -> ExitCode:
-    """1 when a finding says tasks may go to the wrong consumer or to none; 3 without the API."""
-    if report.note:
-        return ExitCode.UNAVAILABLE
-    failing = any(f.severity is Severity.WARNING and fails(f) for f in report.findings)
-    return ExitCode.DIFFERS if failing else ExitCode.OK
+    return WorkersReport(session.settings.vhost, consumers, findings, asked, lag=lag_note(findings, "workers"))
 
 
 def workers_command(topology: Topology, session: Session, replies: Replies = ask_workers) -> Result[WorkersReport]:
+    """Exit 1 when a finding says tasks may go to the wrong consumer or to none; 3 without the API."""
     report = workers_report(topology, session, replies)
-    return Result(report, workers_exit_code(report))
+    exit_code = ExitCode.UNAVAILABLE if report.unseen else findings_exit_code(report.findings, require_consumers=True)
+    return Result(report, exit_code).on(session.settings)

@@ -134,11 +134,15 @@ def check_text(
     parsed = parse_document(interpolated.data, source.positions)
     later = parsed.problems
     if parsed.document is None:
-        if parsed.partial is not None:
-            later += check_references(to_topology(parsed.partial, source.positions))
-        raise InvalidTopology(
-            source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
-        )
+        partial = to_topology(parsed.partial, source.positions) if parsed.partial is not None else None
+        whole = partial is not None and all(p.message.startswith(UNKNOWN_KEY) for p in parsed.problems)
+        if partial is not None and whole:  # only unknown keys set aside: all else means what it says
+            aimed = target(rabbitmq, partial.rabbitmq) if versioned else None
+            later += check_topology(partial, registered, aimed.rules if aimed is not None else None)
+        elif partial is not None:  # a setting set aside may change what routes do: only names are checked
+            later += check_references(partial)
+        problems = source.problems + interpolated.problems + _besides(later, source.problems + interpolated.problems)
+        raise InvalidTopology(problems, partial if whole else None)
     topology = to_topology(parsed.document, source.positions)
     aimed = target(rabbitmq, topology.rabbitmq) if versioned else None
     later += check_topology(topology, registered, aimed.rules if aimed is not None else None)
@@ -147,6 +151,11 @@ def check_text(
     if errors:
         raise InvalidTopology(problems)
     return Loaded(topology, tuple(InvalidTopology(problems).problems), aimed)
+
+
+UNKNOWN_KEY = "unknown key"
+"""How the schema's message for a key it does not know begins (`language.problems`): a file whose only
+schema problems are such keys is checked whole, as if they were not there."""
 
 
 def _besides(problems: list[Problem], reading: list[Problem]) -> list[Problem]:

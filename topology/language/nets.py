@@ -73,11 +73,33 @@ def _covering(
         if applies and key not in policy.definition:
             policy = replace(policy, definition={**policy.definition, key: target}, net_keys=(*policy.net_keys, key))
         merged.append(policy)
-    uncovered = [name for name in names if not any(p.applies_to(kind, name) for p in policies)]
+    uncovered = sorted(name for name in names if not any(p.applies_to(kind, name) for p in policies))
     for part, chunk in enumerate(_within_pattern_limit([re.escape(name) for name in uncovered])):
         name = target if part == 0 else f"{target}.{part + 1}"
         merged.append(Policy(name, "^(" + "|".join(chunk) + ")$", {key: target}, 0, apply_to, net_keys=(key,)))
     return merged
+
+
+def alternatives(pattern: str) -> frozenset[str] | None:
+    """The names a pattern `^(a|b|c)$` lists, as a set: two such patterns match the same names whatever
+    their order (a net's policy once written in the file's order, now sorted, is no change). None for any
+    other pattern."""
+    if not (pattern.startswith("^(") and pattern.endswith(")$")):
+        return None
+    names, current, escaped = [], "", False
+    for char in pattern[2:-2]:
+        if escaped:
+            current, escaped = current + char, False
+        elif char == "\\":
+            current, escaped = current + char, True
+        elif char == "|":
+            names.append(current)
+            current = ""
+        elif char in "()":
+            return None  # a group of its own: not a plain list of names
+        else:
+            current += char
+    return frozenset([*names, current])
 
 
 MAX_POLICY_PATTERN_BYTES = 1024

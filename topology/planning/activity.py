@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from topology.model import Kind, Ref, Severity
+from topology.codes import Code
+from topology.model import Kind, Ref
 from topology.planning.consumers import Consumer
-from topology.planning.drift import Finding
+from topology.planning.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,12 @@ def backlog_findings(queues: Iterable[QueueActivity], thresholds: Thresholds, no
             message = (
                 f"queue {queue.name!r} holds {queue.ready} ready messages, more than --max-ready {thresholds.max_ready}"
             )
-            findings.append(Finding("backlog", Severity.ERROR, ref, message))
+            findings.append(Finding(Code.BACKLOG, ref, message))
         age = queue.age(now)
         if thresholds.max_age is not None and age is not None and age > thresholds.max_age:
             message = (
                 f"queue {queue.name!r}'s oldest message has waited {age:.0f} s, more than --max-age "
                 f"{thresholds.max_age:g} s"
             )
-            findings.append(Finding("backlog_age", Severity.ERROR, ref, message))
+            findings.append(Finding(Code.BACKLOG_AGE, ref, message))
     return findings

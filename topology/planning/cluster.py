@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from topology import hints
-from topology.model import Kind, Ref, Severity, Topology
+from topology.codes import Code
+from topology.model import Kind, Ref, Topology
 from topology.planning.consumers import Consumer
-from topology.planning.drift import Finding
+from topology.planning.findings import Finding
 from topology.planning.observed import ClusterState, LiveState, Placement
 
 CLUSTER_WARNINGS = frozenset(
@@ -38,9 +39,7 @@ def cluster_findings(topology: Topology, live: LiveState) -> list[Finding]:
             f"of {len(cluster.running)} running nodes: it takes every publish and delivery while the others idle"
         )
         findings.append(
-            Finding(
-                "leaders_on_one_node", Severity.WARNING, Ref(Kind.NODE, str(quorum[0].leader)), message, hints.REBALANCE
-            )
+            Finding(Code.LEADERS_ON_ONE_NODE, Ref(Kind.NODE, str(quorum[0].leader)), message, hints.REBALANCE)
         )
     return findings
 
@@ -50,7 +49,7 @@ def _node_down(node: str) -> Finding:
         f"cluster node {node} is down: queues that live only on it (classic) cannot be reached; quorum queues "
         "with a member on it run on the others while a majority of their members runs"
     )
-    return Finding("node_down", Severity.WARNING, Ref(Kind.NODE, node), message, hints.node_down(node))
+    return Finding(Code.NODE_DOWN, Ref(Kind.NODE, node), message, hints.node_down(node))
 
 
 def _member_down(placement: Placement) -> Finding:
@@ -58,9 +57,9 @@ def _member_down(placement: Placement) -> Finding:
     where = f"leader {placement.leader}, {len(placement.online)} of {len(placement.members)} members online"
     if placement.has_quorum:
         message = f"quorum queue {placement.name!r} ({where}): member {down} is down; the majority runs it"
-        return Finding("quorum_member_down", Severity.WARNING, ref, message, hints.node_down(down))
+        return Finding(Code.QUORUM_MEMBER_DOWN, ref, message, hints.node_down(down))
     message = f"quorum queue {placement.name!r} ({where}): members {down} are down, no majority runs it"
-    return Finding("quorum_lost", Severity.ERROR, ref, message, hints.restore_quorum(placement.name))
+    return Finding(Code.QUORUM_LOST, ref, message, hints.restore_quorum(placement.name))
 
 
 def live_consumers(consumers: Sequence[Consumer], cluster: ClusterState | None) -> tuple[Consumer, ...]:
@@ -90,6 +89,6 @@ def without_ghosts(live: LiveState, consumers: Sequence[Consumer]) -> tuple[Live
             f"{running} live, shown as such"
         )
         fix = "nothing to do: the count is right again once the node is back (its workers reconnect elsewhere)"
-        findings.append(Finding("ghost_consumers", Severity.WARNING, Ref(Kind.QUEUE, name), message, fix))
+        findings.append(Finding(Code.GHOST_CONSUMERS, Ref(Kind.QUEUE, name), message, fix))
         queues[name] = replace(queue, consumers=running)
     return replace(live, queues=queues), findings

@@ -13,18 +13,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from topology.codes import Code
 from topology.hints import counted, rerun_for_consumers
-from topology.model import Kind, Ref, Severity, Topology
-from topology.planning.drift import Finding
+from topology.model import Kind, Ref, Topology
+from topology.planning.findings import Finding
 
 WORKER_PROPERTY = "celery_worker"  # the worker's node name, in its connection's client properties
 PID_PROPERTY = "celery_pid"
 HOST_PROPERTY = "celery_host"
 CELERY_PRODUCTS = frozenset({"py-amqp", "librabbitmq"})  # what kombu's AMQP transports call themselves
 BLOCKED_CONNECTION_STATES = frozenset({"blocked", "blocking", "flow"})  # RabbitMQ's resource alarms
-LISTING_LAGS = "consumer_list_lags"
-"""The finding of a queue whose consumers AMQP counts otherwise than the management API lists them: it says
-the picture is not settled yet, not that tasks go astray, so it changes no exit code."""
 _CELERY_OWN_QUEUE = re.compile(
     r"celeryev\..*|.*\.celery\.pidbox|.*\.reply\.celery\.pidbox|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
@@ -159,14 +157,14 @@ def consumer_findings(topology: Topology, consumers: Sequence[WorkerConsumer]) -
             celery = each.identified is not Identified.NOT_CELERY
             if celery and not declared and each.worker is not None:
                 message = f"worker {each.shown} consumes queue {queue!r}, which routing.yaml does not declare"
-                findings.append(Finding("undeclared_queue_consumed", Severity.WARNING, ref, message))
+                findings.append(Finding(Code.UNDECLARED_QUEUE_CONSUMED, ref, message))
             if not celery and declared:
                 message = f"queue {queue!r} is consumed by {each.shown}, not a Celery worker: it takes tasks too"
-                findings.append(Finding("foreign_consumer", Severity.WARNING, ref, message))
+                findings.append(Finding(Code.FOREIGN_CONSUMER, ref, message))
         if declared and not any(each.consumer.taking_messages for each in found):
             why = ", ".join(f"{each.shown} {_idle_reason(each.consumer)}" for each in found)
             message = f"queue {queue!r} has consumers, but none takes messages: {why}"
-            findings.append(Finding("idle_consumers", Severity.WARNING, ref, message))
+            findings.append(Finding(Code.IDLE_CONSUMERS, ref, message))
     return findings
 
 
@@ -202,13 +200,19 @@ def picture_findings(
                 f"so the workers shown for this queue are {'missing some' if shown < count else 'stale'}"
             )
             lagging.append(
-                Finding(LISTING_LAGS, Severity.WARNING, Ref(Kind.QUEUE, queue), message, rerun_for_consumers(command))
+                Finding(Code.CONSUMER_LIST_LAGS, Ref(Kind.QUEUE, queue), message, rerun_for_consumers(command))
             )
     unsettled = {finding.ref.name for finding in lagging}
     settled = [each for each in consumers if each.consumer.queue not in unsettled]
     return [*lagging, *consumer_findings(topology, settled)]
 
 
-def fails(finding: Finding) -> bool:
-    """Whether a warning of who consumes what counts against the exit code (a lagging list does not)."""
-    return finding.code != LISTING_LAGS
+def lag_note(findings: Iterable[Finding], command: str) -> str:
+    """The management API's consumer list lagging AMQP's count, said once for all the queues it concerns."""
+    queues = [f.ref.name for f in findings if f.code is Code.CONSUMER_LIST_LAGS]
+    if not queues:
+        return ""
+    return (
+        f"the management API's consumer list lags AMQP's count on {counted(len(queues), 'queue')} "
+        f"({', '.join(queues)}): the workers shown there are not settled yet; {rerun_for_consumers(command)}"
+    )

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from topology import hints
-from topology.model import Kind, Ref, Severity, Topology
+from topology.codes import Code
+from topology.model import Kind, Ref, Topology
+from topology.planning.findings import Finding
 from topology.planning.observed import LiveState
-from topology.planning.plan import Action, Mismatch, Plan, Wanted, plan
+from topology.planning.plan import Action, Plan, Wanted, plan
 from topology.values import show
 
-# Severity.ERROR: drift, the broker does not do what routing.yaml says.
-# Severity.WARNING: the topology is right but tasks will not get processed (no consumer).
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One difference: a missing, extra or differing object, or one property of it (`mismatch`), with the fix."""
-
-    code: str
-    severity: Severity
-    ref: Ref
-    message: str
-    fix: str = ""
-    mismatch: Mismatch | None = None
+MISSING = {Kind.EXCHANGE: Code.MISSING_EXCHANGE, Kind.QUEUE: Code.MISSING_QUEUE, Kind.POLICY: Code.MISSING_POLICY}
+EXTRA = {
+    Kind.EXCHANGE: Code.EXTRA_EXCHANGE,
+    Kind.QUEUE: Code.EXTRA_QUEUE,
+    Kind.BINDING: Code.EXTRA_BINDING,
+    Kind.POLICY: Code.EXTRA_POLICY,
+}
+MISMATCH = {Kind.EXCHANGE: Code.EXCHANGE_MISMATCH, Kind.QUEUE: Code.QUEUE_MISMATCH, Kind.POLICY: Code.POLICY_MISMATCH}
 
 
 def diff(
@@ -40,33 +35,33 @@ def drift(planned: Plan) -> Iterator[Finding]:
     missing queue are part of that finding. The same for `plan` (any flags) and `inspect`: they agree on drift.
     A queue on a cluster node that is down is its own error, and the plan's cautions are warnings."""
     for change in planned.findings:
-        ref, kind = change.ref, change.kind.value
+        ref = change.ref
         if change.action in (Action.CONFLICT, Action.RECREATE) and change.mismatches:
             fix = change.fix or f"run `{hints.apply_with('--recreate')}`"
             for m in change.mismatches:
                 said = f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}"
-                yield Finding(f"{kind}_mismatch", Severity.ERROR, ref, f"{ref} has {said}", fix, m)
+                yield Finding(MISMATCH[change.kind], ref, f"{ref} has {said}", fix, m)
         elif change.action is Action.UPDATE:
             for m in change.mismatches:
-                yield Finding(f"{kind}_mismatch", Severity.ERROR, ref, f"{ref} differs: {m}", f"run `{hints.APPLY}`", m)
+                yield Finding(MISMATCH[change.kind], ref, f"{ref} differs: {m}", f"run `{hints.APPLY}`", m)
         elif change.action is Action.CREATE and change.kind is Kind.BINDING:
             message = f"{ref} is missing: messages sent this way are dropped"
-            yield Finding("missing_binding", Severity.ERROR, ref, message, f"run `{hints.APPLY}`")
+            yield Finding(Code.MISSING_BINDING, ref, message, f"run `{hints.APPLY}`")
         elif change.action in (Action.CREATE, Action.CONFLICT):
             message = f"{ref} is missing" + (f": {change.detail}" if change.detail else "")
-            yield Finding(f"missing_{kind}", Severity.ERROR, ref, message, change.fix or f"run `{hints.APPLY}`")
+            yield Finding(MISSING[change.kind], ref, message, change.fix or f"run `{hints.APPLY}`")
         elif change.action in (Action.EXTRA, Action.DELETE):
             fix = change.fix or f"run `{hints.apply_with('--prune')}`"
             message = f"{ref} is on the broker but not in routing.yaml"
-            yield Finding(f"extra_{kind}", Severity.ERROR, ref, message, fix)
+            yield Finding(EXTRA[change.kind], ref, message, fix)
         elif change.action is Action.UNAVAILABLE:
             message = (
                 f"{ref} exists but {change.detail}: tasks routed to it are dropped and its workers cannot "
                 "consume it until the node is back"
             )
-            yield Finding("queue_node_down", Severity.ERROR, ref, message, change.fix)
+            yield Finding(Code.QUEUE_NODE_DOWN, ref, message, change.fix)
     for caution in planned.cautions:
-        yield Finding(caution.code, Severity.WARNING, caution.ref, caution.message, caution.fix)
+        yield Finding(caution.code, caution.ref, caution.message, caution.fix)
 
 
 def _consumers(routed: Mapping[str, list[str]], live: LiveState, app: str | None) -> Iterator[Finding]:
@@ -77,8 +72,7 @@ def _consumers(routed: Mapping[str, list[str]], live: LiveState, app: str | None
         who = ", ".join(tasks) if tasks else "every task without a route"
         verb = "is" if len(tasks) <= 1 else "are"
         yield Finding(
-            "no_consumer",
-            Severity.WARNING,
+            Code.NO_CONSUMER,
             Ref(Kind.QUEUE, queue),
             f"{who} {verb} routed to queue {queue!r}, which no worker consumes: its tasks will stay PENDING",
             hints.start_worker(app, queue),

@@ -1,12 +1,15 @@
 """What changed since the last apply: the record `apply` leaves on the broker, and what plan and inspect
 say of it. Pure.
 
-`apply` records when it ran, the file's SHA-256 and, in a git checkout, the commit, as a RabbitMQ global
-parameter named after the vhost (`celery-topology.last-apply.<vhost>`). A global parameter holds any JSON
-value and changes nothing RabbitMQ does; vhost metadata would hold only a description (the user's own)
-and tags, which RabbitMQ 3.x keeps as Erlang atoms, never to be freed; a vhost-scoped runtime parameter
-needs a component a plugin registers. Reading and writing it takes the administrator tag, as reading
-definitions does.
+`apply` records when it ran, the file's SHA-256 and, in a git checkout, the commit, in the vhost itself:
+an argument (`x-topology-last-apply`, JSON text) of an internal fanout exchange, `topology.last-apply`,
+which nothing can publish to and nothing is bound to. So the record goes with its vhost: a vhost deleted
+and made again has none (a global parameter, used before, outlived it and spoke of a vhost that was gone).
+It is read with the vhost's definitions (no request of its own), written with the configure permission
+`apply` has anyway, and left out of the state every command compares (`observed.from_definitions`). An
+exchange's arguments cannot change: `apply` deletes the record and declares it again. Vhost metadata would
+hold only a description (the user's own) and tags, which RabbitMQ 3.x keeps as Erlang atoms, never to be
+freed; a vhost-scoped runtime parameter needs a component a plugin registers.
 
 Against the file as it is now and the plan's findings, the record tells the two changes apart: the file
 changed (its hash differs: the commits and the `git diff` between them), or the broker changed (the hash is
@@ -15,16 +18,16 @@ the same, yet the plan finds differences: someone changed the broker by hand).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-PARAMETER_PREFIX = "celery-topology.last-apply."
+RECORD_EXCHANGE = "topology.last-apply"
+RECORD_ARGUMENT = "x-topology-last-apply"
+LEGACY_PARAMETER_PREFIX = "celery-topology.last-apply."
+"""The global parameter earlier versions recorded in: `apply` deletes its vhost's when it records."""
 SHORT = 12  # characters of a hash or commit shown, as `git log --oneline` would
-
-
-def parameter_name(vhost: str) -> str:
-    return PARAMETER_PREFIX + vhost
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,20 @@ class ApplyRecord:
     dirty: bool
     owner: str
 
-    def value(self) -> dict[str, Any]:
+    def argument(self) -> str:
+        """The record as the record exchange's argument holds it."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    def data(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_value(cls, value: Any) -> ApplyRecord | None:
-        """The record, or None when the parameter holds something else (written by hand, or another version)."""
+    def from_argument(cls, text: object) -> ApplyRecord | None:
+        """The record, or None when the argument holds something else (written by hand, or another version)."""
+        try:
+            value = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            return None
         if not isinstance(value, Mapping):
             return None
         try:
@@ -82,7 +93,7 @@ class SinceLastApply:
 
     def data(self) -> dict[str, Any]:
         return {
-            "last_apply": self.record.value() if self.record else None,
+            "last_apply": self.record.data() if self.record else None,
             "file_changed": self.file_changed,
             "broker_changed": self.broker_changed,
             "message": self.message,

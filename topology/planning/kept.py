@@ -18,8 +18,9 @@ from enum import Enum
 from typing import Any
 
 from topology import hints
-from topology.model import Kind, Nets, Ref, Severity
-from topology.planning.drift import Finding
+from topology.codes import Code
+from topology.model import Kind, Nets, Ref
+from topology.planning.findings import Finding
 from topology.planning.poison import COUNT_HEADERS, DELIVERY_COUNT, RUNS_HEADER, failed_runs, published_to
 
 PREVIEW_CHARACTERS = 60
@@ -33,6 +34,11 @@ class Net(str, Enum):
 
     def queue(self, nets: Nets) -> str | None:
         return nets.unroutable if self is Net.UNROUTABLE else nets.dead_letters
+
+    @property
+    def code(self) -> Code:
+        """The finding of tasks waiting in this net."""
+        return Code.UNROUTABLE_TASKS if self is Net.UNROUTABLE else Code.DEAD_LETTERS_TASKS
 
 
 @dataclass(frozen=True)
@@ -162,5 +168,5 @@ def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, I
             f"{hints.counted(waiting, 'task')} {what} and wait{'s' if one else ''} in queue {queue!r}: {named}; "
             f"`{hints.list_kept(net.value)}` lists them, `{hints.replay_kept(net.value)}` sends them again"
         )
-        findings.append(Finding(f"{net.name.lower()}_tasks", Severity.ERROR, Ref(Kind.QUEUE, queue), message))
+        findings.append(Finding(net.code, Ref(Kind.QUEUE, queue), message))
     return findings

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from topology.codes import Code
 from topology.model import (
     Binding,
     Exchange,
@@ -19,11 +20,10 @@ from topology.model import (
     Queue,
     QueueType,
     Ref,
-    Severity,
     Topology,
     binding_arguments,
 )
-from topology.planning.drift import Finding
+from topology.planning.findings import Finding
 from topology.planning.observed import LiveBinding, LiveState
 from topology.routing import Delivery, deliver, known_task_names, route_destination, route_for, task_message
 
@@ -149,5 +149,5 @@ def capture_findings(topology: Topology, live: LiveState, routes: Iterable[LiveR
             else:
                 message = f"{route.task} also goes to {queue!r} through a binding not in routing.yaml ({how})"
             ref = through[0] if through else Ref(Kind.QUEUE, queue)
-            findings.append(Finding("captured_route", Severity.ERROR, ref, message))
+            findings.append(Finding(Code.CAPTURED_ROUTE, ref, message))
     return findings

@@ -17,6 +17,7 @@ from topology.model import (
     Ref,
     binding_arguments,
 )
+from topology.planning.history import RECORD_ARGUMENT, RECORD_EXCHANGE, ApplyRecord
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class LiveState:
     unseen: str = ""  # why bindings and objects outside the file could not be read (empty: all were)
     cluster: ClusterState | None = None  # nodes and queue placement (None: not read, without the management API)
     rabbitmq_version: str | None = None  # the broker's, as its management API tells it (None: not known)
+    recorded: ApplyRecord | None = None  # the last apply's record (`planning.history`), kept in the vhost
 
 
 Counts = dict[str, tuple[int, int] | None]
@@ -139,14 +141,18 @@ def with_counts(state: LiveState, counts: Counts) -> LiveState:
 
 
 def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
-    """A vhost's state from its definitions: our owner marker is taken out of each object's arguments."""
+    """A vhost's state from its definitions: our owner marker is taken out of each object's arguments, and
+    the last apply's record out of the exchanges."""
+    exchanges = {e.name: e for e in map(_exchange, definitions.get("exchanges", []))}
+    record = exchanges.pop(RECORD_EXCHANGE, None)
     return LiveState(
         vhost=vhost,
-        exchanges={e.name: e for e in map(_exchange, definitions.get("exchanges", []))},
+        exchanges=exchanges,
         queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
         bindings=frozenset(map(_binding, definitions.get("bindings", []))),
         policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
         rabbitmq_version=definitions_version(definitions),
+        recorded=ApplyRecord.from_argument(record.arguments.get(RECORD_ARGUMENT)) if record is not None else None,
     )
 
 

@@ -8,12 +8,15 @@ queues known to be empty and unconsumed, and `--prune` only for objects marked w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
 from topology import hints
 from topology.checks.versions import Target
+from topology.codes import Code
+from topology.language.nets import alternatives
 from topology.language.schema import POLICY_OPTIONS, QUEUE_OPTIONS
 from topology.model import (
     OWNER_ARGUMENT,
@@ -30,7 +33,7 @@ from topology.model import (
     binding_arguments,
 )
 from topology.planning.delivery_limits import DeliveryLimit
-from topology.planning.history import SinceLastApply
+from topology.planning.history import ApplyRecord, SinceLastApply
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.values import NOT_SET, show
 
@@ -113,7 +116,7 @@ class PlanOptions:
 class Caution:
     """What is right by the file but fragile on this broker (a classic queue on a cluster): a warning."""
 
-    code: str
+    code: Code
     ref: Ref
     message: str
     fix: str
@@ -127,6 +130,7 @@ class Plan:
     note: str = ""  # what the plan could not see (`LiveState.unseen`)
     cautions: tuple[Caution, ...] = ()
     since: SinceLastApply | None = None  # what changed since the last apply, when the file's identity is known
+    recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
     rabbitmq: Target | None = None  # the version whose rules were checked (the broker's, once it is read)
     delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
 
@@ -149,6 +153,40 @@ class Plan:
     def findings(self) -> tuple[Change, ...]:
         """One change per difference a user made: a missing queue's bindings are part of the queue."""
         return tuple(c for c in self.changes if c.action is not Action.UNCHANGED and c.implied_by is None)
+
+    def declared(self, change: Change) -> tuple[tuple[str, object], ...]:
+        """What `apply` declares for a change that creates (or recreates) an object, attribute by attribute:
+        a queue's or exchange's properties and x-arguments (x-queue-type as `type`), a binding's header
+        arguments, a policy's pattern, target, priority and keys. Our owner marker is the plan's `owner`."""
+        if change.action not in (Action.CREATE, Action.RECREATE):
+            return ()
+        desired = change.desired
+        if isinstance(desired, Exchange | Queue):
+            declaration = desired.declared()
+            return (*declaration.properties(), *sorted(declaration.arguments.items()))
+        if isinstance(desired, BindingSpec):
+            return tuple(sorted(desired.binding.arguments.items()))
+        if isinstance(desired, Policy):
+            settings = (("pattern", desired.pattern), ("apply-to", desired.apply_to), ("priority", desired.priority))
+            return (*settings, *sorted(desired.definition.items()))
+        return ()
+
+    def outline(self) -> str:
+        """Each change but `unchanged`, by what it acts on and what differs, as canonical JSON text: two plans
+        of one outline send the same operations. A saved plan keeps it, and `apply PLAN` compares it with a
+        fresh read before sending anything (figures such as message counts are left out: whether a queue may
+        be deleted is its action)."""
+        steps = [
+            [
+                change.action.value,
+                [change.kind.value, change.ref.name, change.ref.source, change.ref.routing_key],
+                [list(pair) for pair in change.ref.arguments],
+                [[m.prop, _plain(m.found), _plain(m.wanted)] for m in change.mismatches],
+            ]
+            for change in self.changes
+            if change.action is not Action.UNCHANGED
+        ]
+        return json.dumps(steps, sort_keys=True, default=str)
 
     def needs_counts(self) -> tuple[str, ...]:
         """Queues whose plan depends on whether they are empty and unconsumed, and whose counts are unknown."""
@@ -188,17 +226,18 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     owner = topology.owner
     exchanges = [_exchange(e, live) for e in topology.exchanges]
     exchanges += _extra_exchanges(wants, live, owner, options)
-    queues = [_queue_on_cluster(q, live, options) for q in topology.queues]
+    queues = [_queue_on_cluster(q, live, options, topology.policy_for(Kind.QUEUE, q.name)) for q in topology.queues]
     queues += _extra_queues(wants, live, owner, options)
     # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
     endpoints = {c.ref: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     changes = tuple([*policies, *exchanges, *queues, *bindings])
-    return Plan(live.vhost, owner, changes, live.unseen, tuple(_cluster_cautions(topology, live)))
+    cautions = tuple(_cluster_cautions(topology, live))
+    return Plan(live.vhost, owner, changes, live.unseen, cautions, recorded=live.recorded)
 
 
-def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Change:
+def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions, policy: Policy | None) -> Change:
     """A queue that exists on a node that is down is neither missing nor comparable: it comes back with it."""
     found = live.queues.get(queue.name)
     node = live.cluster.unavailable(queue.name) if live.cluster is not None and found is not None else None
@@ -206,7 +245,7 @@ def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions) -> Ch
         ref = Ref(Kind.QUEUE, queue.name)
         detail = f"it lives on node {node}, which is down"
         return Change(Action.UNAVAILABLE, ref, detail, fix=hints.queue_on_down_node(node), desired=queue, found=found)
-    return _queue(queue, found, live.vhost, options)
+    return _queue(queue, found, live.vhost, options, policy)
 
 
 def _cluster_cautions(topology: Topology, live: LiveState) -> Iterator[Caution]:
@@ -219,7 +258,7 @@ def _cluster_cautions(topology: Topology, live: LiveState) -> Iterator[Caution]:
                 f"queue {queue.name!r} is classic, so it lives on one node of this {live.cluster.size}-node "
                 "cluster and stops with it: it is not replicated"
             )
-            yield Caution("classic_not_replicated", Ref(Kind.QUEUE, queue.name), message, hints.REPLICATE)
+            yield Caution(Code.CLASSIC_NOT_REPLICATED, Ref(Kind.QUEUE, queue.name), message, hints.REPLICATE)
 
 
 def _differences(
@@ -255,14 +294,16 @@ def _exchange(exchange: Exchange, live: LiveState) -> Change:
     return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=exchange, found=found, fix=fix)
 
 
-def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions) -> Change:
+def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptions, policy: Policy | None) -> Change:
+    """`policy`: the file's policy in effect on the queue, if any."""
     ref = Ref(Kind.QUEUE, queue.name)
     if found is None:
         return Change(Action.CREATE, ref, desired=queue)
     mismatches = _differences(queue.declared(), found)
     if not mismatches:
         return Change(Action.UNCHANGED, ref, desired=queue, found=found)
-    by_policy = "; ".join(_by_policy(mismatches))
+    moved = _moved_to_policy(mismatches, policy)
+    by_policy = "; ".join(_by_policy(m for m in mismatches if m.prop not in moved))
     if options.recreate:
         rerun = hints.apply_with("--recreate")
         rule = "--recreate deletes only an empty queue nobody consumes, unless --force"
@@ -287,11 +328,25 @@ def _queue(queue: Queue, found: LiveQueue | None, vhost: str, options: PlanOptio
         f"once it is empty and unconsumed, and declares it again), or delete it "
         f"({hints.delete_queue(vhost, queue.name)}) and run `{hints.APPLY}`, or make routing.yaml match the broker"
     )
+    if moved and policy is not None:
+        fix = f"{hints.moved_to_policy(moved, policy.name)}; or delete it ({hints.delete_queue(vhost, queue.name)})"
     fix = f"{fix}, {by_policy}" if by_policy else fix
     return Change(Action.CONFLICT, ref, _explain(mismatches), mismatches, desired=queue, found=found, fix=fix)
 
 
-def _by_policy(mismatches: tuple[Mismatch, ...]) -> Iterator[str]:
+def _moved_to_policy(mismatches: tuple[Mismatch, ...], policy: Policy | None) -> list[str]:
+    """The x-arguments the queue was declared with that the file now leaves to its policy: only deleting the
+    queue takes them off (a policy never removes an argument, and RabbitMQ compares them on every declare)."""
+    if policy is None:
+        return []
+    return [
+        m.prop
+        for m in mismatches
+        if m.prop in POLICY_SETTABLE and m.wanted is NOT_SET and m.prop.removeprefix("x-") in policy.definition
+    ]
+
+
+def _by_policy(mismatches: Iterable[Mismatch]) -> Iterator[str]:
     """The policy alternative for each differing x-argument that a policy can set."""
     for mismatch in mismatches:
         option = POLICY_SETTABLE.get(mismatch.prop)
@@ -412,8 +467,9 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
         if found is None:
             yield Change(Action.CREATE, ref, merged, desired=policy)
             continue
+        pattern = () if _same_pattern(policy.pattern, found.pattern) else (("pattern", policy.pattern, found.pattern),)
         mismatches = _mismatches(
-            ("pattern", policy.pattern, found.pattern),
+            *pattern,
             ("apply-to", policy.apply_to, found.apply_to),
             ("priority", policy.priority, found.priority),
         ) + _argument_mismatches(policy.definition, found.definition)
@@ -423,8 +479,14 @@ def _policies(topology: Topology, live: LiveState) -> Iterator[Change]:
     declared = {p.name for p in topology.policies}
     for name in sorted(set(live.policies) - declared):
         detail = "on the broker but not in routing.yaml (policies are never pruned)"
-        fix = "delete it (`rabbitmqctl clear_policy`) or add it to routing.yaml"
+        fix = f"delete it ({hints.clear_policy(live.vhost, name)}) or add it to routing.yaml"
         yield Change(Action.EXTRA, Ref(Kind.POLICY, name), detail, found=live.policies[name], fix=fix)
+
+
+def _same_pattern(wanted: str, found: str) -> bool:
+    """The same text, or the same list of names in another order (`language.nets.alternatives`)."""
+    listed = alternatives(wanted)
+    return wanted == found or (listed is not None and listed == alternatives(found))
 
 
 def _net_keys_said(policy: Policy) -> str:
@@ -433,6 +495,10 @@ def _net_keys_said(policy: Policy) -> str:
         return ""  # a net's own policy, or none
     keys = ", ".join(f"{key}={show(policy.definition[key])}" for key in policy.net_keys)
     return f"{keys} merged in by the nets (one policy applies to an object): for all that {policy.pattern!r} matches"
+
+
+def _plain(value: object) -> object:
+    return None if value is NOT_SET else value
 
 
 def _mismatches(*properties: tuple[str, object, object]) -> tuple[Mismatch, ...]:

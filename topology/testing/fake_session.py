@@ -7,8 +7,7 @@ behaviour (live tests in tests/live do that). It can refuse chosen objects and l
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from topology.broker.amqp import Refusal
 from topology.broker.pipeline import Progress
@@ -17,6 +16,7 @@ from topology.broker.settings import Settings, resolve_settings
 from topology.errors import ConnectionLost, ManagementUnreachable
 from topology.model import Policy, Ref, Topology
 from topology.planning.activity import Traffic
+from topology.planning.history import ApplyRecord
 from topology.planning.observed import Counts, LiveState
 from topology.planning.operations import Operation
 
@@ -34,7 +34,7 @@ class FakeSession:
     kept_in: dict[str, Read] = field(default_factory=dict)  # what `kept` answers, by queue
     reads: int = 0
     seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
-    parameters: dict[str, Any] = field(default_factory=dict)  # global parameters, by name
+    records: list[ApplyRecord] = field(default_factory=list)  # every apply recorded, in order
     counted_by_api: str = ""  # why counts came from the management API (never, here)
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
@@ -72,15 +72,12 @@ class FakeSession:
     def traffic(self) -> Traffic:
         return self.seen_traffic
 
-    def global_parameter(self, name: str) -> Any:
+    def record_apply(self, record: ApplyRecord) -> None:
+        """Recorded, and read with the vhost from then on, as the record exchange is."""
         if self.management_down:
             raise ManagementUnreachable("the management API did not answer (fake)")
-        return self.parameters.get(name)
-
-    def put_global_parameter(self, name: str, value: Any) -> None:
-        if self.management_down:
-            raise ManagementUnreachable("the management API did not answer (fake)")
-        self.parameters[name] = value
+        self.records.append(record)
+        self.live = replace(self.live, recorded=record)
 
     def reread(self) -> None:
         pass

@@ -25,6 +25,7 @@ from typing import Any
 from celery import Celery
 
 from topology.celery_adapter.precedence import published
+from topology.codes import ExitCode
 from topology.errors import TopologyError
 from topology.model import Destination
 
@@ -35,7 +36,7 @@ DJANGO_NAMESPACE = "CELERY"
 class CannotImport(TopologyError):
     """The module does not import, or Celery refuses its settings: one line, where Python says it went wrong."""
 
-    exit_code = 2
+    exit_code = ExitCode.INVALID
 
 
 @dataclass
