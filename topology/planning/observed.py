@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from topology.model import (
@@ -145,15 +146,25 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
     the last apply's record out of the exchanges."""
     exchanges = {e.name: e for e in map(_exchange, definitions.get("exchanges", []))}
     record = exchanges.pop(RECORD_EXCHANGE, None)
+    queues = {q.name: q for q in map(_queue, definitions.get("queues", []))}
+    bindings = filter(partial(_not_to_an_exclusive_queue, queues), definitions.get("bindings", []))
     return LiveState(
         vhost=vhost,
         exchanges=exchanges,
-        queues={q.name: q for q in map(_queue, definitions.get("queues", []))},
-        bindings=frozenset(map(_binding, definitions.get("bindings", []))),
+        queues=queues,
+        bindings=frozenset(map(_binding, bindings)),
         policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
         rabbitmq_version=definitions_version(definitions),
         recorded=ApplyRecord.from_argument(record.arguments.get(RECORD_ARGUMENT)) if record is not None else None,
     )
+
+
+def _not_to_an_exclusive_queue(queues: Mapping[str, LiveQueue], binding: Mapping[str, Any]) -> bool:
+    """Definitions leave exclusive queues out (they belong to one connection: a Broadcast worker's own queue,
+    the apply lock), but RabbitMQ 4.x's definitions, and the bindings listing on every version, still list
+    their bindings. A binding cannot outlive its queue, so one to a queue the same read lacks is such a
+    queue's, and is left out with it."""
+    return binding.get("destination_type") != "queue" or binding["destination"] in queues
 
 
 def cluster_view(nodes: list[dict[str, Any]] | None, queues: list[dict[str, Any]]) -> ClusterState:
