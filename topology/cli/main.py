@@ -161,7 +161,9 @@ COMMON_OPTIONS = (
         "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
     ),
 )
-BROKER_COMMANDS = frozenset({"plan", "apply", "inspect", "doctor", "workers", "dead-letters", "replay", "adopt"})
+BROKER_COMMANDS = frozenset(
+    {"plan", "apply", "inspect", "doctor", "workers", "dead-letters", "replay", "adopt", "metrics", "serve"}
+)
 """The commands that always talk to a broker: their error envelopes name it and its vhost."""
 OPTIONS = "topology.options"
 """ctx.meta key: the command's Options, once merged (for the error envelope)."""
@@ -592,6 +594,20 @@ def inspect(
         topology, session, require_consumers=require_consumers, thresholds=thresholds, source=_source(options)
     )
     return INSPECT.show(result, fmt)
+
+
+@main.command()
+@common_options
+@OUTPUT
+@FORMAT
+@click.pass_context
+def metrics(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
+    """Print what inspect reads as Prometheus metrics (text format: a textfile for node_exporter), once."""
+    session, topology = _session(_options(ctx, **given), traffic=True)
+    from topology.cli.render.metrics import METRICS
+    from topology.commands.metrics import metrics_command
+
+    return METRICS.show(metrics_command(topology, session), fmt, output)
 
 
 @main.command()
