@@ -612,6 +612,31 @@ def metrics(ctx: click.Context, /, output: str | None, fmt: Format, **given: str
 
 @main.command()
 @common_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.5),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often the broker is read (once for every browser and scrape).",
+)
+@click.pass_context
+def serve(ctx: click.Context, /, host: str, port: int, interval: float, **given: str | None) -> int:
+    """Serve the live routing picture, the queues, drift, the nets' tasks and the beat schedule as a web page,
+    and /metrics for Prometheus; replay and discard need the token printed at start."""
+    options = _options(ctx, **given)
+    options.topology()  # the file's problems first: exit 2, nothing served
+    settings = options.settings()
+    from topology.cli.render.serve import announce
+    from topology.web.serve import serve as serve_page
+
+    return serve_page(settings, lambda: options.topology(versioned=False), host, port, interval, announce)
+
+
+@main.command()
+@common_options
 @FORMAT
 @click.pass_context
 def doctor(ctx: click.Context, /, fmt: Format, **given: str | None) -> int:
