@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from celery import Celery
 from playwright.sync_api import Dialog, sync_playwright
 from prometheus_client.parser import text_string_to_metric_families
@@ -286,3 +288,27 @@ def test_the_page_shows_the_seed_live_in_headless_chromium(broker: Broker, seed:
     everything += [scrape, serve.log.read_text()]
     assert all(SECRET not in text for text in everything)
     assert "Traceback" not in serve.log.read_text()
+
+
+def test_serve_says_why_it_cannot_read_without_the_password_and_refuses_a_port_in_use(
+    broker: Broker, seed: Path
+) -> None:
+    """A broker nobody answers on: the page says why, /metrics answers 503, and neither they nor the log show
+    the password; serve keeps reading. A port in use: one line, exit 2."""
+    options = ["--broker", f"amqp://someone:{SECRET}@127.0.0.1:1/x", "--management-url", "http://127.0.0.1:1"]
+    with served(broker, seed, options) as serve:
+        wait_until(lambda: "127.0.0.1:1" in json.loads(serve.get("api/state"))["error"], "the read's error")
+        state = serve.get("api/state")
+        with pytest.raises(urllib.error.HTTPError) as unavailable:
+            serve.get("metrics")
+        assert unavailable.value.code == 503
+        said = [state, unavailable.value.read().decode(), serve.get("")]
+    said.append(serve.log.read_text())
+    assert all(SECRET not in text for text in said) and "someone:***@" in said[0], said
+    assert "Traceback" not in said[-1]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        in_use = broker.cli("serve", "--port", port, file=seed)
+    assert in_use.returncode == 2 and in_use.stderr.startswith(f"serve cannot listen on 127.0.0.1:{port}"), in_use
