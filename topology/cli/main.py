@@ -795,19 +795,38 @@ def replay(
 # --- export and adopt: routing.yaml to RabbitMQ definitions, and a live vhost to routing.yaml ---
 
 
+ASYNCAPI = "asyncapi"
+
+
 @main.command()
 @common_options
 @OUTPUT
-@FORMAT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*Format.choices(), ASYNCAPI]),
+    default=Format.TEXT.value,
+    show_default=True,
+    is_eager=True,
+    callback=_remember_format,
+    help="json: the envelope; asyncapi: an AsyncAPI 3.0 document (YAML, or JSON when -o names a .json file).",
+)
 @click.pass_context
-def export(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
+def export(ctx: click.Context, /, output: str | None, fmt: str, **given: str | None) -> int:
     """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
-    `rabbitmqctl import_definitions` or the management UI's import."""
-    from topology.cli.render.export import EXPORT
+    `rabbitmqctl import_definitions` or the management UI's import. With --format asyncapi: the tasks each
+    exchange takes with their routing keys, the queues workers consume, Celery's message, as AsyncAPI 3.0."""
+    from topology.cli.render.export import ASYNCAPI_JSON, ASYNCAPI_YAML, EXPORT
     from topology.commands.export import export_command
 
     options = _options(ctx, **given)
-    return EXPORT.show(export_command(options.topology(), options.parsed().vhost), fmt, output)
+    settings = options.parsed()
+    if fmt != ASYNCAPI:
+        return EXPORT.show(export_command(options.topology(), settings.vhost), _format(fmt), output)
+    host = f"{settings.broker.host}:{settings.broker.port}"
+    result = export_command(options.topology(), settings.vhost, host)
+    renderer = ASYNCAPI_JSON if output is not None and output.lower().endswith(".json") else ASYNCAPI_YAML
+    return renderer.show(result, Format.TEXT, output)
 
 
 @main.command()
