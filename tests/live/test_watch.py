@@ -99,13 +99,21 @@ def drifted_and_kept(broker: Broker, seed: Path, client: Celery) -> None:
     client.send_task("tasks.taskA", (1, 2))
     client.send_task("tasks.taskA", (3, 4))
     wait_until(lambda: broker.ready(UNROUTABLE) == 1 and broker.ready("for_task_A") == 2, "the tasks in place")
-    wait_until(lambda: listed(broker, "for_task_A"), "the management API's statistics of the queues")
+    wait_until(lambda: settled(broker, seed), "the management API's statistics of the queues")
 
 
-def listed(broker: Broker, queue: str) -> bool:
-    """The management API's statistics show the queue's head message (they lag by its statistics interval)."""
+def settled(broker: Broker, seed: Path) -> bool:
+    """The management API's statistics (which lag by their interval) agree with AMQP's live counts for every
+    queue of the seed, with the head message's timestamp of each that holds some."""
     activity = {q.name: q for q in read_traffic(broker.management(), broker.vhost).queues}
-    return queue in activity and activity[queue].head_timestamp is not None and activity[queue].unacked is not None
+    queues = [q.name for q in load_topology(seed).on_broker.queues]
+    return all(
+        name in activity
+        and activity[name].unacked is not None
+        and activity[name].ready == broker.ready(name)
+        and (activity[name].head_timestamp is not None or not activity[name].ready)
+        for name in queues
+    )
 
 
 def test_metrics_equal_what_inspect_reports_of_the_same_vhost(broker: Broker, seed: Path, client: Celery) -> None:
@@ -273,9 +281,9 @@ def test_the_page_shows_the_seed_live_in_headless_chromium(broker: Broker, seed:
         print(f"screenshots: {shots}")
 
         # the management API's statistics settled, and serve's read made after that
-        wait_until(lambda: listed(broker, "for_task_A"), "the management API's statistics of the queues")
-        settled = json.loads(serve.get("api/state"))["tick"] + 1
-        wait_until(lambda: json.loads(serve.get("api/state"))["tick"] > settled, "serve's next read")
+        wait_until(lambda: settled(broker, seed), "the management API's statistics of the queues")
+        after = json.loads(serve.get("api/state"))["tick"] + 1
+        wait_until(lambda: json.loads(serve.get("api/state"))["tick"] > after, "serve's next read")
         started = time.time()
         scrape = serve.get("metrics")
         inspected = broker.cli("inspect", "--format", "json", file=seed)
