@@ -260,9 +260,20 @@ def test_the_page_shows_the_seed_live_in_headless_chromium(broker: Broker, seed:
 
             kept = client.send_task("tasks.taskB", (1, 2, 3))
             page.wait_for_selector(f"#kept td:text-is('{kept.id}')")
+            # replay goes through `replay`: refused while the broker lacks the binding, the task kept
+            status, replayed = serve.post(
+                "api/replay", {"net": "unroutable", "ids": [kept.id]}, **{TOKEN_HEADER: serve.token}
+            )
+            assert status == 200 and replayed["exit_code"] == 1 and replayed["replayed"] == 0, replayed
+            assert any("for_task_B" in pending for pending in replayed["pending"])
+
+            def still_kept() -> bool:  # serve's reads hold it unacked for a moment
+                return broker.ready(UNROUTABLE) == 1
+
+            wait_until(still_kept, "the task still kept")
             page.locator("#kept button:text-is('discard')").click()  # no token: refused
             said("discard refused")
-            assert broker.ready(UNROUTABLE) == 1
+            wait_until(still_kept, "the task still kept")
             page.fill("#token", serve.token)
             page.locator("#kept button:text-is('discard')").click()
             said('"discarded":1')
