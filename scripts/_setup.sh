@@ -60,5 +60,20 @@ ensure_graphviz() {
 }
 
 ensure_chromium() {
-  ensure_debian_package chromium chromium "a test opens the routing picture in a headless browser"
+  ensure_debian_package chromium chromium "tests open the routing picture and serve's page in a headless browser"
+}
+
+ensure_promtool() {
+  ensure_debian_package promtool prometheus "promtool checks and unit-tests the alert rules of monitoring/"
+}
+
+# The official AsyncAPI JSON schemas the export is validated against: the versions pinned in tests/npm's
+# package-lock.json, installed again only when the lock changed (never fetched by a test).
+ensure_test_schemas() {
+  ensure_debian_package npm npm "the AsyncAPI schemas the tests validate against are npm's @asyncapi/specs"
+  local dir="$ROOT/tests/npm"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "Installing tests/npm (npm ci) ..."
+    (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  fi
 }

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -103,6 +104,8 @@ def measure_size(
         figures["plan"] = median(repeat, cli, settings, path, "plan", env=cache)
         figures["inspect"] = median(repeat, cli, settings, path, "inspect", "--format", "json", env=cache)
         figures["inspect, text table"] = median(repeat, cli, settings, path, "inspect", env=cache)
+        figures["metrics (one-shot textfile)"] = median(repeat, cli, settings, path, "metrics", env=cache)
+        figures |= serve_scrape(settings, path, repeat, env=cache)
         figures |= in_process(settings, path, work / "cache", repeat)
     return figures
 
@@ -248,6 +251,34 @@ def cli(settings: Settings, path: Path, *command: str, env: dict[str, str]) -> F
     if int(code) not in (0, 1):
         raise SystemExit(f"bench: `topology {' '.join(command)}` exited {code}: {launched.stderr}")
     return Figure(float(seconds), int(peak_kb) / 1024)
+
+
+def serve_scrape(settings: Settings, path: Path, repeat: int, env: dict[str, str]) -> dict[str, Figure]:
+    """`serve`'s one shared read per interval (inspect's, in process), and a Prometheus scrape of /metrics
+    (answered from the latest read) against the running server."""
+    from topology.web.watch import read_vhost
+
+    topology = load_topology(path)
+    figures = {"serve: one read of the vhost": median(repeat, timed, lambda: read_vhost(settings, topology))}
+    env = {**os.environ, "CELERY_BROKER_URL": settings.broker.url(secret=True), "PYTHONPATH": str(ROOT), **env}
+    argv = [sys.executable, "-m", "topology", "serve", "--port", "0", "--interval", "5", "-f", str(path)]
+    server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[1] + "metrics"
+        wait_for(lambda: _answers(url), timeout=120)
+        figures["serve: /metrics scrape"] = median(repeat, timed, lambda: urllib.request.urlopen(url).read())
+    finally:
+        server.terminate()
+        server.wait()
+    return figures
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(urllib.request.urlopen(url).status == 200)
+    except OSError:
+        return False
 
 
 def in_process(settings: Settings, path: Path, cache: Path, repeat: int) -> dict[str, Figure]:

@@ -95,7 +95,10 @@ def _options_of(command: click.Command) -> list[tuple[str, bool, list[str]]]:
     return found
 
 
-COMMANDS = {name: _options_of(command) for name, command in main.commands.items()}
+SERVING = {"serve"}
+"""Commands that run until stopped, given valid options: not run in process here (their usage errors are
+measured below, their runs in tests/live/test_watch.py)."""
+COMMANDS = {name: _options_of(command) for name, command in main.commands.items() if name not in SERVING}
 GLOBAL = _options_of(main)
 
 
@@ -212,6 +215,9 @@ MEASURED = [
     (["graph", "-o", f"u:{SECRET}@h.svg", "--format", "json"], 0),
     (["routes", "--queue", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),
     (["import-celery", "tests.fixtures.legacy_app", "-o", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),
+    (["serve", "--port", "70000", "--broker", f"amqp://u:{SECRET}@127.0.0.1:1/v"], 2),
+    (["serve", "--interval", "0.1"], 2),
+    (["serve", "-f", "missing.yaml"], 2),
 ]
 
 

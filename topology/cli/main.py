@@ -161,7 +161,9 @@ COMMON_OPTIONS = (
         "--management-url", help="Management API (default: $RABBITMQ_MANAGEMENT_URL, else http://<broker host>:15672)."
     ),
 )
-BROKER_COMMANDS = frozenset({"plan", "apply", "inspect", "doctor", "workers", "dead-letters", "replay", "adopt"})
+BROKER_COMMANDS = frozenset(
+    {"plan", "apply", "inspect", "doctor", "workers", "dead-letters", "replay", "adopt", "metrics", "serve"}
+)
 """The commands that always talk to a broker: their error envelopes name it and its vhost."""
 OPTIONS = "topology.options"
 """ctx.meta key: the command's Options, once merged (for the error envelope)."""
@@ -596,6 +598,45 @@ def inspect(
 
 @main.command()
 @common_options
+@OUTPUT
+@FORMAT
+@click.pass_context
+def metrics(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
+    """Print what inspect reads as Prometheus metrics (text format: a textfile for node_exporter), once."""
+    session, topology = _session(_options(ctx, **given), traffic=True)
+    from topology.cli.render.metrics import METRICS
+    from topology.commands.metrics import metrics_command
+
+    return METRICS.show(metrics_command(topology, session), fmt, output)
+
+
+@main.command()
+@common_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0: any free port.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.5),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often the broker is read (once for every browser and scrape).",
+)
+@click.pass_context
+def serve(ctx: click.Context, /, host: str, port: int, interval: float, **given: str | None) -> int:
+    """Serve the live routing picture, the queues, drift, the nets' tasks and the beat schedule as a web page,
+    and /metrics for Prometheus; replay and discard need the token printed at start."""
+    options = _options(ctx, **given)
+    options.topology()  # the file's problems first: exit 2, nothing served
+    settings = options.settings()
+    from topology.cli.render.serve import announce
+    from topology.web.serve import serve as serve_page
+
+    return serve_page(settings, lambda: options.topology(versioned=False), host, port, interval, announce)
+
+
+@main.command()
+@common_options
 @FORMAT
 @click.pass_context
 def doctor(ctx: click.Context, /, fmt: Format, **given: str | None) -> int:
@@ -754,19 +795,38 @@ def replay(
 # --- export and adopt: routing.yaml to RabbitMQ definitions, and a live vhost to routing.yaml ---
 
 
+ASYNCAPI = "asyncapi"
+
+
 @main.command()
 @common_options
 @OUTPUT
-@FORMAT
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*Format.choices(), ASYNCAPI]),
+    default=Format.TEXT.value,
+    show_default=True,
+    is_eager=True,
+    callback=_remember_format,
+    help="json: the envelope; asyncapi: an AsyncAPI 3.0 document (YAML, or JSON when -o names a .json file).",
+)
 @click.pass_context
-def export(ctx: click.Context, /, output: str | None, fmt: Format, **given: str | None) -> int:
+def export(ctx: click.Context, /, output: str | None, fmt: str, **given: str | None) -> int:
     """Print routing.yaml as RabbitMQ definitions of the broker URL's vhost (nothing is sent): for
-    `rabbitmqctl import_definitions` or the management UI's import."""
-    from topology.cli.render.export import EXPORT
+    `rabbitmqctl import_definitions` or the management UI's import. With --format asyncapi: the tasks each
+    exchange takes with their routing keys, the queues workers consume, Celery's message, as AsyncAPI 3.0."""
+    from topology.cli.render.export import ASYNCAPI_JSON, ASYNCAPI_YAML, EXPORT
     from topology.commands.export import export_command
 
     options = _options(ctx, **given)
-    return EXPORT.show(export_command(options.topology(), options.parsed().vhost), fmt, output)
+    settings = options.parsed()
+    if fmt != ASYNCAPI:
+        return EXPORT.show(export_command(options.topology(), settings.vhost), _format(fmt), output)
+    host = f"{settings.broker.host}:{settings.broker.port}"
+    result = export_command(options.topology(), settings.vhost, host)
+    renderer = ASYNCAPI_JSON if output is not None and output.lower().endswith(".json") else ASYNCAPI_YAML
+    return renderer.show(result, Format.TEXT, output)
 
 
 @main.command()

@@ -1,12 +1,14 @@
 """`graph`: the routing picture, from the file or (`--live`) overlaid with what the broker says.
 
-Builds the Graph value only; rendering to text is pure (`picture.dot`, `picture.mermaid`), and running
-Graphviz for svg and png is the CLI's (`cli.render.graph`). `--live` reads as inspect does and changes
-nothing.
+Builds the Graph value; rendering to text is pure (`picture.dot`, `picture.mermaid`), and Graphviz lays it
+out for svg and png (`run_dot`: the CLI's pictures and `serve`'s page). `--live` reads as inspect does and
+changes nothing.
 """
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from dataclasses import dataclass
 
 from topology import hints
@@ -15,12 +17,15 @@ from topology.codes import ExitCode
 from topology.commands.result import Result
 from topology.commands.validate import Checked
 from topology.commands.workers import Replies, ask_workers, named_consumers
-from topology.errors import InvalidUsage
+from topology.errors import InvalidUsage, ToolMissing
 from topology.model import Topology
 from topology.picture.graph import Graph, NodeKind, Overlay, build
+from topology.planning.inspection import Seen
 from topology.planning.observed import with_counts
 from topology.planning.plan import plan
 from topology.routing import known_task_names
+
+DOT_TIMEOUT_SECONDS = 120  # a 300-queue picture lays out in seconds; this only stops a hung `dot`
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,12 @@ def overlay(topology: Topology, session: Session, replies: Replies = ask_workers
     activity = {q.name: q for q in traffic.queues}
     note = "; ".join(n for n in (live.unseen, traffic.unseen) if n)
     return Overlay(live, plan(topology, live), activity, consumers), note
+
+
+def seen_overlay(seen: Seen) -> Overlay:
+    """inspect's read as the picture draws it: `serve` draws the very read its tables and metrics show."""
+    activity = {q.name: q for q in seen.traffic.queues} if seen.traffic is not None else {}
+    return Overlay(seen.live, plan(seen.topology, seen.live), activity, seen.workers)
 
 
 def graph_command(
@@ -68,3 +79,21 @@ def graph_command(
         graph, title = focused, f"{title}, around {focus}".lstrip(", ")
     result = Result(GraphReport(graph, title, note), ExitCode.OK)
     return result.on(session.settings) if session is not None else result
+
+
+def run_dot(text: str, picture: str) -> bytes:
+    """DOT text laid out by Graphviz as `picture` (svg, png)."""
+    dot = shutil.which("dot")
+    if dot is None:
+        raise ToolMissing(f"--format {picture} needs Graphviz's `dot`, which is not on PATH: {hints.INSTALL_GRAPHVIZ}")
+    done = subprocess.run(
+        [dot, f"-T{picture}"],
+        input=text.encode(),
+        capture_output=True,
+        timeout=DOT_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ToolMissing(f"Graphviz's dot failed (exit {done.returncode}): {reason[0] if reason else 'no message'}")
+    return done.stdout

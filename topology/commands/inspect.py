@@ -11,7 +11,7 @@ as long, and both keep the broker busy. What is read becomes `planning.inspectio
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
 from topology.celery_adapter.transport import TransportInfo, celery_transport
@@ -29,6 +29,7 @@ from topology.planning.delivery_limits import DeliveryLimit, delivery_limits
 from topology.planning.findings import Finding, findings_exit_code
 from topology.planning.history import ApplyRecord, SinceLastApply, Source
 from topology.planning.inspection import QueueRow, Seen, inspect_findings, queue_rows
+from topology.planning.kept import KeptCount, kept_counts
 from topology.planning.live_routes import LiveRoute
 from topology.planning.observed import ClusterState, with_counts
 from topology.planning.plan import wanted
@@ -53,6 +54,8 @@ class InspectReport:
     management: str = ""  # the management API read, never with its password
     require_consumers: bool = False  # who consumes what fails the command too
     recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
+    kept: tuple[KeptCount, ...] = ()  # the nets' tasks per task name
+    seen: Seen | None = field(default=None, compare=False, repr=False)  # the read itself (serve draws it)
 
 
 def inspect_topology(
@@ -117,6 +120,8 @@ def inspect_topology(
         statistics=seen.listed,
         management=str(session.settings.management),
         recorded=live.recorded,
+        kept=kept_counts(topology.nets, seen.waiting, seen.kept),
+        seen=seen,
     )
 
 

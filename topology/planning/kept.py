@@ -26,6 +26,7 @@ from topology.planning.poison import COUNT_HEADERS, DELIVERY_COUNT, RUNS_HEADER,
 PREVIEW_CHARACTERS = 60
 DEATH_HEADERS = ("x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason")
 DEATH_HEADER_PREFIXES = ("x-first-death-", "x-last-death-")
+NOT_A_TASK = "(not a task)"  # a kept message without Celery's task header
 
 
 class Net(str, Enum):
@@ -160,7 +161,7 @@ def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, I
         waiting = counts.get(queue, 0) if queue is not None else 0
         if queue is None or not waiting:
             continue
-        names = Counter(k.task or "(not a task)" for k in kept.get(queue, ()))
+        names = Counter(k.task or NOT_A_TASK for k in kept.get(queue, ()))
         named = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in names.most_common())
         one = waiting == 1
         what = "could not be routed" if net is Net.UNROUTABLE else "was dead-lettered" if one else "were dead-lettered"
@@ -170,3 +171,28 @@ def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, I
         )
         findings.append(Finding(net.code, Ref(Kind.QUEUE, queue), message))
     return findings
+
+
+@dataclass(frozen=True)
+class KeptCount:
+    """How many tasks of one name a net keeps (`task` None: those not read to name them, past the limit)."""
+
+    net: Net
+    task: str | None
+    count: int
+
+
+def kept_counts(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, Iterable[KeptTask]]) -> tuple[KeptCount, ...]:
+    """Per net and task name, the tasks its queue keeps: what the monitoring counts, the named ones summing to
+    the queue's count (AMQP's, exact) with those past the read limit left unnamed."""
+    found = []
+    for net in Net:
+        queue = net.queue(nets)
+        waiting = counts.get(queue, 0) if queue is not None else 0
+        if queue is None or not waiting:
+            continue
+        names = Counter(k.task or NOT_A_TASK for k in kept.get(queue, ()))
+        found += [KeptCount(net, name, n) for name, n in sorted(names.items())]
+        if waiting > sum(names.values()):
+            found.append(KeptCount(net, None, waiting - sum(names.values())))
+    return tuple(found)

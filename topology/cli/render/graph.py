@@ -1,30 +1,26 @@
 """`graph`: the picture as svg, png, dot or mermaid, to -o FILE (its format from the extension) or stdout;
-or, as JSON, its nodes and edges in the envelope. svg and png are Graphviz's `dot` run on the DOT text."""
+or, as JSON, its nodes and edges in the envelope. svg and png are Graphviz's `dot` run on the DOT text
+(`commands.graph.run_dot`)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from topology import hints
 from topology.broker.settings import redacted
 from topology.cli.envelope import Body
 from topology.cli.formats import EXTENSIONS, Format, Picture
 from topology.cli.render import Renderer
 from topology.cli.render.files import write_output
 from topology.cli.render.text import print_json
-from topology.commands.graph import GraphReport
+from topology.commands.graph import GraphReport, run_dot
 from topology.commands.result import Result
-from topology.errors import InvalidUsage, ToolMissing
+from topology.errors import InvalidUsage
 from topology.picture.dot import to_dot
 from topology.picture.mermaid import to_mermaid
-
-DOT_TIMEOUT_SECONDS = 120  # a 300-queue picture lays out in seconds; this only stops a hung `dot`
 
 
 def picture_for(asked: str | None, output: str | None) -> Picture:
@@ -61,26 +57,7 @@ def _drawn(report: GraphReport, picture: Picture) -> bytes:
     if picture is Picture.MERMAID:
         return to_mermaid(report.graph).encode()
     text = to_dot(report.graph, report.title)
-    return run_dot(text, picture) if picture.rendered else text.encode()
-
-
-def run_dot(text: str, picture: Picture) -> bytes:
-    dot = shutil.which("dot")
-    if dot is None:
-        raise ToolMissing(
-            f"--format {picture.value} needs Graphviz's `dot`, which is not on PATH: {hints.INSTALL_GRAPHVIZ}"
-        )
-    done = subprocess.run(
-        [dot, f"-T{picture.value}"],
-        input=text.encode(),
-        capture_output=True,
-        timeout=DOT_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if done.returncode != 0:
-        reason = done.stderr.decode(errors="replace").strip().splitlines()
-        raise ToolMissing(f"Graphviz's dot failed (exit {done.returncode}): {reason[0] if reason else 'no message'}")
-    return done.stdout
+    return run_dot(text, picture.value) if picture.rendered else text.encode()
 
 
 def _text(result: Result[GraphReport]) -> None:

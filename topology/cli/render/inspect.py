@@ -119,6 +119,7 @@ def body(result: Result[InspectReport]) -> Body:
         **versioned_data(report.rabbitmq, report.delivery_limits),
         "vhost_queues": [_vhost_queue_data(row) for row in report.queues if row.exists and report.statistics],
         "live_routes": [route_data(route) for route in report.routes],
+        "kept": [{"net": k.net.value, "task": k.task, "count": k.count} for k in report.kept],
     }
     return Body(summary=_summary(report), note=report.note, findings=report.findings, data=data)
 
