@@ -10,6 +10,12 @@ import re
 from collections.abc import Iterable
 
 APPLY = "python -m topology apply"
+MIGRATE = f"{APPLY} --migrate"
+ENABLE_SHOVEL = "rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management"
+SHOVEL_OFF = (
+    f"the shovel plugin is off: messages were moved by confirmed replay instead (slower); `{ENABLE_SHOVEL}` "
+    "lets RabbitMQ move them itself"
+)
 ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
     "($RABBITMQ_MANAGEMENT_URL) at it"
