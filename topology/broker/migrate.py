@@ -96,10 +96,10 @@ def _shovel(settings: Settings, management: ManagementClient, source: str, targe
         management.put(path, {"value": value})
     deadline = time.monotonic() + SHOVEL_TIMEOUT_SECONDS
     while management.get(path, allow_404=True) is not None:  # it deletes itself once done
-        status = management.get(f"/shovels/{vhost}/{segment(name)}", allow_404=True)
-        state = status[0].get("state") if isinstance(status, list) and status else None
-        if state == "terminated" or time.monotonic() > deadline:
-            reason = status[0].get("reason", "no reason given") if isinstance(status, list) and status else "timeout"
+        listed = management.get(f"/shovels/{vhost}", allow_404=True) or []
+        status = next((s for s in listed if isinstance(s, dict) and s.get("name") == name), {})
+        if status.get("state") == "terminated" or time.monotonic() > deadline:
+            reason = status.get("reason", "no reason given") if status else "timeout"
             management.delete(path, allow_404=True)
             raise BrokerUnavailable(f"the shovel moving {source!r} into {target!r} stopped ({reason}): run it again")
         time.sleep(POLL_SECONDS)

@@ -520,19 +520,18 @@ def node_loss(run: Run, target: Controlled, count: int) -> None:
         run.notes.append(f"first publish accepted {min(accepted_after) - (run.fault_at or 0):.2f} s after the kill")
 
 
-MIGRATION_WAITING = 1000
 MIGRATION_RATE = 20.0  # tasks a second the client publishes while the queue is migrated
 
 
 def _migration(run: Run, target: Target, count: int, midway: Callable[[subprocess.Popen[bytes]], None]) -> None:
-    """The classic work queue holding `count` tasks and consumed by a worker, while a client publishes about
-    MIGRATION_RATE a second, migrated to a quorum queue by `apply --migrate`; `midway` is given the CLI once
+    """The classic work queue holding `count` tasks and consumed by a worker, while a client publishes `count`
+    more, about MIGRATION_RATE a second, migrated to a quorum queue by `apply --migrate`; `midway` is given the CLI once
     the migration's record says it moved the queue out (the holding queue holds its tasks), and returns once
     its fault is done; `apply --migrate` is then run again, as many times as it takes to finish."""
     run.client(count, 0)
     run.wait_for("accepted", count, timeout=300)
     run.worker()
-    run.client(int(MIGRATION_RATE * 40), 1 / MIGRATION_RATE)
+    run.client(count, 1 / MIGRATION_RATE)
     run.wait_for("accepted", count + int(MIGRATION_RATE * 2))
     quorum = run.folder / "quorum.yaml"
     quorum.write_text(routing_yaml("quorum"))
