@@ -15,9 +15,14 @@ forgets the tasks it prefetched, counting on RabbitMQ to deliver them again.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+import pika.exceptions
+
 from topology import hints
+from topology.broker.amqp import connect
 from topology.broker.management import ManagementClient, segment
 from topology.broker.settings import Settings
 from topology.errors import BrokerUnavailable, ConnectionLost
@@ -76,34 +81,70 @@ def move(settings: Settings, management: ManagementClient, source: str, target: 
 
 
 def _shovel(settings: Settings, management: ManagementClient, source: str, target: str) -> int:
+    """Shovels one after the other until `source` is empty. A shovel that moves the queue's length stops once
+    it has moved that many; a worker consuming `source` meanwhile (step 4) takes some, and it would wait for
+    ever: it is deleted once `source` has no ready message (those it got but had not yet had confirmed go back
+    to `source`, on-confirm, and the next shovel takes them)."""
     vhost = segment(settings.vhost)
-    held = management.get(f"/queues/{vhost}/{segment(source)}?columns=messages_ready", allow_404=True)
-    ready = int((held or {}).get("messages_ready") or 0)
     name = f"topology.migrate.{source}.to.{target}"
     path = f"/parameters/shovel/{vhost}/{segment(name)}"
-    if management.get(path, allow_404=True) is None:  # one left by an interrupted run: waited for instead
-        uri = f"amqp:///{vhost}"
-        value = {
-            "src-protocol": "amqp091",
-            "src-uri": uri,
-            "src-queue": source,
-            "dest-protocol": "amqp091",
-            "dest-uri": uri,
-            "dest-queue": target,
-            "ack-mode": "on-confirm",
-            "src-delete-after": "queue-length",
-        }
-        management.put(path, {"value": value})
+    uri = f"amqp:///{vhost}"
+    value = {
+        "src-protocol": "amqp091",
+        "src-uri": uri,
+        "src-queue": source,
+        "dest-protocol": "amqp091",
+        "dest-uri": uri,
+        "dest-queue": target,
+        "ack-mode": "on-confirm",
+        "src-delete-after": "queue-length",
+    }
     deadline = time.monotonic() + SHOVEL_TIMEOUT_SECONDS
-    while management.get(path, allow_404=True) is not None:  # it deletes itself once done
-        listed = management.get(f"/shovels/{vhost}", allow_404=True) or []
-        status = next((s for s in listed if isinstance(s, dict) and s.get("name") == name), {})
-        if status.get("state") == "terminated" or time.monotonic() > deadline:
-            reason = status.get("reason", "no reason given") if status else "timeout"
+    with _counting(settings) as ready:
+        first = left = ready(source)
+        while left or management.get(path, allow_404=True) is not None:  # one an interrupted run left: waited for
+            if management.get(path, allow_404=True) is None:
+                management.put(path, {"value": value})
+            empty = 0
+            while management.get(path, allow_404=True) is not None and empty < 5:  # it deletes itself once done
+                _check_shovel(management, vhost, name, path, deadline)
+                empty = empty + 1 if ready(source) == 0 else 0
+                time.sleep(POLL_SECONDS)
             management.delete(path, allow_404=True)
-            raise BrokerUnavailable(f"the shovel moving {source!r} into {target!r} stopped ({reason}): run it again")
-        time.sleep(POLL_SECONDS)
-    return ready
+            left = ready(source)
+    return first
+
+
+def _check_shovel(management: ManagementClient, vhost: str, name: str, path: str, deadline: float) -> None:
+    listed = management.get(f"/shovels/{vhost}", allow_404=True) or []
+    status = next((s for s in listed if isinstance(s, dict) and s.get("name") == name), {})
+    if status.get("state") == "terminated" or time.monotonic() > deadline:
+        reason = status.get("reason", "no reason given") if status else "timeout"
+        management.delete(path, allow_404=True)
+        raise BrokerUnavailable(f"the shovel {name!r} stopped ({reason}): run `{hints.MIGRATE}` again")
+
+
+@contextmanager
+def _counting(settings: Settings) -> Iterator[Callable[[str], int]]:
+    """A queue's ready messages, live (passive declares: the API's counts lag); 0 for a queue gone."""
+    connection = connect(settings, "topology apply --migrate")
+    channel = connection.channel()
+
+    def ready(queue: str) -> int:
+        nonlocal channel
+        try:
+            return int(channel.queue_declare(queue, passive=True).method.message_count)
+        except pika.exceptions.ChannelClosedByBroker:
+            channel = connection.channel()
+            return 0
+
+    try:
+        yield ready
+    except pika.exceptions.AMQPConnectionError as error:
+        raise ConnectionLost(f"lost the connection to RabbitMQ while moving messages: {error}") from None
+    finally:
+        if connection.is_open:
+            connection.close()
 
 
 def settle(settings: Settings, management: ManagementClient, queue: str, target: str, how: Mover) -> int:
