@@ -174,3 +174,22 @@ def test_with_the_shovel_plugin_rabbitmq_moves_the_messages(shovel_node: Private
     assert broker.state().queues["jobs"].type == "quorum"
     assert sorted(_bodies(broker, "jobs")) == list(range(500))
     assert not ManagementClient(settings.management).get("/parameters/shovel/shovelled")  # each deleted itself
+
+
+def test_inspect_and_adopt_recognise_mirrored_queues_and_arguments_4x_refuses(broker: Broker) -> None:
+    """A 3.x estate: a classic queue mirrored by an ha-mode policy, another declared lazy (x-queue-mode)."""
+    classic, _ = _migrating(broker, 1)
+    api = broker.management()
+    definition = {"pattern": "^jobs$", "definition": {"ha-mode": "all"}, "priority": 5, "apply-to": "queues"}
+    api.put(f"/policies/{broker.vhost}/ha-jobs", definition)
+    with broker.connection() as connection:
+        connection.channel().queue_declare("lazy", durable=True, arguments={"x-queue-mode": "lazy"})
+    inspected = json.loads(broker.cli("inspect", "--format", "json", file=classic).stdout)
+    codes = {(f["code"], f["name"]) for f in inspected["findings"]}
+    assert ("mirrored_queue", "jobs") in codes and ("classic_argument_dropped", "lazy") in codes
+    mirrored = next(f for f in inspected["findings"] if f["code"] == "mirrored_queue")
+    assert "ha-mode=all" in mirrored["message"] and "`jobs: {type: quorum}`" in mirrored["fix"]
+    adopted = broker.cli("adopt", file=classic)
+    assert adopted.returncode in (0, 1), adopted.stderr
+    assert "mirrored_queue: make it `jobs: {type: quorum}`" in adopted.stdout  # beside the queue, in the file
+    assert "warning   classic_argument_dropped: queue 'lazy'" in adopted.stderr
