@@ -10,7 +10,7 @@ from topology.commands.apply import StepStatus, apply_topology
 from topology.language.loader import parse_topology
 from topology.model import Kind, Ref
 from topology.planning.migration import HOLDING_PREFIX, MigrationRecord, StepNo
-from topology.planning.observed import LiveQueue
+from topology.planning.observed import Counts, LiveQueue
 from topology.planning.plan import Action, PlanOptions, plan
 from topology.testing.fake_session import FakeSession
 
@@ -20,7 +20,7 @@ HOLDING = f"{HOLDING_PREFIX}work"
 
 def _consumed() -> FakeSession:
     held = {"work": LiveQueue("work", True, owner="topology", messages_ready=1000, consumers=2)}
-    counted = {"work": (1000, 2), HOLDING: (1000, 0)}  # what a move asks first: is its source there
+    counted: Counts = {"work": (1000, 2), HOLDING: (1000, 0)}  # what a move asks first: is its source there
     return FakeSession(replace(applied(), queues={**applied().queues, **held}), counted=counted)
 
 
