@@ -152,7 +152,8 @@ def settle(settings: Settings, management: ManagementClient, queue: str, target:
     come back to it meanwhile (a worker that rejected or lost them): how many were moved so."""
     moved, last_move = 0, time.monotonic()
     deadline = last_move + SETTLE_TIMEOUT_SECONDS
-    path = f"/queues/{segment(settings.vhost)}/{segment(queue)}?columns=messages_ready,messages_unacknowledged"
+    # the whole queue: RabbitMQ 4.3 answers this request with `?columns=` as an empty list
+    path = f"/queues/{segment(settings.vhost)}/{segment(queue)}"
     while time.monotonic() < deadline:
         seen = management.get(path, allow_404=True)
         if seen is None:
@@ -160,8 +161,8 @@ def settle(settings: Settings, management: ManagementClient, queue: str, target:
         if seen.get("messages_ready"):
             moved += move(settings, management, queue, target, how).messages
             last_move = time.monotonic()
-        elif not seen.get("messages_unacknowledged") and time.monotonic() - last_move >= STATISTICS_SECONDS:
-            return moved
+        elif seen.get("messages_unacknowledged") == 0 and time.monotonic() - last_move >= STATISTICS_SECONDS:
+            return moved  # 0 counted, not merely absent (no statistics yet)
         time.sleep(POLL_SECONDS * 5)
     raise BrokerUnavailable(
         f"queue {queue!r}'s consumers still hold messages unacknowledged after {SETTLE_TIMEOUT_SECONDS:.0f} s: "
