@@ -44,7 +44,8 @@ CLASSIC_ONLY = {*MIGRATIONS, "migrate-node-lost"}
 COLUMNS = ("sent", "accepted", "raised", "blocked", "completed", "duplicated", "kept", "waiting", "lost")
 DUPLICATES = (
     "Duplicates are at-least-once delivery at work: a task whose work finished but whose ack (acks_late) never "
-    "reached RabbitMQ, because its worker was killed or its connection dropped, is delivered again."
+    "reached RabbitMQ, because its worker was killed or its connection dropped, is delivered again. In a migration, "
+    "also a task published in the instant both the queue and its holding queue are bound: it lands in both."
 )
 console = Console(highlight=False, width=160)
 
@@ -96,7 +97,8 @@ def main() -> int:
                 rows.append(run_fault(fault, queue_type, targets[key], Path(folder), arguments.counts))
                 if arguments.format == "text":
                     console.print(f"  {line(rows[-1])}")
-        status("stopping and deleting the private nodes ...", arguments.format)
+        if not arguments.on_host:
+            status("stopping and deleting the private nodes ...", arguments.format)
     if arguments.format == "json":
         print(json.dumps(as_json(rows, arguments.version), indent=2))
     else:
@@ -121,7 +123,7 @@ def print_table(rows: list[Row], version: str) -> None:
     table = Table(title=f"Faults on RabbitMQ {version}, real workers and clients, the generated Celery settings")
     table.caption = "longest pause: the worker's longest time without a completion after the fault"
     for column in ("fault", "queue", *COLUMNS, "slowest call s", "recovery s", "longest pause s", "total s"):
-        table.add_column(column, justify="left" if column in ("fault", "queue") else "right")
+        table.add_column(column, justify="left" if column in ("fault", "queue") else "right", no_wrap=column == "fault")
     for row in rows:
         lost = f"[red]{row.lost}[/]" if row.lost else "0"
         cells = [str(getattr(row, column)) for column in COLUMNS[:-1]]

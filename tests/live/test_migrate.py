@@ -72,7 +72,7 @@ def test_plan_shows_each_step_of_the_migration_and_apply_without_migrate_changes
         refused = broker.cli("apply", file=quorum)
     assert text.returncode == 1, text.stdout + text.stderr
     assert "'jobs': type classic -> quorum; 24 messages to move twice by replay" in text.stdout
-    assert "1 consumer(s) cancelled" in text.stdout
+    assert "1 consumer(s) cancelled" in text.stdout and "messages would move by confirmed replay" in text.stdout
     lines = text.stdout.splitlines()
     numbered = [line.strip().split(".", 1)[0] for line in lines if line.startswith(" " * 11) and line[11:12].isdigit()]
     assert numbered == [str(n.value) for n in StepNo]

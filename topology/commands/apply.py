@@ -167,7 +167,8 @@ def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None
     steps = tuple(_outcome(change, refused, failed) for change in planned.changes)
     note = planned.note
     if any(m.mover is Mover.REPLAY for m in migrated):
-        note = f"{note}; {hints.SHOVEL_OFF}" if note else hints.SHOVEL_OFF
+        said = hints.shovel_off(moved=True)
+        note = f"{note}; {said}" if note else said
     return ApplyReport(planned, steps, note, migrated=migrated)
 
 

@@ -15,7 +15,7 @@ from topology.cli.render import Renderer
 from topology.cli.render.text import echo_lines
 from topology.commands.plan import PlanReport
 from topology.commands.result import Result
-from topology.hints import counted
+from topology.hints import counted, shovel_off
 from topology.planning.delivery_limits import DeliveryLimit
 from topology.planning.migration import MOVING_RATE, Mover
 from topology.planning.plan import Action, Change, Plan
@@ -39,6 +39,8 @@ def text(result: Result[PlanReport]) -> None:
         click.echo(f"migrate   queue    {migration['queue']!r}: {migration['summary']}")
         for step in migration["steps"]:
             click.echo(f"{'':<11}{step['number']}. {step['says']}")
+    if planned.migrations and report.mover is Mover.REPLAY:
+        click.echo(shovel_off(moved=False))
     for caution in planned.cautions:
         click.echo(f"warning   {caution.code.value}: {caution.message}")
         click.echo(f"{'':<9} fix: {caution.fix}")
@@ -104,6 +106,7 @@ def body(result: Result[PlanReport]) -> Body:
         "since_last_apply": planned.since.data() if planned.since else None,
         **versioned_data(planned.rabbitmq, planned.delivery_limits),
         "migrations": migrations_data(report),
+        "shovel_off": shovel_off(moved=False) if planned.migrations and report.mover is Mover.REPLAY else None,
     }
     changes = [
         change_record(c, declares=planned.declared(c)) for c in planned.changes if c.action is not Action.UNCHANGED
