@@ -6,11 +6,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.unit.test_commands import FILE, applied
+from topology.checks.broker_rules import check_broker_rules
+from topology.checks.versions import rules_for
 from topology.commands.apply import StepStatus, apply_topology
-from topology.language.loader import parse_topology
+from topology.language.loader import check_text, parse_topology
 from topology.model import Kind, Ref
 from topology.planning.migration import HOLDING_PREFIX, MigrationRecord, StepNo
-from topology.planning.observed import Counts, LiveQueue
+from topology.planning.mirrored import mirrored_findings
+from topology.planning.observed import Counts, LivePolicy, LiveQueue
 from topology.planning.plan import Action, PlanOptions, plan
 from topology.testing.fake_session import FakeSession
 
@@ -63,3 +66,31 @@ def test_an_interrupted_migration_is_resumed_from_the_step_after_its_record() ->
     assert [c.code.value for c in plan(QUORUM, session.live).cautions] == ["migration_interrupted"]
     report = apply_topology(QUORUM, session, PlanOptions(migrate=True))
     assert report.migrated[0].steps == (6, 7, 8) and session.moves == [(HOLDING, "work")]
+
+
+def test_a_classic_queue_an_ha_policy_mirrors_and_a_lazy_one_are_found_with_their_quorum_equivalent() -> None:
+    live = replace(
+        applied(),
+        queues={
+            **applied().queues,
+            "lazy": LiveQueue("lazy", True, arguments={"x-queue-mode": "lazy"}),
+            "solid": LiveQueue("solid", True, arguments={"x-queue-type": "quorum"}, type="quorum"),
+        },
+        policies={
+            "ha": LivePolicy("ha", "^(work|solid)$", "queues", 1, {"ha-mode": "exactly", "ha-params": 2}),
+            "ttl": LivePolicy("ttl", "^spare$", "queues", 1, {"message-ttl": 1000}),
+        },
+    )
+    found = [(f.code.value, f.ref.name) for f in mirrored_findings(live)]
+    assert found == [("classic_argument_dropped", "lazy"), ("mirrored_queue", "work")]  # not quorum, not ttl
+    (mirrored,) = [f for f in mirrored_findings(live) if f.ref.name == "work"]
+    assert "ha-mode=exactly, ha-params=2" in mirrored.message and "`work: {type: quorum}`" in mirrored.fix
+
+
+def test_validate_for_4_names_the_quorum_equivalent_of_what_an_ha_policy_mirrors() -> None:
+    mirrored = check_text(
+        FILE + "policies:\n  ha: {pattern: '^work$', definition: {ha-mode: all}}\n", versioned=False
+    ).topology
+    (problem,) = [p for p in check_broker_rules(mirrored, rules_for("4.0")) if "ha-mode" in p.message]
+    assert "the quorum equivalent of what it mirrors: `work: {type: quorum}`" in problem.message
+    assert not [p for p in check_broker_rules(mirrored, rules_for("3.10")) if "ha-mode" in p.message]
