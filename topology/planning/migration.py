@@ -34,7 +34,7 @@ class Mover(str, Enum):
     REPLAY = "replay"
 
 
-MOVING_RATE = {Mover.SHOVEL: 6000.0, Mover.REPLAY: 1500.0}
+MOVING_RATE = {Mover.SHOVEL: 7000.0, Mover.REPLAY: 250.0}
 """Messages moved a second, as `scripts/bench --migrate` measured them (docs/performance.md): what plan's
 expected durations are worked out with."""
 
