@@ -131,6 +131,7 @@ def test_a_migration_interrupted_half_way_is_resumed_by_the_next_apply_migrate(b
     assert broker.cli("plan", file=quorum).returncode == 0
 
 
+@pytest.mark.faults
 def test_a_consumed_queue_holding_tasks_becomes_quorum_with_nothing_lost(suite_broker: Target, tmp_path: Path) -> None:  # noqa: F811
     """A real worker consuming before and after, a client publishing meanwhile (the chaos row, small)."""
     row = run("migrate", "classic", suite_broker, tmp_path, count=100)
