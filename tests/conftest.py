@@ -52,6 +52,12 @@ OPT_IN = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     for marker, help_text in OPT_IN.items():
         parser.addoption(f"--{marker}", action="store_true", help=help_text)
+    parser.addoption(
+        "--matrix-leg",
+        metavar="SERIES",
+        help="this run is scripts/matrix's leg of RabbitMQ SERIES: leave out what does not depend on the suite's "
+        "broker (tests marked private_node, and other series' broker rules), which the run on the machine's broker has",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -63,3 +69,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if left_out:
             config.hook.pytest_deselected(items=left_out)
             items[:] = [item for item in items if item.get_closest_marker(marker) is None]
+    leg = config.getoption("--matrix-leg")
+    if leg:
+        left_out = [item for item in items if not _of_the_leg(item, leg)]
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if _of_the_leg(item, leg)]
+
+
+def _of_the_leg(item: pytest.Item, series: str) -> bool:
+    """Whether a matrix leg of `series` runs `item`: not when it starts private nodes of its own (the same
+    whatever the suite's broker), nor when it checks another series' rules (`series_settings`' parameter)."""
+    if item.get_closest_marker("private_node") is not None:
+        return False
+    params = getattr(item, "callspec", None)
+    return params is None or params.params.get("series_settings", series) == series

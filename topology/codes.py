@@ -43,6 +43,7 @@ class Group(str, Enum):
     CONSUMERS = "consumers"  # who consumes what
     CLUSTER = "cluster"  # the cluster under the vhost
     NOTICE = "notice"  # what the picture cannot tell yet
+    IMPORT = "import"  # import-celery: what Celery does silently that routing.yaml makes explicit, or cannot say
 
 
 class Code(str, Enum):
@@ -89,6 +90,24 @@ class Code(str, Enum):
     MIGRATION_INTERRUPTED = "migration_interrupted", Severity.ERROR, Gate.ALWAYS, Group.DRIFT
     MIRRORED_QUEUE = "mirrored_queue", Severity.WARNING, Gate.NEVER, Group.NOTICE
     CLASSIC_ARGUMENT_DROPPED = "classic_argument_dropped", Severity.WARNING, Gate.NEVER, Group.NOTICE
+    # import-celery's findings about a Celery configuration: any of them makes the import exit 1
+    BINDING_REACHES_MORE = "binding_reaches_more", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    DEFAULT_EXCHANGE_BYPASS = "default_exchange_bypass", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    DEFAULT_QUEUE_UNDECLARED = "default_queue_undeclared", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    EXCHANGE_DECLARED_DIFFERENTLY = "exchange_declared_differently", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    QUEUE_CREATED_ON_THE_FLY = "queue_created_on_the_fly", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    QUEUE_UNREACHED = "queue_unreached", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    ROUTE_DROPS_TASKS = "route_drops_tasks", Severity.ERROR, Gate.ALWAYS, Group.IMPORT
+    ROUTE_MATCHES_NO_TASK = "route_matches_no_task", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    ROUTE_TO_NOTHING = "route_to_nothing", Severity.ERROR, Gate.ALWAYS, Group.IMPORT
+    ROUTE_TO_UNDECLARED_QUEUE = "route_to_undeclared_queue", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    ROUTER_FAILED = "router_failed", Severity.ERROR, Gate.ALWAYS, Group.IMPORT
+    ROUTER_NOT_CONVERTIBLE = "router_not_convertible", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    SCHEDULE_NOT_CONVERTIBLE = "schedule_not_convertible", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    SHARED_BINDING_KEY = "shared_binding_key", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    UNKNOWN_SETTING = "unknown_setting", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    UNKNOWN_TASK = "unknown_task", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
+    WRITTEN_FILE_INVALID = "written_file_invalid", Severity.ERROR, Gate.ALWAYS, Group.IMPORT
 
     def fails(self, *, require_consumers: bool) -> bool:
         """Whether it turns its command's exit code to 1 (`require_consumers`: who consumes what counts too)."""

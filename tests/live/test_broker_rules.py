@@ -353,6 +353,7 @@ def strict_rabbitmq_4_3() -> Iterator[str]:
         subprocess.run([str(NODE_SCRIPT), "delete", name], capture_output=True, timeout=120, check=False)
 
 
+@pytest.mark.private_node
 def test_a_broker_denying_transient_queues_refuses_the_queues_the_hazards_name_and_no_other(
     strict_rabbitmq_4_3: str,
 ) -> None:

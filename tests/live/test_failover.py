@@ -62,7 +62,10 @@ def started(result: subprocess.CompletedProcess[str], what: str) -> None:
         pytest.skip(message)
 
 
-pytestmark = pytest.mark.timeout(900)  # the cluster boots and joins in about half a minute, more on a busy machine
+pytestmark = [
+    pytest.mark.private_node,
+    pytest.mark.timeout(900),
+]  # the cluster boots and joins in about half a minute, more on a busy machine
 
 
 @pytest.fixture(scope="session")

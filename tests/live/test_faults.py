@@ -94,6 +94,7 @@ def test_a_task_sent_with_a_countdown_completes(queue_type: str, suite_broker: T
     assert row.lost == 0 and row.accepted > 0 and row.completed == row.accepted
 
 
+@pytest.mark.private_node
 @pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_broker_killed_while_the_client_publishes_loses_nothing_it_accepted(
     queue_type: str, node: PrivateNode, tmp_path: Path
@@ -102,6 +103,7 @@ def test_a_broker_killed_while_the_client_publishes_loses_nothing_it_accepted(
     assert row.lost == 0 and row.blocked == 0
 
 
+@pytest.mark.private_node
 @pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_broker_stopped_while_the_client_publishes_loses_nothing_it_accepted(
     queue_type: str, node: PrivateNode, tmp_path: Path
@@ -110,6 +112,7 @@ def test_a_broker_stopped_while_the_client_publishes_loses_nothing_it_accepted(
     assert row.lost == 0 and row.blocked == 0
 
 
+@pytest.mark.private_node
 @pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_publish_while_the_broker_is_down_raises_at_the_caller(
     queue_type: str, node: PrivateNode, tmp_path: Path

@@ -140,17 +140,11 @@ def test_a_consumed_queue_holding_tasks_becomes_quorum_with_nothing_lost(suite_b
     assert row.pause is not None and row.seconds is not None  # figures: scripts/chaos prints them
 
 
-def _node_needed() -> str | None:
-    if "TEST_BROKER_URL" in os.environ:
-        return "starts a private node of its own: run once per CI, not in each scripts/matrix leg"
-    return private_broker_needed()
-
-
 @pytest.fixture(scope="module")
 def shovel_node() -> Iterator[PrivateNode]:
-    reason = _node_needed()
+    reason = private_broker_needed()
     if reason:
-        pytest.skip(reason)
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
     plugins = "rabbitmq_shovel,rabbitmq_shovel_management"
     with started(PrivateNode(f"mig{uuid.uuid4().hex[:4]}", "4.3", 5761, plugins)) as node:
         assert isinstance(node, PrivateNode)
@@ -158,6 +152,7 @@ def shovel_node() -> Iterator[PrivateNode]:
 
 
 @pytest.mark.faults
+@pytest.mark.private_node  # the same whatever the suite's broker: scripts/matrix's legs leave it out
 def test_with_the_shovel_plugin_rabbitmq_moves_the_messages(shovel_node: PrivateNode, tmp_path: Path) -> None:
     url = f"{shovel_node.amqp[0]}/shovelled"
     settings = resolve_settings(url, shovel_node.management)

@@ -178,6 +178,7 @@ def test_a_confirmed_task_is_in_its_queue_when_apply_async_returns_and_a_worker_
     assert result.get(timeout=30) == 5
 
 
+@pytest.mark.private_node
 @pytest.mark.parametrize("backend", ["rpc://", "disabled://", "redis"])
 def test_with_the_broker_stopped_apply_async_raises_naming_the_task(
     node: Node, tmp_path: Path, backend: str, request: pytest.FixtureRequest
@@ -196,6 +197,7 @@ def test_with_the_broker_stopped_apply_async_raises_naming_the_task(
     app.close()
 
 
+@pytest.mark.private_node
 def test_a_broker_killed_while_a_client_publishes_loses_no_task_apply_async_returned(
     crash_node: Node, tmp_path: Path
 ) -> None:

@@ -63,3 +63,21 @@ def test_the_record_is_read_with_the_vhost_and_is_no_object_of_it() -> None:
     assert state.exchanges == {} and state.recorded == RECORD
     fresh = from_definitions("v", {"exchanges": [], "queues": [], "bindings": [], "policies": []})
     assert fresh.recorded is None
+
+
+def test_a_binding_to_a_queue_the_definitions_leave_out_is_an_exclusive_queue_s_and_left_out() -> None:
+    """RabbitMQ 4.x's definitions list a Broadcast worker's exclusive queue's bindings without the queue: such a
+    binding is no drift (measured on 4.3: inspect called it an extra binding)."""
+    queue = {"name": "q", "durable": True, "auto_delete": False, "arguments": {}}
+    binding = {"source": "x", "destination_type": "queue", "routing_key": "k", "arguments": {}}
+    to_exchange = {**binding, "destination": "y", "destination_type": "exchange"}
+    state = from_definitions(
+        "v",
+        {
+            "exchanges": [],
+            "queues": [queue],
+            "bindings": [{**binding, "destination": "q"}, {**binding, "destination": "bcast.1"}, to_exchange],
+            "policies": [],
+        },
+    )
+    assert sorted(b.destination for b in state.bindings) == ["q", "y"]

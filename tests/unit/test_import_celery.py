@@ -21,6 +21,7 @@ from tests.conftest import ROOT, SEED, envelope
 from topology.celery_adapter.importing.audit import route_table
 from topology.celery_adapter.importing.convert import Imported, convert, import_celery
 from topology.celery_adapter.precedence import sent_to
+from topology.codes import Code, Group
 from topology.language.loader import parse_topology
 from topology.language.problems import parse_document
 from topology.language.to_model import to_topology
@@ -446,3 +447,17 @@ def test_a_route_naming_only_an_exchange_is_reported_never_written_as_an_empty_q
     written = parse_topology(done.stdout)  # loads: no queue ''
     assert [r.pattern for r in written.routes] == ["a.kept"]
     assert "exchangeonly.py:6: route 'a.dropped' names exchange 'jobs' without a routing key" in done.stderr
+
+
+def test_import_findings_are_codes_of_the_one_enum_with_their_severity_in_the_json(tmp_path: Path) -> None:
+    """import-celery's findings are `Code` members like every other command's: a program selects on the code and
+    reads the severity the enum gives it."""
+    (tmp_path / "findingsconfig.py").write_text(
+        "task_queues = ()\ntask_routes = {'tasks.add': {'queue': 'nowhere'}}\nCELERYD_CONCURENCY = 2\n"
+    )
+    printed = envelope(run_cli("import-celery", "findingsconfig", "--format", "json", cwd=tmp_path).stdout)
+    found = {(f["code"], f["severity"]) for f in printed["data"]["findings"]}
+    assert {"unknown_setting", "unknown_task"} <= {code for code, _ in found}
+    for code, severity in found:
+        member = Code._value2member_map_[code]
+        assert isinstance(member, Code) and member.group is Group.IMPORT and member.severity.value == severity

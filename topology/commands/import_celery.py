@@ -15,7 +15,7 @@ from topology import hints
 from topology.celery_adapter.importing.audit import Finding
 from topology.celery_adapter.importing.convert import Imported, import_celery
 from topology.checks.versions import Target, target
-from topology.codes import ExitCode
+from topology.codes import Code, ExitCode
 from topology.commands.result import Result
 from topology.errors import InvalidTopology
 from topology.language.loader import check_text
@@ -54,7 +54,7 @@ def import_command(
         check_text(text, "routing.yaml", environ={})
     except InvalidTopology as invalid:
         errors = [p for p in invalid.problems if p.severity is Severity.ERROR]
-        findings += [Finding("written_file_invalid", f"the written file: {p}") for p in errors]
+        findings += [Finding(Code.WRITTEN_FILE_INVALID, f"the written file: {p}") for p in errors]
     steps = next_steps(module, imported, output)
     hazards = tuple(hazard.problem() for hazard in imported.hazards)
     report = ImportReport(module, imported, text, tuple(findings), steps, aimed, hazards)

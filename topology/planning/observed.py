@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from topology.model import (
@@ -152,8 +153,9 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
     records = [exchanges.pop(name) for name in list(exchanges) if name.startswith(RECORD_PREFIX)]
     migrating = [MigrationRecord.from_argument(r.arguments.get(MIGRATION_ARGUMENT)) for r in records]
     queues = {q.name: q for q in map(_queue, definitions.get("queues", []))}
+    listed = filter(partial(_not_to_an_exclusive_queue, queues), definitions.get("bindings", []))
     holding = {name: queues.pop(name) for name in list(queues) if name.startswith(HOLDING_PREFIX)}
-    bindings = (b for b in map(_binding, definitions.get("bindings", [])) if b.destination not in holding)
+    bindings = (b for b in map(_binding, listed) if b.destination not in holding)
     return LiveState(
         vhost=vhost,
         exchanges=exchanges,
@@ -165,6 +167,14 @@ def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
         rabbitmq_version=definitions_version(definitions),
         recorded=ApplyRecord.from_argument(record.arguments.get(RECORD_ARGUMENT)) if record is not None else None,
     )
+
+
+def _not_to_an_exclusive_queue(queues: Mapping[str, LiveQueue], binding: Mapping[str, Any]) -> bool:
+    """Definitions leave exclusive queues out (they belong to one connection: a Broadcast worker's own queue,
+    the apply lock), but RabbitMQ 4.x's definitions, and the bindings listing on every version, still list
+    their bindings. A binding cannot outlive its queue, so one to a queue the same read lacks is such a
+    queue's, and is left out with it."""
+    return binding.get("destination_type") != "queue" or binding["destination"] in queues
 
 
 def cluster_view(nodes: list[dict[str, Any]] | None, queues: list[dict[str, Any]]) -> ClusterState:

@@ -15,6 +15,7 @@ from celery import Celery
 from celery.app.defaults import _OLD_SETTING_KEYS, SETTING_KEYS
 
 from topology.celery_adapter.importing.read import Sources, celery_destination
+from topology.codes import Code
 from topology.model import Route, Topology
 from topology.routing import deliver, route_destination, route_for
 from topology.routing import task_message as message_for
@@ -27,7 +28,7 @@ SETTING_PREFIXES = ("celery", "celeryd", "celerybeat", "task_", "worker_", "beat
 class Finding:
     """Something Celery would do silently, or that routing.yaml cannot say: one line, with its place."""
 
-    code: str
+    code: Code
     message: str
     where: str | None = None  # file:line
     route: str | None = None  # the route's pattern it is about ("" for the default queue), if any
@@ -48,7 +49,7 @@ class Record:
     findings: list[Finding] = field(default_factory=list)
     notes: Notes = field(default_factory=dict)
 
-    def finding(self, code: str, message: str, where: str | None = None, route: str | None = None) -> None:
+    def finding(self, code: Code, message: str, where: str | None = None, route: str | None = None) -> None:
         self.findings.append(Finding(code, message, where, route))
 
     def note(self, section: str, name: str, line: str) -> None:
@@ -59,7 +60,7 @@ class Record:
             return
         hint = did_you_mean(name, registered)
         self.finding(
-            "unknown_task",
+            Code.UNKNOWN_TASK,
             f"{what} names task {name!r}, which the app does not register{hint}",
             self.sources.where(name),
         )
@@ -81,7 +82,7 @@ def unknown_settings(app: Celery, record: Record) -> None:
             continue  # a helper variable of the config module, not meant as a setting
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         record.finding(
-            "unknown_setting",
+            Code.UNKNOWN_SETTING,
             f"{name!r} is not a Celery setting: Celery ignores it{hint}",
             record.sources.where(name),
         )
@@ -134,7 +135,7 @@ def bypasses(
             plain.append((subject, where))
             continue
         record.finding(
-            "binding_reaches_more",
+            Code.BINDING_REACHES_MORE,
             f"{subject}: Celery publishes through RabbitMQ's default exchange straight to queue {queue!r}, "
             f"bypassing its binding ({ours.exchange!r}, key {ours.routing_key!r}); routing.yaml publishes "
             f"through that binding, which also reaches {', '.join(map(repr, also))}",
@@ -149,7 +150,7 @@ def bypasses(
             f" and {len(plain) - 3} more" if len(plain) > 3 else ""
         )
         record.finding(
-            "default_exchange_bypass",
+            Code.DEFAULT_EXCHANGE_BYPASS,
             f"{shown}: Celery publishes these through RabbitMQ's default exchange straight to their queue, "
             "bypassing the queue's binding; routing.yaml publishes through the binding, to the same queue (so the "
             "nets, mandatory publishing and confirms cover them)",
@@ -170,7 +171,7 @@ def unreached(topology: Topology, record: Record) -> None:
     for name in topology.queues:
         if name.name not in reached:
             record.finding(
-                "queue_unreached",
+                Code.QUEUE_UNREACHED,
                 f"queue {name.name!r} is declared but no route reaches it",
                 record.sources.where(name.name),
             )

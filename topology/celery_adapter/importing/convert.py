@@ -48,6 +48,7 @@ from topology.celery_adapter.importing.read import (
     module_file,
 )
 from topology.checks.versions import VersionRules
+from topology.codes import Code
 from topology.language.cron import cron_fields
 from topology.model import (
     Binding,
@@ -124,7 +125,7 @@ def convert(app: Celery, is_app: bool, sources: Sources | None = None) -> Import
     if default_queue not in queues:
         where = record.sources.where("task_default_queue", "CELERY_DEFAULT_QUEUE")
         record.finding(
-            "default_queue_undeclared",
+            Code.DEFAULT_QUEUE_UNDECLARED,
             f"the default queue {default_queue!r} is not in task_queues: Celery creates it on the fly "
             "(written here as Celery would declare it)",
             where,
@@ -158,7 +159,7 @@ class _Converter:
     route_of: dict[str, dict[str, Any]] = field(default_factory=dict)  # each route's Celery options, by pattern
     queue_of: dict[str, str] = field(default_factory=dict)  # the queue a route to an exchange names, by pattern
 
-    def finding(self, code: str, message: str, where: str | None = None) -> None:
+    def finding(self, code: Code, message: str, where: str | None = None) -> None:
         self.record.finding(code, message, where)
 
     def note(self, section: str, name: str, line: str) -> None:
@@ -247,7 +248,7 @@ class _Converter:
         known = self.exchanges.setdefault(name, exchange)
         if known.declared() != exchange.declared() or known.arguments != exchange.arguments:
             self.finding(
-                "exchange_declared_differently",
+                Code.EXCHANGE_DECLARED_DIFFERENTLY,
                 f"exchange {name!r} is declared twice, differently ({known.type.value} and {exchange.type.value}, "
                 "or other flags): RabbitMQ refuses the second declare; the first is written",
                 self.sources.where(name),
@@ -285,7 +286,7 @@ class _Converter:
             matched = [n for n in registered if regex.match(n)]
             if not matched:
                 self.finding(
-                    "route_matches_no_task",
+                    Code.ROUTE_MATCHES_NO_TASK,
                     f"route {glob or regex.pattern!r} matches no task the app registers",
                     self.sources.where(glob or regex.pattern),
                 )
@@ -298,13 +299,13 @@ class _Converter:
         try:
             resolved = maybe_evaluate(router)  # a dotted path in task_routes is imported on first use
         except Exception as error:
-            self.finding("router_not_convertible", f"router {router!r} does not load: {error}")
+            self.finding(Code.ROUTER_NOT_CONVERTIBLE, f"router {router!r} does not load: {error}")
             return
         self.sources.add(resolved)
         label = _router_label(resolved)
         where = code_place(resolved)
         self.finding(
-            "router_not_convertible",
+            Code.ROUTER_NOT_CONVERTIBLE,
             f"router function {label} cannot be written as routes: routing.yaml gets one exact route for each "
             "task the app registers that it routes (as it answers for no arguments); check them",
             where,
@@ -317,7 +318,7 @@ class _Converter:
             try:  # as Celery asks it: with the task's own options and the task itself
                 answer = query(resolved, name, (), {}, exec_options(task), task)
             except Exception as error:
-                self.finding("router_failed", f"router function {label} raised for {name!r}: {error}", where)
+                self.finding(Code.ROUTER_FAILED, f"router function {label} raised for {name!r}: {error}", where)
                 continue
             if answer is None:
                 continue
@@ -336,7 +337,7 @@ class _Converter:
         if isinstance(queue, KombuQueue):
             if named not in self.declared and named not in self.queues:
                 self.finding(
-                    "queue_created_on_the_fly",
+                    Code.QUEUE_CREATED_ON_THE_FLY,
                     f"route {pattern!r} names queue {named!r}, not in task_queues: Celery creates it on the fly "
                     "(written here as Celery would declare it)",
                     self.sources.where(unslashed(pattern)),
@@ -345,13 +346,13 @@ class _Converter:
         elif isinstance(named, str) and named not in self.queues:
             if not self.app.conf.task_create_missing_queues:
                 self.finding(
-                    "route_to_undeclared_queue",
+                    Code.ROUTE_TO_UNDECLARED_QUEUE,
                     f"route {pattern!r} names queue {named!r}, not in task_queues: Celery raises QueueNotFound",
                     self.sources.where(unslashed(pattern)),
                 )
                 return None
             self.finding(
-                "queue_created_on_the_fly",
+                Code.QUEUE_CREATED_ON_THE_FLY,
                 f"route {pattern!r} names queue {named!r}, not in task_queues: Celery creates it on the fly "
                 "(written here as Celery would declare it)",
                 self.sources.where(unslashed(pattern)),
@@ -364,7 +365,7 @@ class _Converter:
         self.route_of[pattern] = expanded
         if destination.exchange == "" and not destination.routing_key:
             self.record.finding(
-                "route_drops_tasks",
+                Code.ROUTE_DROPS_TASKS,
                 f"route {pattern!r} names exchange {options.get('exchange')!r} without a routing key: Celery "
                 "publishes its tasks to RabbitMQ's default exchange with an empty key, which drops them; not "
                 "written (they go to the default queue): give the route a routing_key or a queue",
@@ -376,7 +377,7 @@ class _Converter:
             target = destination.routing_key
             if target not in self.queues:
                 self.finding(
-                    "route_to_nothing",
+                    Code.ROUTE_TO_NOTHING,
                     f"route {pattern!r} publishes to RabbitMQ's default exchange with key {target!r}, "
                     "which names no queue: its tasks are dropped",
                     self.sources.where(unslashed(pattern)),
@@ -423,7 +424,7 @@ class _Converter:
             try:
                 options = self.app.amqp.router.route(dict(own), name, (), {}, task)
             except Exception as error:  # a queue Celery cannot find: it raises at every send
-                self.finding("route_to_undeclared_queue", f"task {name!r}: {error}", _task_place(task))
+                self.finding(Code.ROUTE_TO_UNDECLARED_QUEUE, f"task {name!r}: {error}", _task_place(task))
                 continue
             if celery_destination(self.app, options, name) == ours:
                 continue
@@ -456,7 +457,7 @@ class _Converter:
             if len(names) < 2:
                 continue
             self.finding(
-                "shared_binding_key",
+                Code.SHARED_BINDING_KEY,
                 f"queues {', '.join(map(repr, names))} are bound to exchange {exchange!r} with the same key {key!r}: "
                 "a task published with that key lands in each of them, once (Celery does the same); a task sent "
                 "to one of them by name lands in that one alone, so each is written with a binding of its own "
@@ -484,7 +485,7 @@ class _Converter:
             if timing is None:
                 self.note("schedule", name, f"left out: its schedule {entry.get('schedule')!r} is not every/cron")
                 self.finding(
-                    "schedule_not_convertible",
+                    Code.SCHEDULE_NOT_CONVERTIBLE,
                     f"schedule entry {name!r}: {entry.get('schedule')!r} is neither seconds nor a crontab",
                     self.sources.where(name),
                 )
@@ -495,7 +496,7 @@ class _Converter:
                 self.note("schedule", name, f"not written: options {', '.join(ignored)}")
             if set(ignored) & {"exchange", "routing_key"}:
                 self.finding(
-                    "schedule_not_convertible",
+                    Code.SCHEDULE_NOT_CONVERTIBLE,
                     f"schedule entry {name!r} names an exchange or routing key in its options: routing.yaml "
                     "sends a schedule entry by its queue or the task's route",
                     self.sources.where(name),

@@ -47,7 +47,10 @@ def _import_lines(result: Result[ImportReport]) -> list[str]:
 def _import_body(result: Result[ImportReport]) -> Body:
     report = result.report
     # about the Celery settings, not a broker object: not the envelope's findings (those name an object)
-    findings = [{"code": f.code, "message": f.message, "where": f.where} for f in report.findings]
+    findings = [
+        {"code": f.code.value, "severity": f.code.severity.value, "message": f.message, "where": f.where}
+        for f in report.findings
+    ]
     data = {
         "module": report.module,
         "findings": findings,
