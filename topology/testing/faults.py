@@ -155,9 +155,17 @@ class Cluster:
     def start(self) -> None:
         _script("cluster", "start", "--version", self.version, env=self.env)
 
-    def restart(self) -> None:
-        """The killed node started again, as an operator would bring it back."""
-        self.start()
+    def restart(self, attempts: int = 3) -> None:
+        """The killed node started again, as an operator would bring it back: again a few seconds later if it
+        does not come up (a loaded machine can be slow to free the killed node's ports)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                time.sleep(5)
 
     def kill(self) -> None:
         _script("cluster", "kill", str(self.victim), env=self.env)
