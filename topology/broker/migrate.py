@@ -158,6 +158,11 @@ def settle(settings: Settings, management: ManagementClient, queue: str, target:
         seen = management.get(path, allow_404=True)
         if seen is None:
             return moved  # deleted already (a rerun of the step)
+        if seen.get("state") == "down":
+            raise BrokerUnavailable(
+                f"queue {queue!r} is on a cluster node that is down: its messages are there until the node is back; "
+                f"bring it back, then run `{hints.MIGRATE}` again"
+            )
         if seen.get("messages_ready"):
             moved += move(settings, management, queue, target, how).messages
             last_move = time.monotonic()
