@@ -87,6 +87,9 @@ class Code(str, Enum):
     LEADERS_ON_ONE_NODE = "leaders_on_one_node", Severity.WARNING, Gate.NEVER, Group.CLUSTER
     CLASSIC_NOT_REPLICATED = "classic_not_replicated", Severity.WARNING, Gate.NEVER, Group.CLUSTER
     GHOST_CONSUMERS = "ghost_consumers", Severity.WARNING, Gate.NEVER, Group.CLUSTER
+    MIGRATION_INTERRUPTED = "migration_interrupted", Severity.ERROR, Gate.ALWAYS, Group.DRIFT
+    MIRRORED_QUEUE = "mirrored_queue", Severity.WARNING, Gate.NEVER, Group.NOTICE
+    CLASSIC_ARGUMENT_DROPPED = "classic_argument_dropped", Severity.WARNING, Gate.NEVER, Group.NOTICE
     # import-celery's findings about a Celery configuration: any of them makes the import exit 1
     BINDING_REACHES_MORE = "binding_reaches_more", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
     DEFAULT_EXCHANGE_BYPASS = "default_exchange_bypass", Severity.WARNING, Gate.ALWAYS, Group.IMPORT

@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable
 
 APPLY = "python -m topology apply"
+MIGRATE = f"{APPLY} --migrate"
+ENABLE_SHOVEL = "rabbitmq-plugins enable rabbitmq_shovel rabbitmq_shovel_management"
 ENABLE_MANAGEMENT = (
     "enable it with `rabbitmq-plugins enable rabbitmq_management`, or point --management-url "
     "($RABBITMQ_MANAGEMENT_URL) at it"
@@ -206,4 +208,13 @@ def configure_app(app: str, module: str | None) -> str:
         f"{where}, configure it from the file once its own settings are read: "
         "`from topology import configure, load_topology` and `configure(app, load_topology())` "
         "(and leave task_queues, task_routes and the beat schedule to it)"
+    )
+
+
+def shovel_off(*, moved: bool) -> str:
+    """Said by plan (`moved` False) and apply --migrate when the messages move by confirmed replay."""
+    how = "were moved" if moved else "would move"
+    return (
+        f"the shovel plugin is off: messages {how} by confirmed replay (slower); `{ENABLE_SHOVEL}` lets "
+        "RabbitMQ move them"
     )

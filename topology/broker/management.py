@@ -215,13 +215,17 @@ class ManagementClient:
         """The vhost, and all it holds (the record of its last apply with it)."""
         self._request("DELETE", f"/vhosts/{_segment(vhost)}", allow_404=True)
 
-    def get(self, path: str) -> Any:
-        """Any GET of the API (`path` after /api), as parsed JSON."""
-        return self._request("GET", path)
+    def get(self, path: str, *, allow_404: bool = False) -> Any:
+        """Any GET of the API (`path` after /api), as parsed JSON (None for a 404 with `allow_404`)."""
+        return self._request("GET", path, allow_404=allow_404)
 
-    def delete(self, path: str) -> None:
+    def put(self, path: str, body: Any) -> None:
+        """Any PUT of the API (`path` after /api) with a JSON body."""
+        self._request("PUT", path, json=body)
+
+    def delete(self, path: str, *, allow_404: bool = False) -> None:
         """Any DELETE of the API (`path` after /api): what the management UI's delete buttons send."""
-        self._request("DELETE", path)
+        self._request("DELETE", path, allow_404=allow_404)
 
     def _request(
         self, method: str, path: str, *, allow_404: bool = False, allow_503: bool = False, json: Any = None

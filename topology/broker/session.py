@@ -28,11 +28,13 @@ from topology.errors import BrokerUnavailable, ConnectionLost, ManagementUnreach
 if TYPE_CHECKING:
     from topology.broker.amqp import Refusal
     from topology.broker.lock import ApplyLock
+    from topology.broker.migrate import Moved
     from topology.broker.pipeline import Progress
     from topology.broker.recover import Read
     from topology.model import Policy, Ref, Topology
     from topology.planning.activity import Traffic
     from topology.planning.history import ApplyRecord
+    from topology.planning.migration import MigrationRecord, Mover
     from topology.planning.observed import ClusterState, Counts, LiveState
     from topology.planning.operations import Operation
 
@@ -79,6 +81,21 @@ class Session(Protocol):
 
     def reread(self) -> None:
         """Forget the state read so far: the next `state` reads the vhost again."""
+
+    def mover(self) -> Mover:
+        """What would move a migration's messages on this broker (`broker.migrate`)."""
+
+    def record_migration(self, record: MigrationRecord, owner: str) -> None:
+        """Keep the last step a migration did in the vhost, in place of the one before (`planning.migration`)."""
+
+    def forget_migration(self, queue: str) -> None:
+        """The migration's record deleted: it is done."""
+
+    def move(self, source: str, target: str, how: Mover) -> Moved:
+        """Every message of queue `source` moved into `target`."""
+
+    def settle(self, queue: str, target: str, how: Mover) -> int:
+        """Wait until `queue`'s consumers hold none of its messages unacknowledged (`broker.migrate.settle`)."""
 
 
 class VhostSession:
@@ -291,6 +308,36 @@ class VhostSession:
     def reread(self) -> None:
         self._reading = self._in_background(self._read)
         self._placing = self._in_background(self._read_cluster)
+
+    def mover(self) -> Mover:
+        self._checked()
+        from topology.broker.migrate import mover
+
+        return mover(self.management)
+
+    def record_migration(self, record: MigrationRecord, owner: str) -> None:
+        self._checked()
+        from topology.broker.migrate import record as record_step
+
+        record_step(self.management, self._settings.vhost, record, owner)
+
+    def forget_migration(self, queue: str) -> None:
+        self._checked()
+        from topology.broker.migrate import forget
+
+        forget(self.management, self._settings.vhost, queue)
+
+    def move(self, source: str, target: str, how: Mover) -> Moved:
+        self._checked()
+        from topology.broker.migrate import move
+
+        return move(self._settings, self.management, source, target, how)
+
+    def settle(self, queue: str, target: str, how: Mover) -> int:
+        self._checked()
+        from topology.broker.migrate import settle
+
+        return settle(self._settings, self.management, queue, target, how)
 
     def kept(self, queue: str, limit: int) -> Read:
         self._checked()

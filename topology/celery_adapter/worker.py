@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import kombu
-from amqp.exceptions import ConsumerCancelled, NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
+from amqp.exceptions import AMQPNotImplementedError, ConsumerCancelled, NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
 from celery.exceptions import WorkerShutdown
 from celery.utils.log import get_logger
 from celery.worker.consumer import Consumer
@@ -68,9 +68,13 @@ class QuorumAwareTasks(Tasks):  # type: ignore[misc]
 
     name = Tasks.name
 
+    refused_global_qos: ClassVar[bool] = False
+    """Set once RabbitMQ refused a consumer for the global prefetch limit: a queue of the settings' is a quorum
+    queue on the broker although the settings say otherwise (`apply --migrate` made it one under the worker)."""
+
     def qos_global(self, c: Consumer) -> bool:
         quorum = any(q.get("type") == QueueType.QUORUM.value for q in queues_setting(c.app.conf).values())
-        return False if quorum else bool(super().qos_global(c))
+        return False if quorum or QuorumAwareTasks.refused_global_qos else bool(super().qos_global(c))
 
     def start(self, c: Consumer) -> None:
         wait_for_queues(c)
@@ -241,6 +245,14 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
                 expiration=_seconds(message.properties.get("expiration")),
                 **properties,
             )
+
+    def on_connection_error_after_connected(self, exc: BaseException) -> None:
+        """Celery's, after noting a consumer refused for the global prefetch limit: the restart that follows
+        asks for per-consumer prefetch (`QuorumAwareTasks.refused_global_qos`)."""
+        if isinstance(exc, AMQPNotImplementedError) and "global qos" in str(exc):
+            QuorumAwareTasks.refused_global_qos = True
+            logger.warning("a queue this worker consumes is a quorum queue on the broker: per-consumer prefetch")
+        super().on_connection_error_after_connected(exc)
 
     def connection_for_read(self, heartbeat: float | None = None) -> Any:
         """The consuming connection, saying which worker it is: the management API lists consumers by

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from topology.checks.versions import VersionRules
+from topology.hints import MIGRATE
 from topology.model import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
@@ -21,6 +22,7 @@ from topology.model import (
     Binding,
     Exchange,
     ExchangeType,
+    Kind,
     Origin,
     Policy,
     Problem,
@@ -77,7 +79,7 @@ def check_broker_rules(topology: Topology, rules: VersionRules) -> Iterator[Prob
     for queue in topology.queues:
         yield from _queue_rules(queue, rules)
     for policy in topology.policies:
-        yield from _policy_rules(policy, rules)
+        yield from _policy_rules(policy, rules, topology)
     for exchange in topology.exchanges:
         yield from _exchange_rules(exchange)
     for destination, binding in topology.all_bindings():
@@ -90,13 +92,23 @@ def _at(queue: Queue | Exchange, setting: str) -> Origin | None:
     return queue.origins.get(setting, queue.origin)
 
 
-def _policy_rules(policy: Policy, rules: VersionRules) -> Iterator[Problem]:
+def _policy_rules(policy: Policy, rules: VersionRules, topology: Topology) -> Iterator[Problem]:
     for key in policy.definition:
         why = rules.refused_policy_key(key)
         if why is not None:
-            yield Problem(
-                f"policy {policy.name!r}: RabbitMQ {rules.series} refuses the policy key {key!r}: {why}", policy.origin
-            )
+            said = f"policy {policy.name!r}: RabbitMQ {rules.series} refuses the policy key {key!r}: {why}"
+            yield Problem(f"{said}{_quorum_equivalent(policy, key, topology)}", policy.origin)
+
+
+def _quorum_equivalent(policy: Policy, key: str, topology: Topology) -> str:
+    """For a mirroring key: the classic queues the policy mirrors, and what to write instead."""
+    if not key.startswith("ha-"):
+        return ""
+    mirrored = [q.name for q in topology.queues if q.type is CLASSIC and policy.applies_to(Kind.QUEUE, q.name)]
+    if not mirrored:
+        return ""
+    written = ", ".join(f"`{name}: {{type: quorum}}`" for name in mirrored)
+    return f"; the quorum equivalent of what it mirrors: {written}, and the ha-* keys taken out; then `{MIGRATE}`"
 
 
 def _queue_rules(queue: Queue, rules: VersionRules) -> Iterator[Problem]:

@@ -352,6 +352,11 @@ def _plan_options(command: F) -> F:
         ),
         click.option("--prune", is_flag=True, help="Delete objects not in the file that `apply` made (same owner)."),
         click.option(
+            "--migrate",
+            is_flag=True,
+            help="Change a queue's type or x-arguments while it holds tasks and is consumed (asked first).",
+        ),
+        click.option(
             "--force", is_flag=True, help="With --recreate or --prune: delete queues even if they hold messages."
         ),
     )
@@ -416,6 +421,7 @@ def plan(
     fmt: Format,
     recreate: bool,
     prune: bool,
+    migrate: bool,
     force: bool,
     saved: str | None,
     **given: str | None,
@@ -429,7 +435,8 @@ def plan(
     from topology.commands.plan import plan_command
 
     source = _source(options)
-    result = plan_command(topology, session, recreate=recreate, prune=prune, force=force, source=source)
+    flags = {"recreate": recreate, "prune": prune, "force": force, "migrate": migrate}
+    result = plan_command(topology, session, **flags, source=source)
     if saved is not None:
         import json
 
@@ -472,6 +479,7 @@ def apply(
     fmt: Format,
     recreate: bool,
     prune: bool,
+    migrate: bool,
     force: bool,
     yes: bool,
     lock_wait: float,
@@ -490,13 +498,19 @@ def apply(
         session, topology = _session(options, app, lock_wait)
         source, outline = _source(options), None
     else:
-        if recreate or prune or force or options.file or app:
+        if recreate or prune or force or migrate or options.file or app:
             raise click.UsageError("a saved plan carries its own file and flags: give PLAN alone")
         plan_file = _saved_plan(saved, options)
         session, topology = _session(options, lock_wait=lock_wait, load=plan_file.topology)
         source, outline = plan_file.source, plan_file.outline
-        recreate, prune, force = (plan_file.options.recreate, plan_file.options.prune, plan_file.options.force)
-    flags = {"recreate": recreate, "prune": prune, "force": force}
+        saved_options = plan_file.options
+        recreate, prune, force, migrate = (
+            saved_options.recreate,
+            saved_options.prune,
+            saved_options.force,
+            saved_options.migrate,
+        )
+    flags = {"recreate": recreate, "prune": prune, "force": force, "migrate": migrate}
     confirm = _confirmation(yes)
     with session, _progress_bar() as progress:  # the lock is released before the report is printed
         result = apply_command(

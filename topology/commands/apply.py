@@ -14,17 +14,20 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from topology import hints
 from topology.broker.session import Session
 from topology.codes import ExitCode
 from topology.commands.history import record
+from topology.commands.migrate import Migrated, run_migrations
 from topology.commands.plan import read_plan
 from topology.commands.result import Confirm, Result
 from topology.errors import ConnectionLost
 from topology.hints import counted
-from topology.model import Policy, Ref, Topology
+from topology.model import Kind, Policy, Ref, Topology
 from topology.planning.drift import drift
 from topology.planning.findings import Finding
 from topology.planning.history import Source
+from topology.planning.migration import Mover
 from topology.planning.operations import operations
 from topology.planning.plan import NO_OPTIONS, Action, Change, Plan, PlanOptions
 
@@ -45,6 +48,7 @@ class StepStatus(str, Enum):
     UPDATED = "updated"
     ENSURED = "ensured"
     RECREATED = "recreated"
+    MIGRATED = "migrated"
     DELETED = "deleted"
     UNCHANGED = "unchanged"
     EXTRA = "extra"
@@ -58,6 +62,7 @@ DONE = {
     Action.UPDATE: StepStatus.UPDATED,
     Action.ENSURE: StepStatus.ENSURED,
     Action.RECREATE: StepStatus.RECREATED,
+    Action.MIGRATE: StepStatus.MIGRATED,
     Action.DELETE: StepStatus.DELETED,
     Action.UNCHANGED: StepStatus.UNCHANGED,
     Action.EXTRA: StepStatus.EXTRA,
@@ -80,12 +85,14 @@ class ApplyReport:
     note: str = ""
     findings: tuple[Finding, ...] = ()  # when it did not go through: what still differs (as `plan` says)
     refused: str = ""  # why nothing was sent: its deletes not confirmed, or the broker not as a saved plan found it
+    migrated: tuple[Migrated, ...] = ()  # --migrate: what became of each queue's migration
 
     @property
     def ok(self) -> bool:
         """Everything is as the file says: nothing refused, in conflict, or out of reach on a down node."""
         failing = (StepStatus.CONFLICT, StepStatus.FAILED, StepStatus.UNAVAILABLE)
-        return not self.refused and not any(s.status in failing for s in self.steps)
+        failed = any(not m.done for m in self.migrated)
+        return not self.refused and not failed and not any(s.status in failing for s in self.steps)
 
 
 ProgressFactory = Callable[[int], Callable[[int], None]]
@@ -112,7 +119,8 @@ def apply_topology(
         planned = read_plan(topology, session, options)
         if attempt == 1 and planned_outline is not None and planned.outline() != planned_outline:
             return ApplyReport(planned, (), refused=STALE_PLAN)
-        deletes = [c for c in planned.of(Action.RECREATE, Action.DELETE) if c.ref not in agreed]
+        deletes = [c for c in planned.of(Action.RECREATE, Action.DELETE, Action.MIGRATE) if c.ref not in agreed]
+        deletes = [c for c in deletes if c.implied_by is None]
         if confirm is not None and deletes and not planned.conflicts:
             if not confirm(deleting(deletes)):
                 return ApplyReport(planned, (), refused="nothing was changed: the deletes were not confirmed")
@@ -133,9 +141,15 @@ def apply_topology(
 
 def deleting(changes: list[Change]) -> str:
     """What a plan's deletes do, for the question asked before them."""
-    shown = ", ".join(f"{c.ref}{' (to declare it again)' if c.action is Action.RECREATE else ''}" for c in changes[:5])
+    shown = ", ".join(f"{c.ref}{_why_deleted(c.action)}" for c in changes[:5])
     more = f" and {len(changes) - 5} more" if len(changes) > 5 else ""
     return f"delete {counted(len(changes), 'object')}: {shown}{more}"
+
+
+def _why_deleted(action: Action) -> str:
+    if action is Action.MIGRATE:
+        return " (declared again, its messages moved out and back through a holding queue, its consumers cancelled)"
+    return " (to declare it again)" if action is Action.RECREATE else ""
 
 
 def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None = None) -> ApplyReport:
@@ -148,7 +162,14 @@ def apply_plan(planned: Plan, session: Session, progress: ProgressFactory | None
     phases = operations(planned)
     total = sum(map(len, phases))
     refused = session.send(phases, progress(total) if progress and total else None)
-    return ApplyReport(planned, tuple(_outcome(change, refused) for change in planned.changes), planned.note)
+    migrated = run_migrations(planned.migrations, session, planned.owner)
+    failed = {Ref(Kind.QUEUE, m.queue): m.failed for m in migrated if m.failed}
+    steps = tuple(_outcome(change, refused, failed) for change in planned.changes)
+    note = planned.note
+    if any(m.mover is Mover.REPLAY for m in migrated):
+        said = hints.shovel_off(moved=True)
+        note = f"{note}; {said}" if note else said
+    return ApplyReport(planned, steps, note, migrated=migrated)
 
 
 def apply_command(
@@ -159,12 +180,13 @@ def apply_command(
     recreate: bool,
     prune: bool,
     force: bool,
+    migrate: bool = False,
     source: Source | None = None,
     confirm: Confirm | None = None,
     planned_outline: str | None = None,
 ) -> Result[ApplyReport]:
     """With the file's `source`, a successful apply is recorded on the broker (see `planning.history`)."""
-    options = PlanOptions(recreate, prune, force)
+    options = PlanOptions(recreate, prune, force, migrate)
     report = apply_topology(topology, session, options, progress, confirm, planned_outline)
     unrecorded = record(session, source, topology.owner) if source is not None and report.ok else ""
     if unrecorded:
@@ -174,8 +196,10 @@ def apply_command(
     return Result(report, ExitCode.OK if report.ok else ExitCode.DIFFERS).on(session.settings)
 
 
-def _outcome(change: Change, refused: Mapping[Ref, Refusal]) -> Step:
+def _outcome(change: Change, refused: Mapping[Ref, Refusal], failed: Mapping[Ref, str]) -> Step:
     refusal = refused.get(change.ref) if refused else None
     if refusal is not None:
         return Step(change.ref, StepStatus.FAILED, refusal.explanation)
+    if change.ref in failed:
+        return Step(change.ref, StepStatus.FAILED, failed[change.ref])
     return Step(change.ref, DONE[change.action], change.detail)

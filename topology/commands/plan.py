@@ -18,6 +18,7 @@ from topology.planning.delivery_limits import delivery_limits
 from topology.planning.drift import drift
 from topology.planning.findings import Finding, findings_exit_code
 from topology.planning.history import Source
+from topology.planning.migration import Mover
 from topology.planning.observed import LiveState, with_counts
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions, plan, wanted
 
@@ -68,6 +69,7 @@ class PlanReport:
     findings: tuple[Finding, ...]
     flags: tuple[str, ...] = ()
     saved: str | None = None
+    mover: Mover | None = None  # what would move a migration's messages (None: no migration)
 
     @property
     def apply(self) -> str:
@@ -119,7 +121,8 @@ class SavedPlan:
 
     @property
     def options(self) -> PlanOptions:
-        return PlanOptions("--recreate" in self.flags, "--prune" in self.flags, "--force" in self.flags)
+        flags = self.flags
+        return PlanOptions("--recreate" in flags, "--prune" in flags, "--force" in flags, "--migrate" in flags)
 
     def topology(self) -> Topology:
         """The file as it was planned, checked again (in this environment: a `${VAR}` that changed since
@@ -142,16 +145,19 @@ def plan_command(
     recreate: bool,
     prune: bool,
     force: bool,
+    migrate: bool = False,
     source: Source | None = None,
 ) -> Result[PlanReport]:
     """Exit 1 when the broker differs from the file, exactly when `inspect` finds drift: something to create,
     change or delete, a conflict, or an object the file does not have (which `apply` leaves alone unless
     --prune says otherwise). Bindings bound again only because they cannot be seen (no management API) are
     no difference. With the file's `source`, the plan also says what changed since the last apply."""
-    planned = read_plan(topology, session, PlanOptions(recreate, prune, force))
+    planned = read_plan(topology, session, PlanOptions(recreate, prune, force, migrate))
     findings = tuple(drift(planned))
     if source is not None:
         planned = replace(planned, since=since(planned.recorded, planned.note, source, differs=bool(planned.findings)))
-    flags = tuple(flag for flag, on in (("--recreate", recreate), ("--prune", prune), ("--force", force)) if on)
-    report = PlanReport(planned, findings, flags)
+    named = (("--recreate", recreate), ("--prune", prune), ("--force", force), ("--migrate", migrate))
+    flags = tuple(flag for flag, on in named if on)
+    mover = session.mover() if planned.migrations else None
+    report = PlanReport(planned, findings, flags, mover=mover)
     return Result(report, findings_exit_code(findings)).on(session.settings)

@@ -41,6 +41,12 @@ def drift(planned: Plan) -> Iterator[Finding]:
             for m in change.mismatches:
                 said = f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}"
                 yield Finding(MISMATCH[change.kind], ref, f"{ref} has {said}", fix, m)
+        elif change.action is Action.MIGRATE:
+            for m in change.mismatches:
+                said = f"{m.prop}={show(m.found)} but routing.yaml says {show(m.wanted)}"
+                yield Finding(MISMATCH[change.kind], ref, f"{ref} has {said}", f"run `{hints.MIGRATE}`", m)
+            if not change.mismatches:
+                yield Finding(Code.MIGRATION_INTERRUPTED, ref, f"{ref}: {change.detail}", f"run `{hints.MIGRATE}`")
         elif change.action is Action.UPDATE:
             for m in change.mismatches:
                 yield Finding(MISMATCH[change.kind], ref, f"{ref} differs: {m}", f"run `{hints.APPLY}`", m)

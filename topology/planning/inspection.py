@@ -20,6 +20,7 @@ from topology.planning.drift import diff
 from topology.planning.findings import Finding
 from topology.planning.kept import KeptTask, waiting_findings
 from topology.planning.live_routes import LiveRoute, capture_findings, live_routes
+from topology.planning.mirrored import mirrored_findings
 from topology.planning.observed import LiveState, Placement
 from topology.planning.plan import Wanted, wanted
 from topology.routing import tasks_by_queue
@@ -108,7 +109,12 @@ def backlog(seen: Seen) -> Iterable[Finding]:
     return backlog_findings(queues, seen.thresholds, seen.now)
 
 
-INSPECT_CHECKS: tuple[Check, ...] = (drift, cluster, kept, captured, consumers, backlog)
+def mirrored(seen: Seen) -> Iterable[Finding]:
+    """Classic queues mirrored by an ha-* policy, or declared with an argument RabbitMQ 4.x refuses or ignores."""
+    return mirrored_findings(seen.live)
+
+
+INSPECT_CHECKS: tuple[Check, ...] = (drift, cluster, kept, captured, consumers, backlog, mirrored)
 """inspect's checks, in the order its report lists their findings."""
 
 

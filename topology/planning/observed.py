@@ -19,6 +19,8 @@ from topology.model import (
     binding_arguments,
 )
 from topology.planning.history import RECORD_ARGUMENT, RECORD_EXCHANGE, ApplyRecord
+from topology.planning.migration import HOLDING_PREFIX, RECORD_PREFIX, MigrationRecord
+from topology.planning.migration import RECORD_ARGUMENT as MIGRATION_ARGUMENT
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,8 @@ class LiveState:
     cluster: ClusterState | None = None  # nodes and queue placement (None: not read, without the management API)
     rabbitmq_version: str | None = None  # the broker's, as its management API tells it (None: not known)
     recorded: ApplyRecord | None = None  # the last apply's record (`planning.history`), kept in the vhost
+    migrating: Mapping[str, MigrationRecord] = field(default_factory=dict)  # interrupted migrations, by queue
+    holding: Mapping[str, LiveQueue] = field(default_factory=dict)  # their holding queues (`planning.migration`)
 
 
 Counts = dict[str, tuple[int, int] | None]
@@ -143,16 +147,22 @@ def with_counts(state: LiveState, counts: Counts) -> LiveState:
 
 def from_definitions(vhost: str, definitions: Mapping[str, Any]) -> LiveState:
     """A vhost's state from its definitions: our owner marker is taken out of each object's arguments, and
-    the last apply's record out of the exchanges."""
+    the last apply's record out of the exchanges; migrations under way (their records and holding queues) apart."""
     exchanges = {e.name: e for e in map(_exchange, definitions.get("exchanges", []))}
     record = exchanges.pop(RECORD_EXCHANGE, None)
+    records = [exchanges.pop(name) for name in list(exchanges) if name.startswith(RECORD_PREFIX)]
+    migrating = [MigrationRecord.from_argument(r.arguments.get(MIGRATION_ARGUMENT)) for r in records]
     queues = {q.name: q for q in map(_queue, definitions.get("queues", []))}
-    bindings = filter(partial(_not_to_an_exclusive_queue, queues), definitions.get("bindings", []))
+    listed = filter(partial(_not_to_an_exclusive_queue, queues), definitions.get("bindings", []))
+    holding = {name: queues.pop(name) for name in list(queues) if name.startswith(HOLDING_PREFIX)}
+    bindings = (b for b in map(_binding, listed) if b.destination not in holding)
     return LiveState(
         vhost=vhost,
         exchanges=exchanges,
         queues=queues,
-        bindings=frozenset(map(_binding, bindings)),
+        bindings=frozenset(bindings),
+        migrating={m.queue: m for m in migrating if m is not None},
+        holding=holding,
         policies={p.name: p for p in map(_policy, definitions.get("policies", []))},
         rabbitmq_version=definitions_version(definitions),
         recorded=ApplyRecord.from_argument(record.arguments.get(RECORD_ARGUMENT)) if record is not None else None,

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from topology.model import OWNER_ARGUMENT, Exchange, ExchangeDeclaration, Kind, Queue, QueueDeclaration, Ref
+from topology.model import OWNER_ARGUMENT, Binding, Exchange, ExchangeDeclaration, Kind, Queue, QueueDeclaration, Ref
 from topology.planning.observed import LiveBinding, LiveQueue
 from topology.planning.plan import Action, BindingSpec, Change, Plan
 
@@ -87,27 +87,31 @@ def _declare(change: Change, owner: str) -> Iterator[Operation]:
 
 def _bind(change: Change, owner: str) -> Iterator[Operation]:
     spec = change.desired
-    if not isinstance(spec, BindingSpec):
-        return
-    binding, ref = spec.binding, spec.ref
+    if isinstance(spec, BindingSpec):
+        yield bind(spec.ref, spec.binding, owner)
+
+
+def bind(ref: Ref, binding: Binding, owner: str) -> Operation:
+    """The bind of `ref` (a binding of the file, of a queue or an exchange), owner marker added."""
     arguments = {"routing_key": binding.routing_key, "arguments": _owned(binding.arguments, owner)}
     if ref.destination_kind is Kind.QUEUE:
-        yield Operation("queue_bind", {"queue": ref.name, "exchange": ref.source, **arguments}, ref)
-    else:
-        yield Operation("exchange_bind", {"destination": ref.name, "source": ref.source, **arguments}, ref)
+        return Operation("queue_bind", {"queue": ref.name, "exchange": ref.source, **arguments}, ref)
+    return Operation("exchange_bind", {"destination": ref.name, "source": ref.source, **arguments}, ref)
 
 
 def _unbind(change: Change) -> Iterator[Operation]:
     found = change.found
-    if not isinstance(found, LiveBinding):
-        return
-    ref = change.ref
+    if isinstance(found, LiveBinding):
+        yield unbind(found)
+
+
+def unbind(found: LiveBinding) -> Operation:
+    ref = found.ref
     arguments = {"routing_key": found.routing_key, "arguments": _wire_arguments(found)}
     if found.destination_type is Kind.QUEUE:
         # queue.unbind has no nowait form in AMQP 0-9-1: this one waits for its reply
-        yield Operation("queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, ref, True)
-    else:
-        yield Operation("exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, ref)
+        return Operation("queue_unbind", {"queue": found.destination, "exchange": found.source, **arguments}, ref, True)
+    return Operation("exchange_unbind", {"destination": found.destination, "source": found.source, **arguments}, ref)
 
 
 def _wire_arguments(found: LiveBinding) -> dict[str, Any]:

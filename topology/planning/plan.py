@@ -34,6 +34,7 @@ from topology.model import (
 )
 from topology.planning.delivery_limits import DeliveryLimit
 from topology.planning.history import ApplyRecord, SinceLastApply
+from topology.planning.migration import HOLDING_PREFIX, Migration
 from topology.planning.observed import LiveBinding, LiveExchange, LivePolicy, LiveQueue, LiveState
 from topology.values import NOT_SET, show
 
@@ -51,6 +52,7 @@ class Action(str, Enum):
     UNCHANGED = "unchanged"
     CONFLICT = "conflict"  # RabbitMQ cannot make the broker match the file in place: apply refuses
     RECREATE = "recreate"  # --recreate: an empty, unconsumed conflicting queue is deleted and declared again
+    MIGRATE = "migrate"  # --migrate: a conflicting queue declared again, its messages moved out and back
     EXTRA = "extra"  # on the broker, not in the file: left alone
     DELETE = "delete"  # --prune: an extra object we created
     UNAVAILABLE = "unavailable"  # it exists, on a cluster node that is down: nothing can be checked or sent
@@ -61,7 +63,7 @@ UNSEEN_BINDING = "not visible without the management API: bound again, which cha
 POLICY_SETTABLE = {QUEUE_OPTIONS[option]: option for option in POLICY_OPTIONS if option in QUEUE_OPTIONS}
 """The x-arguments a policy can set instead, with the routing.yaml option that names them."""
 
-PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.ENSURE, Action.RECREATE, Action.DELETE})
+PENDING = frozenset({Action.CREATE, Action.UPDATE, Action.ENSURE, Action.RECREATE, Action.DELETE, Action.MIGRATE})
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class PlanOptions:
     recreate: bool = False
     prune: bool = False
     force: bool = False  # --recreate and --prune delete queues that hold messages or have consumers
+    migrate: bool = False  # --migrate: a conflicting queue is migrated, with its messages and consumers
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Plan:
     recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
     rabbitmq: Target | None = None  # the version whose rules were checked (the broker's, once it is read)
     delivery_limits: tuple[DeliveryLimit, ...] = ()  # of the file's quorum queues, as that version applies them
+    migrations: tuple[Migration, ...] = ()  # --migrate: each queue's steps (`planning.migration`)
 
     def of(self, *actions: Action) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.action in actions)
@@ -227,14 +231,76 @@ def plan(topology: Topology, live: LiveState, options: PlanOptions = NO_OPTIONS,
     exchanges = [_exchange(e, live) for e in topology.exchanges]
     exchanges += _extra_exchanges(wants, live, owner, options)
     queues = [_queue_on_cluster(q, live, options, topology.policy_for(Kind.QUEUE, q.name)) for q in topology.queues]
+    if options.migrate:
+        queues = [_migrating(change, live) for change in queues]
     queues += _extra_queues(wants, live, owner, options)
     # a binding's change can follow only from a change to its exchange or queue: unchanged ones are left out
     endpoints = {c.ref: c for c in [*exchanges, *queues] if c.action is not Action.UNCHANGED}
     bindings = list(_bindings(wants, live, endpoints, owner, options))
     policies = list(_policies(topology, live))
     changes = tuple([*policies, *exchanges, *queues, *bindings])
-    cautions = tuple(_cluster_cautions(topology, live))
-    return Plan(live.vhost, owner, changes, live.unseen, cautions, recorded=live.recorded)
+    cautions = tuple(_cluster_cautions(topology, live)) + tuple(_interrupted(live, options))
+    migrations = tuple(_migration(c, live, topology) for c in queues if c.action is Action.MIGRATE)
+    return Plan(live.vhost, owner, changes, live.unseen, cautions, recorded=live.recorded, migrations=migrations)
+
+
+def _interrupted(live: LiveState, options: PlanOptions) -> Iterator[Caution]:
+    """Without --migrate: a migration left half done, which only `apply --migrate` finishes."""
+    if options.migrate:
+        return
+    for name, recorded in sorted(live.migrating.items()):
+        message = (
+            f"the migration of queue {name!r} stopped after step {recorded.done} (started {recorded.started_at}): "
+            f"its tasks wait in {HOLDING_PREFIX}{name}"
+        )
+        yield Caution(Code.MIGRATION_INTERRUPTED, Ref(Kind.QUEUE, name), message, f"run `{hints.MIGRATE}`")
+
+
+def _migrating(change: Change, live: LiveState) -> Change:
+    """With --migrate: a queue in conflict only by what a declare cannot change, or one whose migration was
+    interrupted (whatever the plan would otherwise say of it: its queue may be gone, between steps 5 and 6)."""
+    name = change.ref.name
+    recorded = live.migrating.get(name)
+    if recorded is not None:
+        detail = f"resumes the migration interrupted after step {recorded.done} (started {recorded.started_at})"
+        return Change(Action.MIGRATE, change.ref, detail, change.mismatches, desired=change.desired, found=change.found)
+    found = change.found
+    if change.action in (Action.CONFLICT, Action.RECREATE) and change.mismatches and isinstance(found, LiveQueue):
+        detail = "migrated: declared again, its messages moved through a holding queue"
+        return Change(
+            Action.MIGRATE,
+            change.ref,
+            detail,
+            change.mismatches,
+            counts_unknown=_unknown(found),
+            desired=change.desired,
+            found=found,
+        )
+    return change
+
+
+def _migration(change: Change, live: LiveState, topology: Topology) -> Migration:
+    found = change.found if isinstance(change.found, LiveQueue) else None
+    name = change.ref.name
+    recorded = live.migrating.get(name)
+    bind = tuple(
+        b for destination, b in topology.all_bindings() if isinstance(destination, Queue) and destination.name == name
+    )
+    unbind = tuple(b for b in live.bindings if b.destination == name and b.destination_type is Kind.QUEUE and b.source)
+    held = live.holding.get(name)
+    messages = None if found is None else found.messages_ready
+    if held is not None and held.messages_ready is not None and messages is not None:
+        messages += held.messages_ready
+    return Migration(
+        name,
+        tuple((m.prop, _plain(m.found), _plain(m.wanted)) for m in change.mismatches),
+        messages,
+        None if found is None else found.consumers,
+        recorded.done if recorded is not None else 0,
+        change.desired if isinstance(change.desired, Queue) else None,
+        bind,
+        tuple(sorted(unbind, key=_binding_order)),
+    )
 
 
 def _queue_on_cluster(queue: Queue, live: LiveState, options: PlanOptions, policy: Policy | None) -> Change:
@@ -426,8 +492,12 @@ def _bindings(
 ) -> Iterator[Change]:
     for key, spec in wants.bindings.items():
         ref = spec.ref
-        cause = _endpoint_change(ref, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT, Action.UNAVAILABLE)
-        if cause is not None and cause.action in (Action.CREATE, Action.RECREATE):
+        cause = _endpoint_change(
+            ref, endpoints, Action.CREATE, Action.RECREATE, Action.CONFLICT, Action.UNAVAILABLE, Action.MIGRATE
+        )
+        if cause is not None and cause.action is Action.MIGRATE:  # the migration unbinds and binds it
+            yield Change(Action.MIGRATE, ref, implied_by=cause.ref, desired=spec)
+        elif cause is not None and cause.action in (Action.CREATE, Action.RECREATE):
             yield Change(Action.CREATE, ref, implied_by=cause.ref, desired=spec)
         elif key in live.bindings:
             yield Change(Action.UNCHANGED, ref, desired=spec)
@@ -443,7 +513,10 @@ def _bindings(
         if found.source == "" or not (found.source in wants.exchanges or found.destination in declared):
             continue
         ref = found.ref
-        cause = _endpoint_change(ref, endpoints, Action.EXTRA, Action.DELETE, Action.CONFLICT)
+        cause = _endpoint_change(ref, endpoints, Action.EXTRA, Action.DELETE, Action.CONFLICT, Action.MIGRATE)
+        if cause is not None and cause.action is Action.MIGRATE:  # the old queue's: gone with it
+            yield Change(Action.MIGRATE, ref, "not in routing.yaml: not bound again", implied_by=cause.ref, found=found)
+            continue
         change = _extra(ref, found.owner, owner, options, found)
         yield Change(change.action, ref, change.detail, implied_by=cause.ref if cause else None, found=found)
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from topology.broker.amqp import Refusal
+from topology.broker.migrate import Moved
 from topology.broker.pipeline import Progress
 from topology.broker.recover import Read
 from topology.broker.settings import Settings, resolve_settings
@@ -17,6 +18,7 @@ from topology.errors import ConnectionLost, ManagementUnreachable
 from topology.model import Policy, Ref, Topology
 from topology.planning.activity import Traffic
 from topology.planning.history import ApplyRecord
+from topology.planning.migration import MigrationRecord, Mover
 from topology.planning.observed import Counts, LiveState
 from topology.planning.operations import Operation
 
@@ -36,6 +38,9 @@ class FakeSession:
     seen_traffic: Traffic = field(default_factory=Traffic)  # what `traffic` answers
     records: list[ApplyRecord] = field(default_factory=list)  # every apply recorded, in order
     counted_by_api: str = ""  # why counts came from the management API (never, here)
+    moves: list[tuple[str, str]] = field(default_factory=list)  # every move asked, (source, target)
+    migration_records: list[MigrationRecord] = field(default_factory=list)  # every migration step recorded
+    shovel: bool = False  # what `mover` answers: the shovel plugin on
     _settings: Settings = field(default_factory=lambda: resolve_settings("amqp://guest:guest@fake:5672/v"))
 
     @property
@@ -85,3 +90,19 @@ class FakeSession:
     def kept(self, queue: str, limit: int) -> Read:
         read = self.kept_in.get(queue, Read((), 0))
         return Read(read.tasks[:limit], read.ready)
+
+    def mover(self) -> Mover:
+        return Mover.SHOVEL if self.shovel else Mover.REPLAY
+
+    def record_migration(self, record: MigrationRecord, owner: str) -> None:
+        self.migration_records.append(record)
+
+    def forget_migration(self, queue: str) -> None:
+        self.migration_records.append(MigrationRecord(queue, -1, ""))  # -1: forgotten
+
+    def move(self, source: str, target: str, how: Mover) -> Moved:
+        self.moves.append((source, target))
+        return Moved(how, 0, 0.0)
+
+    def settle(self, queue: str, target: str, how: Mover) -> int:
+        return 0

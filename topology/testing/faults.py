@@ -17,6 +17,7 @@ scripts/cluster); the faults that only touch workers or bindings also run on any
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import signal
 import subprocess
@@ -34,6 +35,7 @@ from topology.broker.management import ManagementClient
 from topology.broker.recover import read_kept
 from topology.broker.settings import resolve_settings
 from topology.errors import TopologyError
+from topology.planning.migration import RECORD_ARGUMENT, MigrationRecord, StepNo, record_exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
@@ -95,6 +97,7 @@ class PrivateNode:
     name: str
     version: str
     port: int
+    plugins: str = ""  # more plugins than the management API, comma-separated (TOPOLOGY_NODE_PLUGINS)
 
     @property
     def amqp(self) -> list[str]:
@@ -105,7 +108,8 @@ class PrivateNode:
         return f"http://guest:guest@127.0.0.1:{self.port + 10000}"
 
     def start(self) -> None:
-        _script("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port))
+        env = {"TOPOLOGY_NODE_PLUGINS": self.plugins}
+        _script("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port), env=env)
 
     def stop(self) -> None:
         _script("rabbitmq-node", "stop", self.name)
@@ -130,10 +134,15 @@ class Cluster:
     port_base: int
     version: str
     victim: int = 1  # the node killed: the first of the failover list, the one clients and workers use
+    plugins: str = ""  # more plugins than the management API, comma-separated (TOPOLOGY_NODE_PLUGINS)
 
     @property
     def env(self) -> dict[str, str]:
-        return {"TOPOLOGY_CLUSTER_PREFIX": self.prefix, "TOPOLOGY_CLUSTER_PORT_BASE": str(self.port_base)}
+        return {
+            "TOPOLOGY_CLUSTER_PREFIX": self.prefix,
+            "TOPOLOGY_CLUSTER_PORT_BASE": str(self.port_base),
+            "TOPOLOGY_NODE_PLUGINS": self.plugins,
+        }
 
     @property
     def amqp(self) -> list[str]:
@@ -145,6 +154,18 @@ class Cluster:
 
     def start(self) -> None:
         _script("cluster", "start", "--version", self.version, env=self.env)
+
+    def restart(self, attempts: int = 3) -> None:
+        """The killed node started again, as an operator would bring it back: again a few seconds later if it
+        does not come up (a loaded machine can be slow to free the killed node's ports)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.start()
+                return
+            except RuntimeError:
+                if attempt == attempts:
+                    raise
+                time.sleep(5)
 
     def kill(self) -> None:
         _script("cluster", "kill", str(self.victim), env=self.env)
@@ -174,6 +195,8 @@ class Row:
     slowest: float | None  # seconds of the longest `apply_async` call that returned (accepted or raised)
     recovery: float | None  # seconds from the fault until tasks complete again (Run._recovery)
     notes: tuple[str, ...] = ()
+    pause: float | None = None  # the worker's longest pause: seconds between two completions, from the fault on
+    seconds: float | None = None  # the fault's whole length (a migration's: from its start to its end)
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "notes": list(self.notes)}
@@ -205,6 +228,7 @@ class Run:
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
     fault_at: float | None = None
     notes: list[str] = field(default_factory=list)
+    seconds: float | None = None  # how long the fault itself took, when it is an operation (a migration)
 
     def __post_init__(self) -> None:
         self.results = self.folder / "results"
@@ -347,7 +371,17 @@ class Run:
             slowest=self._slowest_call(),
             recovery=self._recovery(),
             notes=tuple(self.notes),
+            pause=self._longest_pause(),
+            seconds=self.seconds,
         )
+
+    def _longest_pause(self) -> float | None:
+        """The longest time without a completion, from the fault until the last completion."""
+        if self.fault_at is None:
+            return None
+        times = sorted(float(line[1]) for line in self.lines("completed"))
+        times = [self.fault_at] + [t for t in times if t > self.fault_at]
+        return round(max(b - a for a, b in itertools.pairwise(times)), 2) if len(times) > 1 else None
 
     def _slowest_call(self) -> float | None:
         sent = {line[0]: float(line[1]) for line in self.lines("sent")}
@@ -494,6 +528,86 @@ def node_loss(run: Run, target: Controlled, count: int) -> None:
         run.notes.append(f"first publish accepted {min(accepted_after) - (run.fault_at or 0):.2f} s after the kill")
 
 
+MIGRATION_RATE = 20.0  # tasks a second the client publishes while the queue is migrated
+
+
+def _migration(run: Run, target: Target, count: int, midway: Callable[[subprocess.Popen[bytes]], None]) -> None:
+    """The classic work queue holding `count` tasks and consumed by a worker, while a client publishes `count`
+    more, about MIGRATION_RATE a second, migrated to a quorum queue by `apply --migrate`; `midway` is given the CLI once
+    the migration's record says it moved the queue out (the holding queue holds its tasks), and returns once
+    its fault is done; `apply --migrate` is then run again, as many times as it takes to finish."""
+    run.client(count, 0)
+    run.wait_for("accepted", count, timeout=300)
+    run.worker()
+    run.client(count, 1 / MIGRATION_RATE)
+    run.wait_for("accepted", count + int(MIGRATION_RATE * 2))
+    quorum = run.folder / "quorum.yaml"
+    quorum.write_text(routing_yaml("quorum"))
+    run.mark_fault()
+    started = time.monotonic()
+    cli = _migrate_cli(run, quorum)
+    midway(cli)
+    attempts = 1
+    while cli.wait() != 0:
+        if attempts == 5:
+            raise RuntimeError(f"apply --migrate still failing after {attempts} runs: see {run.folder}")
+        attempts += 1
+        cli = _migrate_cli(run, quorum)
+    run.seconds = round(time.monotonic() - started, 2)
+    run.notes.append(f"apply --migrate ran {attempts} time(s)")
+    run.finish_client(120)
+    run.settle(quiet=20)
+
+
+def _migrate_cli(run: Run, file: Path) -> subprocess.Popen[bytes]:
+    """`apply --migrate --yes`, given the failover list (it uses the first node that answers)."""
+    env = {**run.env(), "TOPOLOGY_FILE": str(file)}
+    log = (run.folder / f"migrate-{len(run.processes)}.log").open("wb")
+    command = [sys.executable, "-m", "topology", "apply", "--migrate", "--yes"]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    run.processes.append(process)
+    return process
+
+
+def _migrated_out(run: Run) -> bool:
+    """The migration's record says the queue's tasks are in the holding queue (step 4 done)."""
+    path = f"/exchanges/{quote(run.vhost, safe='')}/{quote(record_exchange(WORK_QUEUE), safe='')}"
+    try:
+        found = run.api().get(path, allow_404=True)
+    except (TopologyError, OSError):
+        return False
+    recorded = MigrationRecord.from_argument((found or {}).get("arguments", {}).get(RECORD_ARGUMENT))
+    return recorded is not None and recorded.done >= StepNo.MOVE_OUT
+
+
+def migrate(run: Run, target: Target, count: int) -> None:
+    """A classic queue holding tasks, consumed and published to, migrated to a quorum queue."""
+    _migration(run, target, count, lambda cli: None)
+
+
+def migrate_cli_killed(run: Run, target: Target, count: int) -> None:
+    """The same, with the CLI killed -9 half-way (its tasks in the holding queue), then run again."""
+
+    def kill_it(cli: subprocess.Popen[bytes]) -> None:
+        _wait(lambda: _migrated_out(run) or cli.poll() is not None, "the migration half-way")
+        run.kill(cli)
+
+    _migration(run, target, count, kill_it)
+
+
+def migrate_node_lost(run: Run, target: Cluster, count: int) -> None:
+    """The same on a cluster, with the node the clients use first killed -9 half-way, then brought back."""
+
+    def kill_node(cli: subprocess.Popen[bytes]) -> None:
+        _wait(lambda: _migrated_out(run) or cli.poll() is not None, "the migration half-way")
+        target.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            cli.wait(60)  # it stops at a queue on the node that is down, or goes on without it
+        target.restart()
+
+    _migration(run, target, count, kill_node)
+
+
 Fault = Callable[[Run, Any, int], None]
 BROKER_UNTOUCHED: dict[str, Fault] = {
     "worker-kill": worker_kill,
@@ -502,8 +616,10 @@ BROKER_UNTOUCHED: dict[str, Fault] = {
     "delayed": delayed,
 }
 BROKER_FAULTS: dict[str, Fault] = {"broker-kill": broker_kill, "broker-stop": broker_stop, "publish-down": publish_down}
-CLUSTER_FAULTS: dict[str, Fault] = {"node-loss": node_loss}
-FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS}
+CLUSTER_FAULTS: dict[str, Fault] = {"node-loss": node_loss, "migrate-node-lost": migrate_node_lost}
+MIGRATIONS: dict[str, Fault] = {"migrate": migrate, "migrate-cli-killed": migrate_cli_killed}
+"""Faults on a classic queue only (it becomes a quorum queue): see `_migration`."""
+FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS, **MIGRATIONS}
 
 
 def run_fault(fault: str, queue_type: str, target: Target, folder: Path, count: int) -> Row:

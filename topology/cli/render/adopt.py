@@ -22,6 +22,7 @@ def _adopt_lines(result: Result[AdoptReport]) -> list[str]:
     report = result.report
     summary = ", ".join(f"{n} {kind}" for kind, n in _adopted_counts(report).items())
     lines = [f"left out {line}" for line in report.adopted.left_out] + list(report.problems)
+    lines += [f"warning   {f.code.value}: {f.message}; fix: {f.fix}" for f in report.findings]
     return [*lines, f"adopted from vhost {report.vhost!r}: {summary}"]
 
 
@@ -30,6 +31,7 @@ def _adopt_body(result: Result[AdoptReport]) -> Body:
     return Body(
         summary=_adopted_counts(report),
         problems=[error_problem(problem) for problem in report.problems],
+        findings=report.findings,
         data={"left_out": list(report.adopted.left_out), "routing_yaml": report.text},
     )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import click
 
 from topology.cli.envelope import Body, change_record
 from topology.cli.render import Renderer
 from topology.commands.apply import ApplyReport, StepStatus
+from topology.commands.migrate import Migrated
 from topology.commands.result import Result
 
 
@@ -25,6 +27,13 @@ def text(result: Result[ApplyReport]) -> None:
             click.echo(f"{step.status.value:<9} {step.ref.kind.value:<8} {step.ref.shown}{detail}")
             if step.status in (StepStatus.CONFLICT, StepStatus.EXTRA) and fixes.get(step.ref):
                 click.echo(f"{'':<9} fix: {fixes[step.ref]}")
+    for m in report.migrated:
+        steps = ", ".join(map(str, m.steps)) or "none"
+        outcome = f"failed: {m.failed}" if m.failed else "done"
+        click.echo(
+            f"migrate   queue    {m.queue!r}: steps {steps} {outcome}; {m.moved_out} moved out, {m.moved_back} back "
+            f"by {m.mover.value}, {m.seconds:.1f} s"
+        )
     summary = ", ".join(f"{n} {status}" for status, n in _statuses(report).items())
     verdict = "applied" if report.ok else "NOT applied"
     click.echo(f"{verdict} to vhost {result.vhost!r} on {result.broker}: {summary or 'nothing sent'}")
@@ -41,8 +50,20 @@ def body(result: Result[ApplyReport]) -> Body:
         note="; ".join(filter(None, (report.refused, report.note))),
         findings=report.findings,
         changes=changes,
-        data={"owner": report.plan.owner},
+        data={"owner": report.plan.owner, "migrations": [_migrated(m) for m in report.migrated]},
     )
+
+
+def _migrated(m: Migrated) -> dict[str, Any]:
+    return {
+        "queue": m.queue,
+        "mover": m.mover.value,
+        "steps": list(m.steps),
+        "moved_out": m.moved_out,
+        "moved_back": m.moved_back,
+        "seconds": round(m.seconds, 3),
+        "failed": m.failed or None,
+    }
 
 
 def _statuses(report: ApplyReport) -> dict[str, int]:

@@ -15,8 +15,9 @@ from topology.cli.render import Renderer
 from topology.cli.render.text import echo_lines
 from topology.commands.plan import PlanReport
 from topology.commands.result import Result
-from topology.hints import counted
+from topology.hints import counted, shovel_off
 from topology.planning.delivery_limits import DeliveryLimit
+from topology.planning.migration import MOVING_RATE, Mover
 from topology.planning.plan import Action, Change, Plan
 from topology.values import show
 
@@ -34,6 +35,12 @@ def text(result: Result[PlanReport]) -> None:
         echo_lines(f"{'':<11}~ {m.prop}: {show(m.found)} -> {show(m.wanted)}" for m in change.mismatches)
         if change.fix:
             click.echo(f"{'':<9} fix: {change.fix}")
+    for migration in migrations_data(report):
+        click.echo(f"migrate   queue    {migration['queue']!r}: {migration['summary']}")
+        for step in migration["steps"]:
+            click.echo(f"{'':<11}{step['number']}. {step['says']}")
+    if planned.migrations and report.mover is Mover.REPLAY:
+        click.echo(shovel_off(moved=False))
     for caution in planned.cautions:
         click.echo(f"warning   {caution.code.value}: {caution.message}")
         click.echo(f"{'':<9} fix: {caution.fix}")
@@ -50,6 +57,40 @@ def text(result: Result[PlanReport]) -> None:
     click.echo(redacted(verdict(planned, report.apply)))  # a saved plan named after a URL: its password hidden
 
 
+def migrations_data(report: PlanReport) -> list[dict[str, Any]]:
+    """Each migration: the queue, from what to what, what moves, who is interrupted, how long, its steps."""
+    mover = report.mover or Mover.REPLAY
+    rate = MOVING_RATE[mover]
+    shown = []
+    for m in report.plan.migrations:
+        seconds = m.expected_seconds(rate)
+        changes = ", ".join(f"{prop} {show(found)} -> {show(wanted)}" for prop, found, wanted in m.changes)
+        messages = "? messages" if m.messages is None else counted(m.messages, "message")
+        consumers = "?" if m.consumers is None else str(m.consumers)
+        took = "?" if seconds is None else f"{seconds:.1f} s"
+        resumed = f"; resumes after step {m.resumes_after}" if m.resumes_after else ""
+        summary = (
+            f"{changes or 'as routing.yaml says'}; {messages} to move twice by {mover.value} (~{rate:.0f}/s: about "
+            f"{took}); {consumers} consumer(s) cancelled, their workers wait for the queue{resumed}"
+        )
+        shown.append(
+            {
+                "queue": m.queue,
+                "holding_queue": m.holding,
+                "changes": [{"property": p, "from": f, "to": w} for p, f, w in m.changes],
+                "messages": m.messages,
+                "consumers": m.consumers,
+                "mover": mover.value,
+                "rate": rate,
+                "expected_seconds": seconds,
+                "resumes_after": m.resumes_after,
+                "steps": [{"number": s.number.value, "says": s.says} for s in m.steps],
+                "summary": summary,
+            }
+        )
+    return shown
+
+
 def _beyond_differences(change: Change) -> str:
     """The change's detail, less the differences its `~` lines show."""
     said = "; ".join(map(str, change.mismatches))
@@ -64,6 +105,8 @@ def body(result: Result[PlanReport]) -> Body:
         "saved": redacted(report.saved) if report.saved else None,
         "since_last_apply": planned.since.data() if planned.since else None,
         **versioned_data(planned.rabbitmq, planned.delivery_limits),
+        "migrations": migrations_data(report),
+        "shovel_off": shovel_off(moved=False) if planned.migrations and report.mover is Mover.REPLAY else None,
     }
     changes = [
         change_record(c, declares=planned.declared(c)) for c in planned.changes if c.action is not Action.UNCHANGED
