@@ -78,8 +78,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def _of_the_leg(item: pytest.Item, series: str) -> bool:
     """Whether a matrix leg of `series` runs `item`: not when it starts private nodes of its own (the same
-    whatever the suite's broker), nor when it checks another series' rules (`series_settings`' parameter)."""
+    whatever the suite's broker), needs a broker of other series (`broker_series`), or checks another series'
+    rules (`series_settings`' parameter)."""
     if item.get_closest_marker("private_node") is not None:
+        return False
+    only = item.get_closest_marker("broker_series")
+    if only is not None and series not in only.args:
         return False
     params = getattr(item, "callspec", None)
     return params is None or params.params.get("series_settings", series) == series

@@ -172,11 +172,12 @@ def test_with_the_shovel_plugin_rabbitmq_moves_the_messages(shovel_node: Private
     assert not ManagementClient(settings.management).get("/parameters/shovel/shovelled")  # each deleted itself
 
 
+@pytest.mark.broker_series("3.10")
 def test_inspect_and_adopt_recognise_mirrored_queues_and_arguments_4x_refuses(broker: Broker) -> None:
     """A 3.x estate: a classic queue mirrored by an ha-mode policy, another declared lazy (x-queue-mode)."""
     api = broker.management()
     if str(api.overview().get("rabbitmq_version", "")).startswith("4."):
-        pytest.skip("RabbitMQ 4 refuses ha-* policies: a mirrored queue is a 3.x broker's (the host's 3.10 leg)")
+        pytest.skip("RabbitMQ 4 refuses ha-* policies: a mirrored queue is a 3.x broker's (run on RabbitMQ 3.10)")
     classic, _ = _migrating(broker, 1)
     definition = {"pattern": "^jobs$", "definition": {"ha-mode": "all"}, "priority": 5, "apply-to": "queues"}
     api.put(f"/policies/{broker.vhost}/ha-jobs", definition)
