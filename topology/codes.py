@@ -86,6 +86,7 @@ class Code(str, Enum):
     LEADERS_ON_ONE_NODE = "leaders_on_one_node", Severity.WARNING, Gate.NEVER, Group.CLUSTER
     CLASSIC_NOT_REPLICATED = "classic_not_replicated", Severity.WARNING, Gate.NEVER, Group.CLUSTER
     GHOST_CONSUMERS = "ghost_consumers", Severity.WARNING, Gate.NEVER, Group.CLUSTER
+    CONSUMER_TIMEOUT = "consumer_timeout", Severity.WARNING, Gate.NEVER, Group.NOTICE
 
     def fails(self, *, require_consumers: bool) -> bool:
         """Whether it turns its command's exit code to 1 (`require_consumers`: who consumes what counts too)."""

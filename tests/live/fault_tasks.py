@@ -37,3 +37,9 @@ def retry_once(self: Any, value: int) -> int:
     if self.request.retries == 0:
         raise self.retry(countdown=1)
     return value
+
+
+@app.task(name="faults.where", bind=True)
+def where(self: Any) -> dict[str, Any]:
+    """Where the task came from and the eta it carries, as the worker received it."""
+    return {"exchange": self.request.delivery_info.get("exchange"), "eta": self.request.eta}

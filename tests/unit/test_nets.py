@@ -75,7 +75,7 @@ def test_plan_creates_the_nets_and_says_what_it_merged_into_a_policy_of_the_file
 
 def test_a_name_of_ones_own_and_the_nets_queues_are_never_consumed_by_a_worker() -> None:
     topology, _ = loaded(FILE + "unroutable: lost.tasks\ndead_letters: false\n")
-    assert topology.nets.names == {"lost.tasks"}
+    assert topology.nets.keeping == {"lost.tasks"}
     assert topology.queue("lost.tasks") is not None and topology.queue("topology.dead-letters") is None
     assert "lost.tasks" not in {q.name for q in kombu_queues(topology)}
 

@@ -11,6 +11,7 @@ as long, and both keep the broker busy. What is read becomes `planning.inspectio
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from topology.broker.session import Session
@@ -53,6 +54,7 @@ class InspectReport:
     management: str = ""  # the management API read, never with its password
     require_consumers: bool = False  # who consumes what fails the command too
     recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
+    delayed: int | None = None  # tasks waiting in the delay ladder (None: the file has none)
 
 
 def inspect_topology(
@@ -89,7 +91,7 @@ def inspect_topology(
     # On a cluster with a node down, consumers whose channel lived on it are no workers, whatever is counted.
     traffic = replace(traffic, consumers=live_consumers(traffic.consumers, live.cluster))
     workers, _ = named_consumers(traffic, session.settings, replies)
-    waiting = {name: count[0] for name in topology.nets.names if (count := counts.get(name)) is not None and count[0]}
+    waiting = {name: count[0] for name in topology.nets.keeping if (count := counts.get(name)) is not None and count[0]}
     seen = Seen(
         topology,
         live,
@@ -117,7 +119,16 @@ def inspect_topology(
         statistics=seen.listed,
         management=str(session.settings.management),
         recorded=live.recorded,
+        delayed=_delayed(topology, counts),
     )
+
+
+def _delayed(topology: Topology, counts: Mapping[str, tuple[int, int] | None]) -> int | None:
+    """How many tasks wait in the delay ladder's queues (AMQP's live counts); None without a ladder."""
+    delays = topology.nets.delays
+    if delays is None:
+        return None
+    return sum(count[0] for name in delays.names if (count := counts.get(name)) is not None)
 
 
 def inspect_command(

@@ -25,6 +25,7 @@ from topology.model import (
     POLICY_DEAD_LETTER_EXCHANGE,
     UNROUTABLE_NET,
     Binding,
+    Delays,
     Exchange,
     ExchangeType,
     Kind,
@@ -123,9 +124,9 @@ def _within_pattern_limit(escaped: list[str]) -> list[list[str]]:
     return runs
 
 
-def nets_of(unroutable: str | bool, dead_letters: str | bool) -> Nets:
-    """The nets as written: a name, `true` for the default name, `false` to opt out."""
-    return Nets(_named(unroutable, UNROUTABLE_NET), _named(dead_letters, DEAD_LETTER_NET))
+def nets_of(unroutable: str | bool, dead_letters: str | bool, delays: Delays | None = None) -> Nets:
+    """The nets as written: a name, `true` for the default name, `false` to opt out; the delay ladder."""
+    return Nets(_named(unroutable, UNROUTABLE_NET), _named(dead_letters, DEAD_LETTER_NET), delays)
 
 
 def _named(written: str | bool, default: str) -> str | None:

@@ -31,9 +31,12 @@ from topology.model import (
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
     DEFAULT_CONFIRM_TIMEOUT,
+    DEFAULT_DELAY_LEVELS,
+    DEFAULT_DELAY_PREFIX,
     DEFAULT_MAX_RUNS,
     DEFAULT_OWNER,
     DELAYED_TYPE,
+    MAX_DELAY_LEVELS,
 )
 
 
@@ -376,6 +379,24 @@ class PublishDoc(_Strict):
     )
 
 
+def _ladder_prefix(value: str) -> str:
+    if value.startswith("amq."):
+        raise ValueError(f"RabbitMQ reserves names starting with 'amq.' for itself: {value!r} cannot be a prefix")
+    return value
+
+
+class DelaysDoc(_Strict):
+    prefix: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_ladder_prefix)] = Field(
+        default=DEFAULT_DELAY_PREFIX,
+        description="The names of the delay ladder's exchanges and queues: <prefix>.0 ... and <prefix>.delivery.",
+    )
+    levels: Annotated[int, Field(ge=1, le=MAX_DELAY_LEVELS)] = Field(
+        default=DEFAULT_DELAY_LEVELS,
+        description="Level k holds a task 2^k seconds: the longest delay is 2^levels - 1 seconds (23, the most "
+        "RabbitMQ allows: 97 days; a longer delay goes round again).",
+    )
+
+
 def _series(value: Any) -> Any:
     """A supported series, written as text: YAML reads an unquoted 3.10 as the number 3.1."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -419,6 +440,11 @@ class Document(_Strict):
         default=True,
         description="The exchange and queue that keep what a queue rejects, expires or drops over its limits "
         "(true: topology.dead-letters); false: none.",
+    )
+    delays: DelaysDoc | bool = Field(
+        default=True,
+        description="The delay ladder that holds countdown/eta/retry tasks in RabbitMQ until due (true: the "
+        "default prefix topology.delay); false: none, and the worker holds a delayed task until it is due.",
     )
     publish: PublishDoc = Field(
         default_factory=PublishDoc, description="How Celery clients publish tasks: each one confirmed by RabbitMQ."
