@@ -1,7 +1,8 @@
 """The fault harness: every fault of topology.testing.faults on every queue type, one table of what happened.
 
 Each fault runs in a vhost of its own on a private node the script starts (scripts/rabbitmq-node: chaos1 on
-AMQP 5821); node-loss runs on a private 3-node cluster (scripts/cluster, prefix chaosc, 5831-5833). Both are
+AMQP 5821 or --port; its consumer_timeout short, --consumer-timeout, for the delay faults); node-loss runs
+on a private 3-node cluster (scripts/cluster, prefix chaosc, 5831-5833). Both are
 stopped and deleted at the end, on Ctrl-C and on errors too. Figures are printed, never asserted: the live
 tests (tests/live/test_faults.py) assert.
 """
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from topology.testing.faults import (
     CLUSTER_FAULTS,
+    DELAY_FAULTS,
     FAULTS,
     QUEUE_TYPES,
     Cluster,
@@ -44,10 +46,20 @@ console = Console(highlight=False, width=160)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--faults", default=",".join(FAULTS), help=f"Comma-separated, of: {', '.join(FAULTS)}.")
+    everything = [f for f in FAULTS if f not in DELAY_FAULTS]
+    parser.add_argument(
+        "--faults",
+        default=",".join(everything),
+        help=f"Comma-separated, of: {', '.join(FAULTS)} (default: all "
+        f"but the delay faults, {', '.join(DELAY_FAULTS)}: run them with --faults).",
+    )
     parser.add_argument("--counts", type=int, default=300, help="Tasks per flow (fewer for some faults).")
     parser.add_argument("--queue-types", default=",".join(QUEUE_TYPES), help="classic, quorum or both.")
     parser.add_argument("--version", default="host", choices=("host", "4.0", "4.3"), help="RabbitMQ to start.")
+    parser.add_argument(
+        "--consumer-timeout", type=float, default=20.0, help="Seconds: the private node's consumer_timeout."
+    )
+    parser.add_argument("--port", type=int, default=NODE.port, help="The private node's AMQP port.")
     parser.add_argument("--format", default="text", choices=("text", "json"))
     arguments = parser.parse_args()
     faults = arguments.faults.split(",")
@@ -60,7 +72,7 @@ def main() -> int:
         return 2
     # stopped by `timeout` or a CI runner: unwind like Ctrl-C, so that the nodes are stopped and deleted
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    node = PrivateNode(NODE.name, arguments.version, NODE.port)
+    node = PrivateNode(f"{NODE.name}-{arguments.port}", arguments.version, arguments.port, arguments.consumer_timeout)
     cluster = Cluster(CLUSTER.prefix, CLUSTER.port_base, arguments.version)
     rows: list[Row] = []
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chaos-") as folder:
@@ -99,12 +111,14 @@ def as_json(rows: list[Row], version: str) -> dict[str, object]:
 
 def print_table(rows: list[Row], version: str) -> None:
     table = Table(title=f"Faults on RabbitMQ {version}, real workers and clients, the generated Celery settings")
-    for column in ("fault", "queue", *COLUMNS, "slowest call s", "recovery s"):
+    timely = ("ordinary wait s", "late p50 s", "late p99 s")
+    for column in ("fault", "queue", *COLUMNS, "slowest call s", "recovery s", *timely):
         table.add_column(column, justify="left" if column in ("fault", "queue") else "right")
     for row in rows:
         lost = f"[red]{row.lost}[/]" if row.lost else "0"
         cells = [str(getattr(row, column)) for column in COLUMNS[:-1]]
-        table.add_row(row.fault, row.queue_type, *cells, lost, seconds(row.slowest), seconds(row.recovery))
+        timeliness = (seconds(row.ordinary_wait), seconds(row.lateness_p50), seconds(row.lateness_p99))
+        table.add_row(row.fault, row.queue_type, *cells, lost, seconds(row.slowest), seconds(row.recovery), *timeliness)
     console.print(table)
     for note in notes(rows):
         console.print(f"  {note}")

@@ -505,7 +505,6 @@ class Delays:
             for q in queues
         )
         below = [self.delivery, *(self.level(k) for k in range(self.levels - 1))]
-        unroutable = {ALTERNATE_EXCHANGE: nets.unroutable} if nets.unroutable is not None else {}
         levels = tuple(
             Exchange(self.level(k), ExchangeType.HEADERS, arguments={ALTERNATE_EXCHANGE: below[k]})
             for k in range(self.levels)
@@ -518,7 +517,7 @@ class Delays:
             )
             for k in range(self.levels)
         )
-        delivery = Exchange(self.delivery, ExchangeType.HEADERS, arguments=unroutable)
+        delivery = Exchange(self.delivery, ExchangeType.HEADERS)  # its alternate: the unroutable net's policy
         return (*delivered, delivery, *levels), (*routed, *waits)
 
     def bits(self, seconds: int) -> tuple[int, ...]:

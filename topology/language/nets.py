@@ -43,6 +43,8 @@ def with_nets(topology: Topology) -> Topology:
     exchanges, queues, policies = list(topology.exchanges), list(topology.queues), list(topology.policies)
     if nets.unroutable is not None:
         covered = [e.name for e in topology.exchanges if e.name not in nets.names and e.alternate_exchange is None]
+        if nets.delays is not None:  # a due task whose exchange is gone is kept (the ladder's own are internal hops)
+            covered.append(nets.delays.delivery)
         policies = _covering(policies, Kind.EXCHANGE, covered, POLICY_ALTERNATE_EXCHANGE, nets.unroutable, "exchanges")
     if nets.dead_letters is not None:
         covered = [

@@ -43,6 +43,7 @@ QUEUE_TYPES = ("classic", "quorum")
 RESULTS_ENV = "FAULT_RESULTS_DIR"  # where topology.testing.fault_app notes what happened to each task
 RECORD = "fault.record"
 POISON = "fault.poison"
+BACKOFF = "fault.backoff"
 
 
 class Target(Protocol):
@@ -95,6 +96,8 @@ class PrivateNode:
     name: str
     version: str
     port: int
+    consumer_timeout: float | None = None
+    """Seconds: RabbitMQ's broker-wide consumer_timeout on this node (None: its default, 30 minutes)."""
 
     @property
     def amqp(self) -> list[str]:
@@ -105,7 +108,17 @@ class PrivateNode:
         return f"http://guest:guest@127.0.0.1:{self.port + 10000}"
 
     def start(self) -> None:
-        _script("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port))
+        timeout = (
+            []
+            if self.consumer_timeout is None
+            else ["--conf", f"consumer_timeout = {self.consumer_timeout * 1000:.0f}"]
+        )
+        _script("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port), *timeout)
+        if self.consumer_timeout is not None:
+            # RabbitMQ checks the timeout on each channel's tick, every 60 s by default: with a short timeout the
+            # channel would live on for up to a minute past it. Channels opened from now on tick every second.
+            tick = "application:set_env(rabbit, channel_tick_interval, 1000)."
+            _script("rabbitmq-node", "ctl", self.name, "rabbitmqctl", "eval", tick)
 
     def stop(self) -> None:
         _script("rabbitmq-node", "stop", self.name)
@@ -174,6 +187,9 @@ class Row:
     slowest: float | None  # seconds of the longest `apply_async` call that returned (accepted or raised)
     recovery: float | None  # seconds from the fault until tasks complete again (Run._recovery)
     notes: tuple[str, ...] = ()
+    ordinary_wait: float | None = None  # seconds: the longest an ordinary task took from accepted to completed
+    lateness_p50: float | None = None  # seconds: how late delayed tasks completed after they were due (median)
+    lateness_p99: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "notes": list(self.notes)}
@@ -258,9 +274,13 @@ class Run:
         _wait(lambda: self._queue_field("consumers") > 0, "the worker's consumer", worker)
         return worker
 
-    def client(self, count: int, interval: float, task: str = RECORD, countdown: float | None = None) -> None:
-        args = ["-m", "topology.testing.fault_app", str(count), str(interval), task]
-        self._spawn("client", *args, *([str(countdown)] if countdown is not None else []))
+    def client(
+        self, count: int, interval: float, task: str = RECORD, countdown: str | None = None, seconds: float = 0.05
+    ) -> None:
+        """A client process sending `count` tasks, `interval` apart; `countdown`: "30", or "0-30" (each its own,
+        uniformly), noting when each is due; `seconds`: how long each task works."""
+        args = ["-m", "topology.testing.fault_app", str(count), str(interval), task, countdown or "-", str(seconds)]
+        self._spawn("client", *args)
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL to `process` and everything in its session (a worker's pool): only what this run started."""
@@ -347,7 +367,24 @@ class Run:
             slowest=self._slowest_call(),
             recovery=self._recovery(),
             notes=tuple(self.notes),
+            **self._timeliness(),
         )
+
+    def _timeliness(self) -> dict[str, float | None]:
+        """The ordinary tasks' longest wait (accepted to first completed) and the delayed tasks' lateness (due to
+        first completed), p50 and p99, in seconds; a delayed task is one the client noted as `due`."""
+        first: dict[str, float] = {}
+        for task, at in ((line[0], float(line[1])) for line in self.lines("completed")):
+            first[task] = min(at, first.get(task, at))
+        due = {line[0]: float(line[1]) for line in self.lines("due")}
+        accepted = {line[0]: float(line[1]) for line in self.lines("accepted")}
+        waits = [first[t] - at for t, at in accepted.items() if t in first and t not in due]
+        late = sorted(first[t] - at for t, at in due.items() if t in first)
+        return {
+            "ordinary_wait": round(max(waits), 2) if waits else None,
+            "lateness_p50": _quantile(late, 0.5),
+            "lateness_p99": _quantile(late, 0.99),
+        }
 
     def _slowest_call(self) -> float | None:
         sent = {line[0]: float(line[1]) for line in self.lines("sent")}
@@ -372,6 +409,10 @@ class Run:
             self.kill(process)
         with contextlib.suppress(TopologyError, OSError):
             self.api().delete_vhost(self.vhost)
+
+
+def _quantile(ordered: list[float], q: float) -> float | None:
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else None
 
 
 def _alive(pid: int) -> bool:
@@ -473,9 +514,76 @@ def delayed(run: Run, target: Target, count: int) -> None:
     """Tasks sent with a countdown."""
     run.worker()
     run.mark_fault()
-    run.client(max(3, count // 10), 0, countdown=2)
+    run.client(max(3, count // 10), 0, countdown="2")
     run.finish_client(60)
     run.settle(quiet=15)
+
+
+DEFAULT_CONSUMER_TIMEOUT = 1800.0
+"""RabbitMQ's own, in seconds."""
+
+
+def consumer_timeout(target: Target) -> float:
+    return getattr(target, "consumer_timeout", None) or DEFAULT_CONSUMER_TIMEOUT
+
+
+def _ordinary_flow(run: Run, count: int, seconds: float) -> None:
+    """`count` ordinary tasks sent evenly over `seconds`."""
+    run.client(count, seconds / count)
+
+
+def delay_past_timeout(run: Run, target: Target, count: int) -> None:
+    """Tasks with a countdown of twice the broker's consumer_timeout, while ordinary tasks flow."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(3, 0, countdown=f"{2 * timeout:g}")
+    _ordinary_flow(run, count, 2 * timeout)
+    run.finish_client(4 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=6 * timeout)
+
+
+def delayed_restart(run: Run, target: Target, count: int) -> None:
+    """`count` tasks with countdown=30, their worker killed -9 midway (15 s in) and another started."""
+    run.worker()
+    run.client(count, 0, countdown="30")
+    run.finish_client(120)
+    time.sleep(max(0.0, 15 - (time.time() - float(run.lines("sent")[0][1]))))
+    run.mark_fault()
+    run.kill(run.processes[0])
+    run.worker()
+    run.settle(quiet=45, longest=240)
+
+
+def long_task(run: Run, target: Target, count: int) -> None:
+    """One task working for twice the consumer_timeout, while ordinary tasks flow behind it."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(1, 0, seconds=2 * timeout)
+    _ordinary_flow(run, count, 2 * timeout)
+    run.finish_client(4 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=8 * timeout)
+
+
+def retry_backoff(run: Run, target: Target, count: int) -> None:
+    """Tasks that retry with an exponential backoff (countdown timeout/4, /2, x1, x2: past the timeout)."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(3, 0, BACKOFF, seconds=timeout / 4)
+    _ordinary_flow(run, count, 3 * timeout)
+    run.finish_client(5 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=10 * timeout)
+
+
+def delayed_spread(run: Run, target: Target, count: int) -> None:
+    """`count` tasks with countdowns spread evenly over 0-30 s (each its own)."""
+    run.worker()
+    run.mark_fault()
+    run.client(count, 0, countdown="0-30")
+    run.finish_client(120)
+    run.settle(quiet=40, longest=240)
 
 
 def node_loss(run: Run, target: Controlled, count: int) -> None:
@@ -503,7 +611,15 @@ BROKER_UNTOUCHED: dict[str, Fault] = {
 }
 BROKER_FAULTS: dict[str, Fault] = {"broker-kill": broker_kill, "broker-stop": broker_stop, "publish-down": publish_down}
 CLUSTER_FAULTS: dict[str, Fault] = {"node-loss": node_loss}
-FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS}
+DELAY_FAULTS: dict[str, Fault] = {
+    "delay-past-timeout": delay_past_timeout,
+    "delayed-restart": delayed_restart,
+    "long-task": long_task,
+    "retry-backoff": retry_backoff,
+    "delayed-spread": delayed_spread,
+}
+"""Delays and RabbitMQ's consumer_timeout: on a node with a short one (`PrivateNode.consumer_timeout`)."""
+FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS, **DELAY_FAULTS}
 
 
 def run_fault(fault: str, queue_type: str, target: Target, folder: Path, count: int) -> Row:
