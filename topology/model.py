@@ -129,6 +129,7 @@ DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange"
 DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key"
 MATCH = "x-match"
 MESSAGE_TTL = "x-message-ttl"
+CONSUMER_TIMEOUT = "x-consumer-timeout"
 OWNER_ARGUMENT = "x-topology-owner"
 """Marks what `apply` created: RabbitMQ ignores unknown x-arguments in its equivalence checks and headers
 exchanges ignore x- keys when matching, so the marker changes no behaviour; `--prune` deletes only marked objects."""

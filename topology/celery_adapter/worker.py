@@ -63,6 +63,10 @@ REPUBLISHED_PROPERTIES = (
 
 AGAIN_ABOVE = 2.0
 """A task that reaches the worker due more than this many seconds later goes round the delay ladder again."""
+AFTER_TIMEOUT_HEADER = "x-topology-after-timeout"
+"""Marks the copy of a task whose run lost its ack to the consumer_timeout, sent round the ladder meanwhile."""
+AFTER_TIMEOUT_RECHECK = 5
+"""Seconds between two looks at whether that run is over."""
 TIMED_OUT_KEPT = 10_000
 """How many tasks whose ack the consumer_timeout took a worker remembers (the oldest forgotten first)."""
 
@@ -199,7 +203,8 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
 
         def on_task_received(message: Message) -> None:
             task_id = message.headers.get("id")
-            if task_id in self._timed_out and message.delivery_info.get("redelivered"):
+            again = message.delivery_info.get("redelivered") or message.headers.get(AFTER_TIMEOUT_HEADER)
+            if task_id in self._timed_out and again:
                 return self._after_timeout(message, task_id)
             if isinstance(delays, Delays) and self._round_again(message, delays):
                 return None
@@ -270,10 +275,17 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
 
     def _after_timeout(self, message: Message, task_id: str) -> None:
         """A task redelivered after its channel timed out (see `on_connection_error_after_connected`): once the
-        run that lost its ack is over, ack the redelivery without running it; until then, look again every
-        second."""
+        run that lost its ack is over, ack the redelivery without running it. Until then, it goes round the
+        delay ladder (a copy marked as such, confirmed, then the delivery acked: it takes no prefetch slot
+        meanwhile, and a copy stays on the broker should this worker die); without a ladder, it is held here and
+        looked at again every second."""
         if any(request.id == task_id for request in tuple(active_requests)):
-            self.timer.call_after(1.0, self._after_timeout, (message, task_id))
+            delays = self.app.conf.get(DELAYS_SETTING)
+            if not isinstance(delays, Delays):
+                self.timer.call_after(1.0, self._after_timeout, (message, task_id))
+                return
+            headers = {**message.headers, AFTER_TIMEOUT_HEADER: "1"}
+            self._delay(message, headers, delays, AFTER_TIMEOUT_RECHECK)
             return
         name = self._timed_out.pop(task_id, message.headers.get("task"))
         try:
@@ -296,7 +308,11 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
         due = due_in(message.headers)
         if due is None or due < AGAIN_ABOVE:
             return False
-        headers = dict(message.headers)
+        self._delay(message, dict(message.headers), delays, math.ceil(due))
+        return True
+
+    def _delay(self, message: Message, headers: dict[str, Any], delays: Delays, seconds: int) -> None:
+        """`message` with `headers` sent round the ladder for `seconds` (to where it was going), then acked."""
         if DELAY_EXCHANGE_HEADER in headers:
             exchange, routing_key = str(headers[DELAY_EXCHANGE_HEADER]), message.delivery_info["routing_key"]
         elif DELAY_QUEUE_HEADER in headers:
@@ -304,10 +320,9 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
         else:
             exchange, routing_key = message.delivery_info["exchange"], message.delivery_info["routing_key"]
         properties = {k: v for k, v in message.properties.items() if k in REPUBLISHED_PROPERTIES}
-        level = into_ladder(delays, min(math.ceil(due), delays.longest), headers, properties, exchange, routing_key)
+        level = into_ladder(delays, min(seconds, delays.longest), headers, properties, exchange, routing_key)
         self._republish(message, level, routing_key, headers, properties)
         message.ack()
-        return True
 
     def _publish_counted(self, message: Message, queue: str, failed: int) -> None:
         """A copy of `message` to the tail of `queue` (by the default exchange: to that queue alone), with

@@ -28,6 +28,7 @@ from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse
 from topology.model import (
     ALTERNATE_EXCHANGE,
     CONFIRM_TIMEOUT_BOUNDS,
+    CONSUMER_TIMEOUT,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
     DEFAULT_CONFIRM_TIMEOUT,
@@ -160,6 +161,7 @@ QUEUE_OPTIONS = {
     "queue_mode": "x-queue-mode",
     "queue_version": "x-queue-version",
     "max_age": "x-max-age",
+    "consumer_timeout": CONSUMER_TIMEOUT,
     "stream_max_segment_size_bytes": "x-stream-max-segment-size-bytes",
     "leader_locator": "x-queue-leader-locator",
 }
@@ -178,6 +180,11 @@ class _ChangeableSettings(_Strict):
     dead_letter_routing_key: str | None = None
     delivery_limit: Annotated[int, Field(ge=0)] | None = None
     max_age: Seconds | None = None
+    consumer_timeout: Milliseconds | None = Field(
+        default=None,
+        description="How long a delivery may stay unacked before RabbitMQ closes the consumer's channel (its "
+        "consumer_timeout for this queue; RabbitMQ 4.0+, on 4.3 classic queues by policy only).",
+    )
 
 
 class QueueDoc(_ChangeableSettings):
@@ -318,6 +325,7 @@ POLICY_OPTIONS = {
     "dead_letter_routing_key": "dead-letter-routing-key",
     "delivery_limit": "delivery-limit",
     "max_age": "max-age",
+    "consumer_timeout": "consumer-timeout",
 }
 """Named policy settings and RabbitMQ's key for each: the settings that may change on a live queue."""
 
