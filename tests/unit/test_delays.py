@@ -79,10 +79,10 @@ def test_delays_false_declares_no_ladder_and_a_bad_prefix_is_refused_at_its_line
 def test_a_time_limit_past_its_queue_s_consumer_timeout_is_a_warning() -> None:
     app = configure(Celery("limits", set_as_current=False), parse_topology(FILE))
 
-    @app.task(name="t.slow", time_limit=3600)  # type: ignore[untyped-decorator]
+    @app.task(name="t.slow", time_limit=3600, shared=False)  # type: ignore[untyped-decorator]
     def slow() -> None: ...
 
-    @app.task(name="t.quick", soft_time_limit=60)  # type: ignore[untyped-decorator]
+    @app.task(name="t.quick", soft_time_limit=60, shared=False)  # type: ignore[untyped-decorator]
     def quick() -> None: ...
 
     (problem,) = consumer_timeout_problems(app)
