@@ -8,7 +8,7 @@ configured from the file does, and write into $FAULT_RESULTS_DIR:
   sent       one line per publish attempt, the task id and the time, before `apply_async` is called
   accepted   the id and the time once `apply_async` returned
   raised     the id, the time and the error, when it raised at the caller
-  started    the id each time a worker starts running the task (a poison task starts many times)
+  started    the id and the time each time a worker starts running the task (a poison task starts many times)
   completed  the id and the time each time a task finished its work (twice: a duplicate)
   due        the id and the time a task sent with a countdown is due
 Each line is one small `O_APPEND` write, so lines of concurrent writers never interleave.
@@ -48,7 +48,7 @@ def note(kind: str, line: str) -> None:
 def record(self: Any, seconds: float) -> None:
     """Work for `seconds`, then note the completion: killed before the note, the task did not complete."""
     task_id = str(self.request.id)
-    note("started", task_id)
+    note("started", f"{task_id} {time.time():.3f}")
     time.sleep(seconds)
     note("completed", f"{task_id} {time.time():.3f}")
 

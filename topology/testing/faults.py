@@ -187,8 +187,8 @@ class Row:
     slowest: float | None  # seconds of the longest `apply_async` call that returned (accepted or raised)
     recovery: float | None  # seconds from the fault until tasks complete again (Run._recovery)
     notes: tuple[str, ...] = ()
-    ordinary_wait: float | None = None  # seconds: the longest an ordinary task took from accepted to completed
-    lateness_p50: float | None = None  # seconds: how late delayed tasks completed after they were due (median)
+    ordinary_wait: float | None = None  # seconds: the longest an ordinary task took from accepted to started
+    lateness_p50: float | None = None  # seconds: how late delayed tasks started after they were due (median)
     lateness_p99: float | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -371,10 +371,10 @@ class Run:
         )
 
     def _timeliness(self) -> dict[str, float | None]:
-        """The ordinary tasks' longest wait (accepted to first completed) and the delayed tasks' lateness (due to
-        first completed), p50 and p99, in seconds; a delayed task is one the client noted as `due`."""
+        """The ordinary tasks' longest wait (accepted to first started) and the delayed tasks' lateness (due to
+        first started), p50 and p99, in seconds; a delayed task is one the client noted as `due`."""
         first: dict[str, float] = {}
-        for task, at in ((line[0], float(line[1])) for line in self.lines("completed")):
+        for task, at in ((line[0], float(line[1])) for line in self.lines("started") if line[1:]):
             first[task] = min(at, first.get(task, at))
         due = {line[0]: float(line[1]) for line in self.lines("due")}
         accepted = {line[0]: float(line[1]) for line in self.lines("accepted")}
@@ -527,9 +527,15 @@ def consumer_timeout(target: Target) -> float:
     return getattr(target, "consumer_timeout", None) or DEFAULT_CONSUMER_TIMEOUT
 
 
+ORDINARY_RATE = 20.0
+"""Ordinary tasks per second beside the delayed ones: well within what the row's worker runs (`-c 2`), so that
+an ordinary task's wait is what a delayed one costs it, not a backlog of its own."""
+
+
 def _ordinary_flow(run: Run, count: int, seconds: float) -> None:
-    """`count` ordinary tasks sent evenly over `seconds`."""
-    run.client(count, seconds / count)
+    """Ordinary tasks sent evenly over `seconds`: `count`, at most ORDINARY_RATE a second."""
+    sent = max(1, min(count, int(ORDINARY_RATE * seconds)))
+    run.client(sent, seconds / sent)
 
 
 def delay_past_timeout(run: Run, target: Target, count: int) -> None:
@@ -537,7 +543,7 @@ def delay_past_timeout(run: Run, target: Target, count: int) -> None:
     timeout = consumer_timeout(target)
     run.worker()
     run.mark_fault()
-    run.client(3, 0, countdown=f"{2 * timeout:g}")
+    run.client(3, 0, countdown=f"{2 * timeout:g}", seconds=0)
     _ordinary_flow(run, count, 2 * timeout)
     run.finish_client(4 * timeout)
     run.settle(quiet=2 * timeout + 15, longest=6 * timeout)
@@ -546,7 +552,7 @@ def delay_past_timeout(run: Run, target: Target, count: int) -> None:
 def delayed_restart(run: Run, target: Target, count: int) -> None:
     """`count` tasks with countdown=30, their worker killed -9 midway (15 s in) and another started."""
     run.worker()
-    run.client(count, 0, countdown="30")
+    run.client(count, 0, countdown="30", seconds=0)
     run.finish_client(120)
     time.sleep(max(0.0, 15 - (time.time() - float(run.lines("sent")[0][1]))))
     run.mark_fault()
@@ -581,7 +587,7 @@ def delayed_spread(run: Run, target: Target, count: int) -> None:
     """`count` tasks with countdowns spread evenly over 0-30 s (each its own)."""
     run.worker()
     run.mark_fault()
-    run.client(count, 0, countdown="0-30")
+    run.client(count, 0, countdown="0-30", seconds=0)
     run.finish_client(120)
     run.settle(quiet=40, longest=240)
 
