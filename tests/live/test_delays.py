@@ -97,3 +97,20 @@ def test_inspect_counts_the_delayed_tasks_in_one_line(broker: Broker, client_of:
     wait_until(partial(lambda: sum(waiting(broker).values()) == 3), "3 tasks in the ladder")
     inspected = broker.cli("inspect", file=file)
     assert "3 tasks delayed" in inspected.stdout, inspected.stdout
+
+
+def test_a_task_celery_sends_by_name_through_the_default_exchange_is_delivered_to_its_queue_by_name(
+    broker: Broker, client_of: list[Celery]
+) -> None:
+    file = broker.write("queues:\n  jobs: {}\ndefault_queue: jobs\n")  # no binding: Celery publishes by name
+    applied = broker.cli("apply", file=file)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    app = client(broker, file, client_of)
+    delayed = app.send_task("faults.echo", (3,), countdown=1)
+    assert sum(waiting(broker).values()) == 1 and broker.ready("jobs") == 0
+    wait_until(lambda: broker.ready("jobs") == 1, "the delayed task in its queue")
+    assert broker.ready(UNROUTABLE) == 0
+    with broker.connection() as connection:
+        method, properties, _ = connection.channel().basic_get("jobs", auto_ack=True)
+    assert method is not None and properties.headers["id"] == delayed.id
+    assert properties.headers["topology-delay-queue"] == "jobs"
