@@ -92,15 +92,15 @@ ARGUMENTS_3_10: Mapping[str, frozenset[QueueType]] = {
     "x-queue-leader-locator": frozenset({QUORUM, STREAM}),
 }
 
-# RabbitMQ 4.0.5 (Debian trixie): as 3.10, but classic queues accept x-queue-leader-locator too, and classic and
-# quorum queues a consumer timeout of their own (3.10 has none: it ignores the argument and refuses the policy key).
+# RabbitMQ 4.0.5 (Debian trixie): as 3.10, but classic queues accept x-queue-leader-locator too, and every queue
+# type a consumer timeout of its own (3.10 has none: it ignores the argument and refuses the policy key).
 ARGUMENTS_4_0: Mapping[str, frozenset[QueueType]] = {
     **ARGUMENTS_3_10,
     "x-queue-leader-locator": ALL_TYPES,
-    CONSUMER_TIMEOUT: frozenset({CLASSIC, QUORUM}),
+    CONSUMER_TIMEOUT: ALL_TYPES,
 }
-# RabbitMQ 4.3.6 (Debian forky): x-consumer-timeout refused on classic queues (406 "invalid arg"); the policy key
-# `consumer-timeout` applies to them.
+# RabbitMQ 4.3.6 (Debian forky): x-consumer-timeout refused on classic queues and streams (406 "invalid arg"); the
+# policy key `consumer-timeout` applies to classic queues.
 ARGUMENTS_4_3: Mapping[str, frozenset[QueueType]] = {**ARGUMENTS_4_0, CONSUMER_TIMEOUT: frozenset({QUORUM})}
 NO_QUEUE_CONSUMER_TIMEOUT = (
     "RabbitMQ 3.10 has no consumer timeout per queue (4.0 has): raise the broker-wide consumer_timeout in "
