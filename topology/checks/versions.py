@@ -53,6 +53,8 @@ class VersionRules:
     refused_values: Mapping[tuple[str, object], str] = field(default_factory=dict)
     closing_arguments: Mapping[str, str] = field(default_factory=dict)
     refused_policy_keys: Mapping[str, str] = field(default_factory=dict)
+    ignored_arguments: Mapping[str, str] = field(default_factory=dict)
+    """Queue arguments the series accepts and does nothing with, and what to do instead."""
     default_delivery_limit: int | None = None
     passive_declare_permission: str = ""
     definitions_list_internal_exchanges: bool = True
@@ -104,7 +106,7 @@ ARGUMENTS_4_0: Mapping[str, frozenset[QueueType]] = {
 ARGUMENTS_4_3: Mapping[str, frozenset[QueueType]] = {**ARGUMENTS_4_0, CONSUMER_TIMEOUT: frozenset({QUORUM})}
 NO_QUEUE_CONSUMER_TIMEOUT = (
     "RabbitMQ 3.10 has no consumer timeout per queue (4.0 has): raise the broker-wide consumer_timeout in "
-    "rabbitmq.conf instead (`python -m topology doctor` shows it)"
+    "rabbitmq.conf instead"
 )
 
 HA_KEYS = "classic queue mirroring (ha-*) was removed in RabbitMQ 4.0: use a quorum queue (type: quorum)"
@@ -128,6 +130,7 @@ RABBITMQ_3_10 = VersionRules(
     queue_arguments=ARGUMENTS_3_10,
     # PUT /api/policies with consumer-timeout: 400 "are not recognised policy settings"
     refused_policy_keys={"consumer-timeout": NO_QUEUE_CONSUMER_TIMEOUT},
+    ignored_arguments={CONSUMER_TIMEOUT: NO_QUEUE_CONSUMER_TIMEOUT},
 )
 RABBITMQ_4_0 = VersionRules(
     series="4.0",
