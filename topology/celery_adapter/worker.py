@@ -253,17 +253,19 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
 
     def on_connection_error_after_connected(self, exc: BaseException) -> None:
         """Before Celery reconnects: when RabbitMQ closed the channel because a delivery stayed unacked past
-        its consumer_timeout (406), the tasks still running are noted. Their acks are lost with the channel and
+        its consumer_timeout (406; RabbitMQ 4.3 cancels a quorum queue's consumer instead), the tasks still
+        running are noted. Their acks are lost with the channel and
         RabbitMQ delivers them again: such a redelivery is not run a second time, nor counted as a poison
         task's run (`_after_timeout`)."""
-        if is_consumer_timeout(exc):
-            running = {request.id: request.name for request in tuple(active_requests)}
+        running = {request.id: request.name for request in tuple(active_requests)}
+        if is_consumer_timeout(exc) or (isinstance(exc, ConsumerCancelled) and running):
             self._timed_out.update(running)
             while len(self._timed_out) > TIMED_OUT_KEPT:
                 self._timed_out.pop(next(iter(self._timed_out)))
             shown = ", ".join(f"{name}[{task_id}]" for task_id, name in running.items()) or "none running"
             logger.warning(
-                "%s: RabbitMQ closed the channel: a delivery stayed unacked past the queue's consumer_timeout (%s); "
+                "%s: RabbitMQ closed the channel or cancelled the consumer, as it does for a delivery unacked past "
+                "the queue's consumer_timeout (%s); "
                 "reconnecting. Still running: %s (each finishes here; its redelivery is acked, not run again, and "
                 "not counted against max_runs). %s",
                 Code.CONSUMER_TIMEOUT.value,
