@@ -43,6 +43,9 @@ BASE_BROKER = os.environ.get("CELERY_BROKER_URL", "amqp://guest:guest@localhost:
 QUEUE, TASK = "for_task_A", "tasks.taskA"
 UNCONFIRMED, CONFIRMED = "apply_async, unconfirmed", "apply_async, confirms"
 VARIANTS = (UNCONFIRMED, CONFIRMED, "raw pika", "send_many")
+DELAYED = ", countdown=600"
+DELAY_VARIANTS = (CONFIRMED, CONFIRMED + DELAYED, "send_many", "send_many" + DELAYED)
+"""A delayed task goes into the delay ladder (celery_adapter/delays.py); send_many sends each through apply_async."""
 PREFETCH = (1, 4, 16)
 DRAIN_TASKS = 3000
 
@@ -52,6 +55,9 @@ def main() -> None:
     parser.add_argument("--sizes", help="Tasks per variant, comma-separated (10000,100000; 2000 with --confirms).")
     parser.add_argument("--million", action="store_true", help="Also stream 1,000,000 tasks through send_many.")
     parser.add_argument("--confirms", action="store_true", help="Only apply_async with and without confirms.")
+    parser.add_argument(
+        "--delays", action="store_true", help="Delayed tasks (countdown=600) against plain ones, and a worker's RSS."
+    )
     parser.add_argument("--child", nargs=4, metavar=("VARIANT", "N", "URL", "FILE"), help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
@@ -67,6 +73,10 @@ def main() -> None:
             applied = run_cli(settings, routing, "apply")
             if applied.returncode != 0:
                 raise SystemExit(f"bench: apply failed: {applied.stdout}{applied.stderr}")
+            if arguments.delays:
+                size = sizes[0] if arguments.sizes else 20_000
+                rates = {v: measure(settings, routing, v, size, work) for v in DELAY_VARIANTS}
+                return print_delays(size, rates, worker_rss(settings, routing, size, work))
             if arguments.confirms:
                 costs = {
                     s: {v: measure(settings, routing, v, s, work) for v in (UNCONFIRMED, CONFIRMED)} for s in sizes
@@ -96,10 +106,12 @@ def child(variant: str, count: int, url: str, file: Path) -> None:
         app.conf.broker_transport_options = {**app.conf.broker_transport_options, "confirm_publish": False}
     task = app.tasks[TASK]
     items = ((i, i) for i in range(count))
+    options = {"countdown": 600} if variant.endswith(DELAYED) else {}
+    variant = variant.removesuffix(DELAYED)
     start = time.perf_counter()
     if variant.startswith("apply_async"):
         for args in items:
-            task.apply_async(args)
+            task.apply_async(args, **options)
     elif variant == "raw pika":
         raw_pika(app, url, count)
     elif count >= 1_000_000:
@@ -110,7 +122,7 @@ def child(variant: str, count: int, url: str, file: Path) -> None:
     else:
         from topology import send_many
 
-        assert len(send_many(task, items)) == count
+        assert len(send_many(task, items, **options)) == count
     print(json.dumps({"rate": count / (time.perf_counter() - start)}), file=sys.stderr)
     app.close()
 
@@ -205,6 +217,53 @@ def drain_rate(settings: Settings, routing: Path, prefetch: int, work: Path) -> 
         worker.wait(timeout=30)
     console.print(f"  drain, prefetch {prefetch:<3} {DRAIN_TASKS:>9,} tasks: {rate:8,.0f} tasks/s")
     return rate
+
+
+def worker_rss(settings: Settings, routing: Path, count: int, work: Path) -> tuple[float, float]:
+    """A solo worker's RSS (MB) once it consumes, and again once `count` tasks due in 10 minutes were sent to its
+    queue (they wait in the delay ladder, not in the worker)."""
+    from topology import send_many
+
+    purge(settings)
+    url = settings.broker.url(secret=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CELERY_BROKER_URL": url, "TOPOLOGY_FILE": str(routing)}
+    env |= {"CELERY_RESULT_BACKEND": "disabled", "TOPOLOGY_CACHE_DIR": str(work / "cache")}
+    argv = ["worker", "-P", "solo", "-Q", QUEUE, "-l", "warning", "-n", "bench-rss@%h"]
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "tasks", *argv], cwd=ROOT, env=env, stdout=subprocess.DEVNULL
+    )
+    try:
+        while counts(settings)[1] == 0:
+            time.sleep(0.1)
+        time.sleep(2)
+        before = _rss_mb(worker.pid)
+        app = app_for(url, routing)
+        send_many(app.tasks[TASK], ((i, i) for i in range(count)), countdown=600, ignore_result=True)
+        app.close()
+        time.sleep(5)
+        after = _rss_mb(worker.pid)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    return before, after
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def print_delays(size: int, rates: dict[str, tuple[float, float]], rss: tuple[float, float]) -> None:
+    table = Table(title=f"scripts/bench --enqueue --delays: {size:,} tasks, tasks/s, ratio to the same undelayed")
+    for column in ("variant", "tasks/s", "x undelayed", "peak MB"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    for variant, (rate, peak) in rates.items():
+        plain = rates[variant.removesuffix(DELAYED)][0]
+        table.add_row(variant, f"{rate:,.0f}", f"{rate / plain:.2f}x", f"{peak:.0f}")
+    console.print(table)
+    console.print(f"worker RSS (-P solo): {rss[0]:.0f} MB consuming, {rss[1]:.0f} MB with {size:,} tasks delayed")
 
 
 def run_cli(settings: Settings, routing: Path, *command: str) -> subprocess.CompletedProcess[str]:

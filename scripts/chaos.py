@@ -1,7 +1,8 @@
 """The fault harness: every fault of topology.testing.faults on every queue type, one table of what happened.
 
 Each fault runs in a vhost of its own on a private node the script starts (scripts/rabbitmq-node: chaos1 on
-AMQP 5821); node-loss runs on a private 3-node cluster (scripts/cluster, prefix chaosc, 5831-5833). Both are
+AMQP 5821 or --port; its consumer_timeout short, --consumer-timeout, for the delay faults); node-loss runs
+on a private 3-node cluster (scripts/cluster, prefix chaosc, 5831-5833). Both are
 stopped and deleted at the end, on Ctrl-C and on errors too. Figures are printed, never asserted: the live
 tests (tests/live/test_faults.py) assert.
 """
@@ -23,6 +24,7 @@ from rich.table import Table
 from topology.testing.faults import (
     BROKER_UNTOUCHED,
     CLUSTER_FAULTS,
+    DELAY_FAULTS,
     FAULTS,
     MIGRATIONS,
     QUEUE_TYPES,
@@ -52,16 +54,25 @@ console = Console(highlight=False, width=160)
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--faults", default=",".join(FAULTS), help=f"Comma-separated, of: {', '.join(FAULTS)}.")
+    everything = [f for f in FAULTS if f not in DELAY_FAULTS]
+    parser.add_argument(
+        "--faults",
+        default=",".join(everything),
+        help=f"Comma-separated, of: {', '.join(FAULTS)} (default: all "
+        f"but the delay faults, {', '.join(DELAY_FAULTS)}: run them with --faults).",
+    )
     parser.add_argument("--counts", type=int, default=300, help="Tasks per flow (fewer for some faults).")
     parser.add_argument("--queue-types", default=",".join(QUEUE_TYPES), help="classic, quorum or both.")
     parser.add_argument("--version", default="host", choices=("host", "4.0", "4.3"), help="RabbitMQ to start.")
+    parser.add_argument(
+        "--consumer-timeout", type=float, default=20.0, help="Seconds: the private node's consumer_timeout."
+    )
+    parser.add_argument("--port", type=int, default=NODE.port, help="The private node's AMQP port.")
     parser.add_argument("--format", default="text", choices=("text", "json"))
     parser.add_argument(
         "--on-host", action="store_true", help="Run the faults that leave the broker alone on the machine's own."
     )
     parser.add_argument("--shovel", action="store_true", help="Enable the shovel plugin on the private nodes.")
-    parser.add_argument("--node-port", type=int, default=NODE.port, help="The private node's AMQP port.")
     parser.add_argument("--cluster-port-base", type=int, default=CLUSTER.port_base, help="The cluster's (+1..3).")
     arguments = parser.parse_args()
     faults = arguments.faults.split(",")
@@ -79,7 +90,8 @@ def main() -> int:
     # stopped by `timeout` or a CI runner: unwind like Ctrl-C, so that the nodes are stopped and deleted
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     plugins = SHOVEL if arguments.shovel else ""
-    node = PrivateNode(NODE.name, arguments.version, arguments.node_port, plugins)
+    name = f"{NODE.name}-{arguments.port}"
+    node = PrivateNode(name, arguments.version, arguments.port, plugins, consumer_timeout=arguments.consumer_timeout)
     cluster = Cluster(CLUSTER.prefix, arguments.cluster_port_base, arguments.version, plugins=plugins)
     rows: list[Row] = []
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="chaos-") as folder:
@@ -122,13 +134,23 @@ def as_json(rows: list[Row], version: str) -> dict[str, object]:
 def print_table(rows: list[Row], version: str) -> None:
     table = Table(title=f"Faults on RabbitMQ {version}, real workers and clients, the generated Celery settings")
     table.caption = "longest pause: the worker's longest time without a completion after the fault"
-    for column in ("fault", "queue", *COLUMNS, "slowest call s", "recovery s", "longest pause s", "total s"):
+    timely = ("ordinary wait s", "late p50 s", "late p99 s")
+    figures = ("slowest call s", "recovery s", "longest pause s", "total s", *timely)
+    for column in ("fault", "queue", *COLUMNS, *figures):
         table.add_column(column, justify="left" if column in ("fault", "queue") else "right", no_wrap=column == "fault")
     for row in rows:
         lost = f"[red]{row.lost}[/]" if row.lost else "0"
         cells = [str(getattr(row, column)) for column in COLUMNS[:-1]]
-        figures = (seconds(row.slowest), seconds(row.recovery), seconds(row.pause), seconds(row.seconds))
-        table.add_row(row.fault, row.queue_type, *cells, lost, *figures)
+        measured = (
+            row.slowest,
+            row.recovery,
+            row.pause,
+            row.seconds,
+            row.ordinary_wait,
+            row.lateness_p50,
+            row.lateness_p99,
+        )
+        table.add_row(row.fault, row.queue_type, *cells, lost, *map(seconds, measured))
     console.print(table)
     for note in notes(rows):
         console.print(f"  {note}")

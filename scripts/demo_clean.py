@@ -1,5 +1,6 @@
-"""What `scripts/demo` made, removed: the objects routing.yaml declares (the nets' included) that carry this
-tool's owner marker, the nets' policies, and the record of the last apply, on the broker URL's vhost.
+"""What `scripts/demo` made, removed: the objects routing.yaml declares (the nets' and the delay ladder's
+included) that carry this tool's owner marker, the nets' policies, and the record of the last apply, on the
+broker URL's vhost.
 Objects of the same names that `apply` did not make (no owner marker, or another owner's) are left alone.
 """
 
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     try:
-        topology = load_topology(ROOT / "routing.yaml")
+        topology = load_topology(ROOT / "routing.yaml").on_broker  # the delay ladder's objects included
         settings = resolve_settings()
         api = ManagementClient(settings.management)
         state = api.state(settings.vhost)

@@ -16,8 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = (ROOT / "routing.yaml").read_text()
 OWNED = {OWNER_ARGUMENT: DEFAULT_OWNER}
 """The marker `apply` puts on what it creates: a binding is removed by unbinding with its arguments."""
-WITHOUT_NETS = "unroutable: false\ndead_letters: false\n"
-"""Opts a file out of the nets, for tests of other things that count objects or lack the rights policies need."""
+WITHOUT_NETS = "unroutable: false\ndead_letters: false\ndelays: false\n"
+"""Opts a file out of the nets and the delay ladder, for tests of other things that count objects or lack the
+rights policies need."""
+LADDER_OBJECTS = 24 + 23 + 23
+"""The default delay ladder: 23 levels (an exchange, a queue, a binding each) and the delivery exchange (the
+bindings from it into each of the file's exchanges and queues are one more each)."""
+LADDER = "topology.delay."
 
 ENVELOPE_SCHEMA = ROOT / "topology" / "cli" / "envelope.schema.json"
 

@@ -108,6 +108,7 @@ class Code(str, Enum):
     UNKNOWN_SETTING = "unknown_setting", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
     UNKNOWN_TASK = "unknown_task", Severity.WARNING, Gate.ALWAYS, Group.IMPORT
     WRITTEN_FILE_INVALID = "written_file_invalid", Severity.ERROR, Gate.ALWAYS, Group.IMPORT
+    CONSUMER_TIMEOUT = "consumer_timeout", Severity.WARNING, Gate.NEVER, Group.NOTICE
 
     def fails(self, *, require_consumers: bool) -> bool:
         """Whether it turns its command's exit code to 1 (`require_consumers`: who consumes what counts too)."""

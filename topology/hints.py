@@ -113,6 +113,10 @@ def not_found(reason: str) -> str | None:
     return missing_on_broker(match.group(1), match.group(2)) if match else None
 
 
+CONSUMER_TIMEOUT = (
+    "give the queue a longer `consumer_timeout:` in routing.yaml (RabbitMQ 4.x; on 3.x raise the broker-wide "
+    "consumer_timeout in rabbitmq.conf), or make the task shorter than it"
+)
 APPLY_BEFORE_REPLAY = f"run `{APPLY}` first: replayed tasks follow routing.yaml, so the broker must match it"
 
 

@@ -128,6 +128,8 @@ DELAYED_TYPE = "x-delayed-type"
 DEAD_LETTER_EXCHANGE = "x-dead-letter-exchange"
 DEAD_LETTER_ROUTING_KEY = "x-dead-letter-routing-key"
 MATCH = "x-match"
+MESSAGE_TTL = "x-message-ttl"
+CONSUMER_TIMEOUT = "x-consumer-timeout"
 OWNER_ARGUMENT = "x-topology-owner"
 """Marks what `apply` created: RabbitMQ ignores unknown x-arguments in its equivalence checks and headers
 exchanges ignore x- keys when matching, so the marker changes no behaviour; `--prune` deletes only marked objects."""
@@ -427,10 +429,101 @@ class Nets:
 
     unroutable: str | None = None
     dead_letters: str | None = None
+    delays: Delays | None = None
+
+    @property
+    def keeping(self) -> frozenset[str]:
+        """The nets that keep tasks for a person to look at: the unroutable and dead-letter queues."""
+        return frozenset(n for n in (self.unroutable, self.dead_letters) if n is not None)
 
     @property
     def names(self) -> frozenset[str]:
-        return frozenset(n for n in (self.unroutable, self.dead_letters) if n is not None)
+        """Every object the nets add, the delay ladder's included: none is one of the file's routes' own."""
+        return self.keeping | (self.delays.names if self.delays is not None else frozenset())
+
+
+DEFAULT_DELAY_PREFIX = "topology.delay"
+DEFAULT_DELAY_LEVELS = 23
+MAX_DELAY_LEVELS = 23
+"""RabbitMQ takes a queue's x-message-ttl up to 2^32-1 ms: level 22 (2^22 s, 48.5 days) is the highest."""
+DELAY_BIT_HEADER = "topology-delay-"
+"""A delayed task's header per ladder level it waits in (`topology-delay-<k>`: "1"); not an x- header, which a
+headers exchange would ignore."""
+DELAY_EXCHANGE_HEADER = "topology-delay-exchange"
+"""The exchange a delayed task goes to once due (its own, as published); "" for the default exchange."""
+DELAY_QUEUE_HEADER = "topology-delay-queue"
+"""The queue a delayed task goes to once due when it was published through the default exchange."""
+
+
+@dataclass(frozen=True)
+class Delays:
+    """The delay ladder (docs/design.md#delayed-tasks): `levels` classic queues, level k holding a task 2^k
+    seconds (per-queue TTL) and dead-lettering it to level k-1's headers exchange, level 0 to the delivery
+    exchange, which sends it to its own exchange (and routing key) or queue. A task delayed by d seconds
+    waits in the levels of d's set bits. Named `<prefix>.<k>` and `<prefix>.delivery`."""
+
+    prefix: str = DEFAULT_DELAY_PREFIX
+    levels: int = DEFAULT_DELAY_LEVELS
+    origin: Origin | None = field(default=None, compare=False)
+
+    def level(self, k: int) -> str:
+        return f"{self.prefix}.{k}"
+
+    @property
+    def delivery(self) -> str:
+        return f"{self.prefix}.delivery"
+
+    @property
+    def longest(self) -> int:
+        """The longest delay the ladder holds, in seconds (every level once)."""
+        return int(2**self.levels - 1)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset([self.delivery, *(self.level(k) for k in range(self.levels))])
+
+    def ladder(
+        self, exchanges: tuple[Exchange, ...], queues: tuple[Queue, ...], nets: Nets
+    ) -> tuple[tuple[Exchange, ...], tuple[Queue, ...]]:
+        """`exchanges` and `queues` with the ladder: each of the file's exchanges (and queues, for tasks sent by
+        name through the default exchange) bound from the delivery exchange by the header naming it, so that a
+        task due goes where its own exchange routes it then; what the delivery exchange cannot place goes to
+        the unroutable net. A level's exchange passes what does not wait in it to the level below (its
+        alternate exchange): a task enters at its highest level and waits only in the levels of its bits."""
+        kept = nets.keeping
+        delivered = tuple(
+            replace(
+                e, bindings=(*e.bindings, Binding(self.delivery, "", {MATCH: "all", DELAY_EXCHANGE_HEADER: e.name}))
+            )
+            if e.name not in kept
+            else e
+            for e in exchanges
+        )
+        routed = tuple(
+            replace(q, bindings=(*q.bindings, Binding(self.delivery, "", {MATCH: "all", DELAY_QUEUE_HEADER: q.name})))
+            if q.name not in kept
+            else q
+            for q in queues
+        )
+        below = [self.delivery, *(self.level(k) for k in range(self.levels - 1))]
+        levels = tuple(
+            Exchange(self.level(k), ExchangeType.HEADERS, arguments={ALTERNATE_EXCHANGE: below[k]})
+            for k in range(self.levels)
+        )
+        waits = tuple(
+            Queue(
+                self.level(k),
+                arguments={MESSAGE_TTL: 1000 * 2**k, DEAD_LETTER_EXCHANGE: below[k]},
+                bindings=(Binding(self.level(k), "", {MATCH: "all", f"{DELAY_BIT_HEADER}{k}": "1"}),),
+            )
+            for k in range(self.levels)
+        )
+        delivery = Exchange(self.delivery, ExchangeType.HEADERS)  # its alternate: the unroutable net's policy
+        return (*delivered, delivery, *levels), (*routed, *waits)
+
+    def bits(self, seconds: int) -> tuple[int, ...]:
+        """The levels a delay of `seconds` (at most `longest`) waits in, highest first."""
+        return tuple(k for k in reversed(range(self.levels)) if seconds >> k & 1)
 
 
 @dataclass(frozen=True)
@@ -486,9 +579,14 @@ class Topology:
     def on_broker(self) -> Topology:
         """What `apply` declares and the broker is compared with: broadcast queues (and their bindings) are
         declared by each worker that consumes them, never by apply."""
-        if not any(q.broadcast for q in self.queues):
+        delays = self.nets.delays
+        laddered = delays is not None and self.exchange(delays.delivery) is None
+        if not laddered and not any(q.broadcast for q in self.queues):
             return self
-        return replace(self, queues=tuple(q for q in self.queues if not q.broadcast))
+        exchanges, queues = self.exchanges, tuple(q for q in self.queues if not q.broadcast)
+        if delays is not None and laddered:
+            exchanges, queues = delays.ladder(exchanges, queues, self.nets)
+        return replace(self, exchanges=exchanges, queues=queues)
 
     def exchange(self, name: str) -> Exchange | None:
         return self._exchanges_by_name.get(name)

@@ -9,6 +9,7 @@ in `runs` per run, so that a test counts the runs without asking the worker.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -37,3 +38,16 @@ def retry_once(self: Any, value: int) -> int:
     if self.request.retries == 0:
         raise self.retry(countdown=1)
     return value
+
+
+@app.task(name="faults.where", bind=True)
+def where(self: Any) -> dict[str, Any]:
+    """Where the task came from and the eta it carries, as the worker received it."""
+    return {"exchange": self.request.delivery_info.get("exchange"), "eta": self.request.eta}
+
+
+@app.task(name="faults.sleep")
+def sleep(seconds: float) -> float:
+    """A task longer than the broker's consumer_timeout when asked to be."""
+    time.sleep(seconds)
+    return seconds

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from tests.conftest import LADDER_OBJECTS
 from tests.live.conftest import Broker
 from topology.language.loader import parse_topology
 from topology.model import DEAD_LETTER_NET, UNROUTABLE_NET, Kind, Policy, QueueType
@@ -45,7 +46,8 @@ def test_exported_definitions_imported_by_rabbitmq_leave_plan_nothing_to_do(brok
     broker.management().import_definitions(broker.vhost, definitions)
     data = plan_json(broker, path)
     nets = 2 + 2 + 2 + 2  # each net's exchange, queue, binding and managed policy, exported like the rest
-    assert data["summary"] == {"unchanged": 4 + 3 + 5 + 1 + nets} and data["changes"] == []
+    ladder = LADDER_OBJECTS + 4 + 3  # and a binding from its delivery exchange into each exchange and queue
+    assert data["summary"] == {"unchanged": 4 + 3 + 5 + 1 + nets + ladder} and data["changes"] == []
     live = broker.state()
     assert live.queues["audits"].type == "quorum" and live.queues["audits"].owner == "topology"
     assert live.exchanges["events"].arguments == {"alternate-exchange": "unrouted"}
@@ -93,7 +95,7 @@ def test_adopted_hand_made_vhost_plans_nothing_to_do(broker: Broker) -> None:
     written = yaml.safe_load(path.read_text())
     assert "unroutable" not in written and "dead_letters" not in written  # the nets on, as in every file
     topology = parse_topology(path.read_text())
-    nets = topology.nets.names
+    nets = topology.nets.keeping
     assert nets == {UNROUTABLE_NET, DEAD_LETTER_NET}
     assert {e.name for e in topology.exchanges} == {"unrouted", "events", "by_header", *nets}
     assert {q.name for q in topology.queues} == {"reports", "audits", "lost", *nets}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import OWNED, SEED, WITHOUT_NETS
+from tests.conftest import LADDER, LADDER_OBJECTS, OWNED, SEED, WITHOUT_NETS
 from tests.live.conftest import Broker
 from topology.broker.management import ManagementClient
 from topology.broker.session import COUNTING_FAN_OUT, VhostSession
@@ -41,13 +41,16 @@ def identity(finding: dict[str, Any]) -> tuple[str | None, ...]:
 def test_apply_then_inspect_is_in_sync(broker: Broker) -> None:
     result = broker.cli("apply", file=broker.write(SEED))
     assert result.returncode == 0, result.stderr
-    # 3 exchanges, 3 queues, 3 bindings; the nets' 2 policies, 2 exchanges, 2 queues, 2 bindings; the summary
-    assert result.stdout.count("created") == 17 + 1
+    # 3 exchanges, 3 queues, 3 bindings; the nets' 2 policies, 2 exchanges, 2 queues, 2 bindings; the delay
+    # ladder and its 6 bindings into the file's exchanges and queues; the summary
+    assert result.stdout.count("created") == 17 + LADDER_OBJECTS + 6 + 1
     state = broker.state()
     assert {"default", "for_task_A", "for_task_B"} <= set(state.exchanges)
     assert state.exchanges["for_task_A"].type == "direct" and state.exchanges["for_task_A"].durable
     assert all(state.queues[q].durable for q in ("default", "for_task_A", "for_task_B"))
-    assert {(b.source, b.destination, b.routing_key) for b in state.bindings if b.source} == {
+    assert {
+        (b.source, b.destination, b.routing_key) for b in state.bindings if b.source and LADDER not in b.source
+    } == {
         ("default", "default", "default"),
         ("for_task_A", "for_task_A", "for_task_A"),
         ("for_task_B", "for_task_B", "for_task_B"),
@@ -94,7 +97,7 @@ def test_apply_twice_changes_nothing(broker: Broker) -> None:
     again = broker.cli("apply", "--format", "json", file=broker.write(SEED))
     assert again.returncode == 0
     steps = json.loads(again.stdout)["changes"]
-    assert len(steps) == 17 and {s["status"] for s in steps} == {"unchanged"}  # 9 objects, 8 of the nets
+    assert len(steps) == 17 + LADDER_OBJECTS + 6 and {s["status"] for s in steps} == {"unchanged"}
 
 
 def test_conflict_is_reported_with_the_fix_and_nothing_changes(broker: Broker) -> None:

@@ -19,6 +19,7 @@ def test_the_demo_s_objects_policies_and_record_are_removed_and_nothing_else(bro
         [sys.executable, str(ROOT / "scripts" / "demo_clean.py")], env=broker.env(), capture_output=True, text=True
     )
     assert cleaned.returncode == 0, cleaned.stderr
-    assert "5 queues, 5 exchanges, 2 policies and the apply record" in cleaned.stdout
+    # the seed's 3 queues and 3 exchanges, the nets' 2 and 2, the delay ladder's 23 queues and 24 exchanges
+    assert "28 queues, 29 exchanges, 2 policies and the apply record" in cleaned.stdout
     after = broker.state()
     assert set(after.queues) == {"by-hand"} and not after.exchanges and not after.policies and after.recorded is None

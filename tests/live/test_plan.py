@@ -17,7 +17,7 @@ from subprocess import PIPE
 import pika
 import pytest
 
-from tests.conftest import OWNED, ROOT, SEED, WITHOUT_NETS, envelope
+from tests.conftest import LADDER_OBJECTS, OWNED, ROOT, SEED, WITHOUT_NETS, envelope
 from tests.live.conftest import RABBITMQCTL, Broker, wait_until
 from tests.live.relay import Relay
 from topology.broker.session import VhostSession
@@ -28,7 +28,9 @@ from topology.model import OWNER_ARGUMENT
 from topology.planning.plan import NO_OPTIONS, Plan, PlanOptions
 from topology.testing.synthetic import object_count, synthetic_yaml
 
-SMALL = synthetic_yaml(100)  # 10 services: 10 exchanges, 30 queues (3 quorum), 60 bindings
+SMALL = (
+    synthetic_yaml(100) + "delays: false\n"
+)  # the ladder: test_delays.py. 10 services: 10 exchanges, 30 queues (3 quorum), 60 bindings
 
 
 def apply_text(broker: Broker, text: str, options: PlanOptions = NO_OPTIONS) -> ApplyReport:
@@ -303,8 +305,9 @@ def test_plan_exit_codes_and_json_for_ci(broker: Broker) -> None:
     path = broker.write(SEED)
     pending = broker.cli("plan", "--format", "json", file=path)
     planned = json.loads(pending.stdout)
-    assert pending.returncode == 1 and planned["summary"] == {"create": 17}  # 9 objects, 8 of the nets
-    assert len(planned["changes"]) == 17
+    # 9 objects, 8 of the nets, the delay ladder and its 6 bindings into the file's exchanges and queues
+    assert pending.returncode == 1 and planned["summary"] == {"create": 17 + LADDER_OBJECTS + 6}
+    assert len(planned["changes"]) == 17 + LADDER_OBJECTS + 6
     codes = {f["code"] for f in planned["findings"]}
     assert codes == {"missing_exchange", "missing_queue", "missing_policy"}  # bindings: part of them; the nets' policy
     assert broker.cli("apply", file=path).returncode == 0

@@ -26,6 +26,7 @@ from topology.testing.fake_session import FakeSession
 FILE = """
 unroutable: false
 dead_letters: false
+delays: false  # the delay ladder is tested in test_delays.py
 exchanges:
   jobs: {type: direct}
 queues:

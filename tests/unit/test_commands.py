@@ -22,6 +22,7 @@ from topology.testing.fake_session import FakeSession
 FILE = """
 unroutable: false  # the nets are tested in test_nets.py
 dead_letters: false
+delays: false  # the delay ladder is tested in test_delays.py
 exchanges:
   jobs: {type: direct}
 queues:

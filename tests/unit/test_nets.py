@@ -42,7 +42,8 @@ def test_the_nets_are_declared_and_wired_by_policy_leaving_objects_with_their_ow
         assert queue is not None and queue.type.value == "classic" and [b.exchange for b in queue.bindings] == [net]
     policies = {p.name: p for p in topology.policies}
     assert policies["topology.unroutable"].apply_to == "exchanges"
-    assert policies["topology.unroutable"].pattern == "^(jobs)$"  # own_ae keeps its own alternate exchange
+    # own_ae keeps its own alternate exchange; the delay ladder's delivery exchange is netted too
+    assert policies["topology.unroutable"].pattern == r"^(jobs|topology\.delay\.delivery)$"
     assert policies["topology.dead-letters"].pattern == "^(work)$"  # limited: by its policy; own_dlx; no stream
     assert dict(policies["limits"].definition) == {"max-length": 100, "dead-letter-exchange": "topology.dead-letters"}
     assert policies["limits"].net_keys == ("dead-letter-exchange",)
@@ -75,7 +76,7 @@ def test_plan_creates_the_nets_and_says_what_it_merged_into_a_policy_of_the_file
 
 def test_a_name_of_ones_own_and_the_nets_queues_are_never_consumed_by_a_worker() -> None:
     topology, _ = loaded(FILE + "unroutable: lost.tasks\ndead_letters: false\n")
-    assert topology.nets.names == {"lost.tasks"}
+    assert topology.nets.keeping == {"lost.tasks"}
     assert topology.queue("lost.tasks") is not None and topology.queue("topology.dead-letters") is None
     assert "lost.tasks" not in {q.name for q in kombu_queues(topology)}
 
@@ -135,6 +136,7 @@ exchanges:
 queues:
   q: {bindings: [{exchange: alpha, routing_key: q}]}
 default_queue: q
+delays: false  # the ladder's delivery exchange would be one more name: test_the_nets_are_declared...
 """
 
 

@@ -13,6 +13,7 @@ from topology.planning.plan import NO_OPTIONS, Action, PlanOptions, plan
 FILE = """
 unroutable: false  # the nets are tested in test_nets.py
 dead_letters: false
+delays: false  # the delay ladder is tested in test_delays.py
 owner: team-a
 exchanges:
   jobs: {type: direct}

@@ -51,7 +51,7 @@ def app_tasks(app: str, topology_file: Path, rules: VersionRules | None = None) 
     try:
         from celery.app.utils import find_app
 
-        from topology.celery_adapter.hazards import version_hazards
+        from topology.celery_adapter.hazards import consumer_timeout_problems, version_hazards
         from topology.celery_adapter.importing.read import module_file
         from topology.celery_adapter.precedence import task_options
 
@@ -62,6 +62,7 @@ def app_tasks(app: str, topology_file: Path, rules: VersionRules | None = None) 
         sent_to = {name: _sent_to(celery_app, name) for name in own}
         options = {name: found for name in own if (found := task_options(celery_app.tasks[name])) is not None}
         hazards = tuple(h.problem() for h in version_hazards(celery_app, rules)) if rules is not None else ()
+        hazards += tuple(consumer_timeout_problems(celery_app))
         module = module_file(app)
     except Exception as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -27,6 +27,7 @@ from kombu.common import Broadcast
 
 from topology.broker.settings import BROKER_ENV, DEFAULT_BROKER_URL
 from topology.celery_adapter.control import use_failover_safe_control
+from topology.celery_adapter.delays import DELAYS_SETTING
 from topology.celery_adapter.mandatory import use_mandatory
 from topology.celery_adapter.precedence import use_file_routing
 from topology.celery_adapter.publishing import publish_settings, use_bounded_rpc
@@ -196,7 +197,10 @@ def celery_settings(
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "worker_consumer": WORKER_CONSUMER,
+        # a channel closed by the broker (RabbitMQ's consumer_timeout: 406) reconnects instead of stopping the worker
+        "broker_channel_error_retry": True,
         WORKER_QUEUES: worker_queues(topology),
+        DELAYS_SETTING: topology.nets.delays,
         "beat_schedule": beat_schedule(topology),
         **publish_settings(topology),
     }

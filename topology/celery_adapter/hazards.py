@@ -34,9 +34,10 @@ from celery.app.defaults import DEFAULTS
 from celery.utils.imports import symbol_by_name
 from celery.worker.consumer.tasks import Tasks
 
+from topology import hints
 from topology.celery_adapter.precedence import ROUTING_SETTING
 from topology.checks.versions import DENIED_BY_DEFAULT, GLOBAL_QOS, TRANSIENT_QUEUES, VersionRules
-from topology.model import DEAD_LETTER_EXCHANGE, Problem, Severity
+from topology.model import CONSUMER_TIMEOUT, DEAD_LETTER_EXCHANGE, Problem, Severity
 
 QUORUM = "quorum"
 
@@ -187,3 +188,45 @@ def _delivery_limits(app: celery.Celery, rules: VersionRules) -> Iterator[Hazard
             "every queue the file's dead-letter net and dead-letters a task after max_runs deliveries",
             avoided_by_configure=True,
         )
+
+
+BROKER_CONSUMER_TIMEOUT_MS = 1_800_000
+"""RabbitMQ's default consumer_timeout (30 minutes), in effect where the file sets none for a queue."""
+
+
+def consumer_timeout_problems(app: Any) -> Iterator[Problem]:
+    """A task whose time limit (its own, or the app's task_time_limit / task_soft_time_limit) exceeds the
+    consumer_timeout of the queue it is routed to: RabbitMQ closes the worker's channel while the task still
+    runs (the worker reconnects, runs the task once, and its redelivery is not run again: worker.py)."""
+    routing = app.conf.get(ROUTING_SETTING)
+    topology = getattr(routing, "topology", None)
+    if topology is None:
+        return
+    for name in sorted(n for n in app.tasks if not n.startswith("celery.")):
+        task = app.tasks[name]
+        limits = [
+            (key, value)
+            for key in ("time_limit", "soft_time_limit")
+            if (value := getattr(task, key, None) or app.conf.get(f"task_{key}")) is not None
+        ]
+        if not limits:
+            continue
+        try:
+            queue = app.amqp.router.route({}, name, (), {}, task).get("queue")
+        except Exception:  # a router that fails is reported by the routes check
+            continue
+        declared = topology.queue(getattr(queue, "name", None) or "")
+        if declared is None:
+            continue
+        written = topology.queue_setting(declared, CONSUMER_TIMEOUT)
+        timeout_ms = written if isinstance(written, int) else BROKER_CONSUMER_TIMEOUT_MS
+        source = "its consumer_timeout" if isinstance(written, int) else "RabbitMQ's default consumer_timeout"
+        for key, seconds in limits:
+            if float(seconds) * 1000 > timeout_ms:
+                yield Problem(
+                    f"task {name!r}: its {key} ({float(seconds):g} s) exceeds {source} on queue {declared.name!r} "
+                    f"({timeout_ms / 1000:g} s): RabbitMQ would close the worker's channel while the task runs; "
+                    f"{hints.CONSUMER_TIMEOUT}",
+                    declared.origin,
+                    Severity.WARNING,
+                )

@@ -34,9 +34,10 @@ from celery.app.amqp import task_message
 from celery.app.routes import Router
 from celery.exceptions import QueueNotFound
 
+from topology.celery_adapter.delays import DELAYS_SETTING, delayed_options
 from topology.celery_adapter.publishing import ConfirmedAMQP
 from topology.hints import APPLY
-from topology.model import Destination, Queue, Topology
+from topology.model import Delays, Destination, Queue, Topology
 from topology.routing import OPTIONS, Named, TaskOptions, Through, queue_sends
 
 SHOWN_QUEUES = 8
@@ -132,8 +133,9 @@ class FileRouter(Router):  # type: ignore[misc]  # Celery's class is untyped
 
 
 class PrecedenceAMQP(ConfirmedAMQP):
-    """Celery's AMQP with the file's routing: its router names the file, and its task sender publishes through
-    the file's bindings where Celery would use the default exchange."""
+    """Celery's AMQP with the file's routing: its router names the file, its task sender publishes through
+    the file's bindings where Celery would use the default exchange, and a task due later into the delay
+    ladder (`celery_adapter/delays.py`)."""
 
     @property
     def routing(self) -> FileRouting | None:
@@ -152,7 +154,11 @@ class PrecedenceAMQP(ConfirmedAMQP):
             return send
 
         def send_task_message(producer: Any, name: str, message: Any, **options: Any) -> Any:
-            return send(producer, name, message, **routing.options(self, name, options))
+            routed = routing.options(self, name, options)
+            delays = self.app.conf.get(DELAYS_SETTING)
+            if isinstance(delays, Delays) and message[1] is not None:
+                routed = delayed_options(self, delays, message[0], message[1], routed) or routed
+            return send(producer, name, message, **routed)
 
         return send_task_message
 

@@ -21,6 +21,7 @@ leave x-queue-type out (`celery_adapter/config.py` says why).
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import threading
@@ -30,18 +31,25 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import kombu
-from amqp.exceptions import AMQPNotImplementedError, ConsumerCancelled, NotFound  # type: ignore[import-untyped]  # py-amqp has no type hints
+from amqp.exceptions import (  # type: ignore[import-untyped]  # py-amqp has no type hints
+    AMQPNotImplementedError,
+    ConsumerCancelled,
+    NotFound,
+    PreconditionFailed,
+)
 from celery.exceptions import WorkerShutdown
 from celery.utils.log import get_logger
 from celery.worker.consumer import Consumer
 from celery.worker.consumer.control import Control
 from celery.worker.consumer.tasks import Tasks
-from celery.worker.state import maybe_shutdown
+from celery.worker.state import active_requests, maybe_shutdown
 from kombu.message import Message
 
 from topology import hints
+from topology.celery_adapter.delays import DELAYS_SETTING, due_in, into_ladder
 from topology.celery_adapter.publishing import unconfirmed_connection
-from topology.model import QueueType
+from topology.codes import Code
+from topology.model import DELAY_EXCHANGE_HEADER, DELAY_QUEUE_HEADER, Delays, QueueType
 from topology.planning.consumers import HOST_PROPERTY, PID_PROPERTY, WORKER_PROPERTY
 from topology.planning.poison import Verdict, counted_headers, judge
 
@@ -53,6 +61,15 @@ WORKER_QUEUES = "topology_queues"
 REPUBLISHED_PROPERTIES = (
     "correlation_id", "reply_to", "message_id", "timestamp", "type", "app_id", "user_id",
 )  # fmt: skip
+
+AGAIN_ABOVE = 2.0
+"""A task that reaches the worker due more than this many seconds later goes round the delay ladder again."""
+AFTER_TIMEOUT_HEADER = "x-topology-after-timeout"
+"""Marks the copy of a task whose run lost its ack to the consumer_timeout, sent round the ladder meanwhile."""
+AFTER_TIMEOUT_RECHECK = 5
+"""Seconds between two looks at whether that run is over."""
+TIMED_OUT_KEPT = 10_000
+"""How many tasks whose ack the consumer_timeout took a worker remembers (the oldest forgotten first)."""
 
 logger = get_logger(__name__)
 
@@ -176,13 +193,26 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
     _loop_thread: int | None = None
     """The thread running the event loop (None before it asks for its task handler)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._timed_out: dict[str, str] = {}
+        """Task id -> name of the tasks that were running when RabbitMQ's consumer_timeout closed the channel."""
+
     def create_task_handler(self, *args: Any, **kwargs: Any) -> Callable[[Message], None]:
         """Celery's handler of task messages, behind the poison-task bound of each consumed queue."""
         self._loop_thread = threading.get_ident()  # the event loop asks for its handler from its own thread
         handle: Callable[[Message], None] = super().create_task_handler(*args, **kwargs)
         queues = queues_setting(self.app.conf)
 
+        delays = self.app.conf.get(DELAYS_SETTING)
+
         def on_task_received(message: Message) -> None:
+            task_id = message.headers.get("id")
+            again = message.delivery_info.get("redelivered") or message.headers.get(AFTER_TIMEOUT_HEADER)
+            if task_id in self._timed_out and again:
+                return self._after_timeout(message, task_id)
+            if isinstance(delays, Delays) and self._round_again(message, delays):
+                return None
             queue = self._queue_of(message)
             max_runs = queues.get(queue, {}).get("max_runs") if queue is not None else None
             if queue is None or max_runs is None:
@@ -226,18 +256,105 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
         tags = getattr(self.task_consumer, "_active_tags", None) or {}
         return next((name for name, each in tags.items() if each == tag), None)
 
+    def on_connection_error_after_connected(self, exc: BaseException) -> None:
+        """Before Celery reconnects: when RabbitMQ closed the channel because a delivery stayed unacked past
+        its consumer_timeout (406; RabbitMQ 4.3 cancels a quorum queue's consumer instead), the tasks still
+        running are noted. Their acks are lost with the channel and
+        RabbitMQ delivers them again: such a redelivery is not run a second time, nor counted as a poison
+        task's run (`_after_timeout`). When a consumer was refused for the global prefetch limit (a queue
+        became a quorum queue under the worker: `apply --migrate`), the restart asks for per-consumer prefetch
+        (`QuorumAwareTasks.refused_global_qos`)."""
+        if isinstance(exc, AMQPNotImplementedError) and "global qos" in str(exc):
+            QuorumAwareTasks.refused_global_qos = True
+            logger.warning("a queue this worker consumes is a quorum queue on the broker: per-consumer prefetch")
+        running = {request.id: request.name for request in tuple(active_requests)}
+        if is_consumer_timeout(exc) or (isinstance(exc, ConsumerCancelled) and running):
+            self._timed_out.update(running)
+            while len(self._timed_out) > TIMED_OUT_KEPT:
+                self._timed_out.pop(next(iter(self._timed_out)))
+            shown = ", ".join(f"{name}[{task_id}]" for task_id, name in running.items()) or "none running"
+            logger.warning(
+                "%s: RabbitMQ closed the channel or cancelled the consumer, as it does for a delivery unacked past "
+                "the queue's consumer_timeout (%s); "
+                "reconnecting. Still running: %s (each finishes here; its redelivery is acked, not run again, and "
+                "not counted against max_runs). %s",
+                Code.CONSUMER_TIMEOUT.value,
+                exc,
+                shown,
+                hints.CONSUMER_TIMEOUT,
+            )
+        super().on_connection_error_after_connected(exc)
+
+    def _after_timeout(self, message: Message, task_id: str) -> None:
+        """A task redelivered after its channel timed out (see `on_connection_error_after_connected`): once the
+        run that lost its ack is over, ack the redelivery without running it. Until then, it goes round the
+        delay ladder (a copy marked as such, confirmed, then the delivery acked: it takes no prefetch slot
+        meanwhile, and a copy stays on the broker should this worker die); without a ladder, it is held here and
+        looked at again every second."""
+        if any(request.id == task_id for request in tuple(active_requests)):
+            delays = self.app.conf.get(DELAYS_SETTING)
+            if not isinstance(delays, Delays):
+                self.timer.call_after(1.0, self._after_timeout, (message, task_id))
+                return
+            headers = {**message.headers, AFTER_TIMEOUT_HEADER: "1"}
+            self._delay(message, headers, delays, AFTER_TIMEOUT_RECHECK)
+            return
+        name = self._timed_out.pop(task_id, message.headers.get("task"))
+        try:
+            message.ack()
+        except (*self.connection_errors, *self.channel_errors) as error:  # its channel closed again: redelivered
+            self._timed_out[task_id] = name
+            logger.debug("the redelivery of %s[%s] could not be acked: %r", name, task_id, error)
+            return
+        logger.warning(
+            "%s: %s[%s] ran once here and its ack was lost to the consumer_timeout; its redelivery is acked, "
+            "not run again",
+            Code.CONSUMER_TIMEOUT.value,
+            name,
+            task_id,
+        )
+
+    def _round_again(self, message: Message, delays: Delays) -> bool:
+        """Whether `message` is a task due later still (a delay longer than the ladder's, or another client's
+        eta): then it is sent round the ladder again, confirmed, and acked here."""
+        due = due_in(message.headers)
+        if due is None or due < AGAIN_ABOVE:
+            return False
+        self._delay(message, dict(message.headers), delays, math.ceil(due))
+        return True
+
+    def _delay(self, message: Message, headers: dict[str, Any], delays: Delays, seconds: int) -> None:
+        """`message` with `headers` sent round the ladder for `seconds` (to where it was going), then acked."""
+        if DELAY_EXCHANGE_HEADER in headers:
+            exchange, routing_key = str(headers[DELAY_EXCHANGE_HEADER]), message.delivery_info["routing_key"]
+        elif DELAY_QUEUE_HEADER in headers:
+            exchange, routing_key = "", str(headers[DELAY_QUEUE_HEADER])
+        else:
+            exchange, routing_key = message.delivery_info["exchange"], message.delivery_info["routing_key"]
+        properties = {k: v for k, v in message.properties.items() if k in REPUBLISHED_PROPERTIES}
+        level = into_ladder(delays, min(seconds, delays.longest), headers, properties, exchange, routing_key)
+        self._republish(message, level, routing_key, headers, properties)
+        message.ack()
+
     def _publish_counted(self, message: Message, queue: str, failed: int) -> None:
         """A copy of `message` to the tail of `queue` (by the default exchange: to that queue alone), with
         its count, confirmed before the original is acked: a worker lost in between leaves both, never none."""
         properties = {k: v for k, v in message.properties.items() if k in REPUBLISHED_PROPERTIES}
+        headers = counted_headers(
+            message.headers, failed, message.delivery_info["exchange"], message.delivery_info["routing_key"]
+        )
+        self._republish(message, "", queue, headers, properties)
+
+    def _republish(
+        self, message: Message, exchange: str, routing_key: str, headers: Mapping[str, Any], properties: dict[str, Any]
+    ) -> None:
+        """`message` published again, with these headers and properties, confirmed."""
         with self.app.connection_for_write(transport_options={"confirm_publish": True}) as connection:
             kombu.Producer(connection.default_channel).publish(
                 message.body,
-                exchange="",
-                routing_key=queue,
-                headers=counted_headers(
-                    message.headers, failed, message.delivery_info["exchange"], message.delivery_info["routing_key"]
-                ),
+                exchange=exchange,
+                routing_key=routing_key,
+                headers=headers,
                 content_type=message.content_type,
                 content_encoding=message.content_encoding,
                 delivery_mode=message.properties.get("delivery_mode"),
@@ -245,14 +362,6 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
                 expiration=_seconds(message.properties.get("expiration")),
                 **properties,
             )
-
-    def on_connection_error_after_connected(self, exc: BaseException) -> None:
-        """Celery's, after noting a consumer refused for the global prefetch limit: the restart that follows
-        asks for per-consumer prefetch (`QuorumAwareTasks.refused_global_qos`)."""
-        if isinstance(exc, AMQPNotImplementedError) and "global qos" in str(exc):
-            QuorumAwareTasks.refused_global_qos = True
-            logger.warning("a queue this worker consumes is a quorum queue on the broker: per-consumer prefetch")
-        super().on_connection_error_after_connected(exc)
 
     def connection_for_read(self, heartbeat: float | None = None) -> Any:
         """The consuming connection, saying which worker it is: the management API lists consumers by
@@ -274,6 +383,12 @@ class TopologyConsumer(Consumer):  # type: ignore[misc]  # Celery is untyped her
             HOST_PROPERTY: socket.gethostname(),
             PID_PROPERTY: os.getpid(),
         }
+
+
+def is_consumer_timeout(error: BaseException) -> bool:
+    """Whether RabbitMQ closed the channel for a delivery unacked past its consumer_timeout (406 PRECONDITION_FAILED,
+    'delivery acknowledgement on channel N timed out')."""
+    return isinstance(error, PreconditionFailed) and "acknowledgement" in str(error) and "timed out" in str(error)
 
 
 def _seconds(expiration: str | None) -> Decimal | None:

@@ -123,6 +123,11 @@ def _queue_rules(queue: Queue, rules: VersionRules) -> Iterator[Problem]:
                 f"{kind} queue {queue.name!r} cannot be auto_delete: RabbitMQ refuses it", _at(queue, "auto_delete")
             )
     for argument, value in queue.arguments.items():
+        ignored = rules.ignored_arguments.get(argument)
+        if ignored is not None:
+            message = f"queue {queue.name!r}: {argument} does nothing here: {ignored}"
+            yield Problem(message, _at(queue, argument), Severity.WARNING)
+            continue
         accepted = rules.queue_arguments.get(argument)
         if accepted is not None and queue.type not in accepted:
             which = " and ".join(sorted(t.value for t in accepted))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from topology.model import DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, QueueType
+from topology.model import CONSUMER_TIMEOUT, DEAD_LETTER_EXCHANGE, DEAD_LETTER_ROUTING_KEY, QueueType
 
 CLASSIC, QUORUM, STREAM = QueueType.CLASSIC, QueueType.QUORUM, QueueType.STREAM
 ALL_TYPES = frozenset(QueueType)
@@ -53,6 +53,8 @@ class VersionRules:
     refused_values: Mapping[tuple[str, object], str] = field(default_factory=dict)
     closing_arguments: Mapping[str, str] = field(default_factory=dict)
     refused_policy_keys: Mapping[str, str] = field(default_factory=dict)
+    ignored_arguments: Mapping[str, str] = field(default_factory=dict)
+    """Queue arguments the series accepts and does nothing with, and what to do instead."""
     default_delivery_limit: int | None = None
     passive_declare_permission: str = ""
     definitions_list_internal_exchanges: bool = True
@@ -92,8 +94,20 @@ ARGUMENTS_3_10: Mapping[str, frozenset[QueueType]] = {
     "x-queue-leader-locator": frozenset({QUORUM, STREAM}),
 }
 
-# RabbitMQ 4.0.5 (Debian trixie): as 3.10, but classic queues accept x-queue-leader-locator too.
-ARGUMENTS_4_X: Mapping[str, frozenset[QueueType]] = {**ARGUMENTS_3_10, "x-queue-leader-locator": ALL_TYPES}
+# RabbitMQ 4.0.5 (Debian trixie): as 3.10, but classic queues accept x-queue-leader-locator too, and every queue
+# type a consumer timeout of its own (3.10 has none: it ignores the argument and refuses the policy key).
+ARGUMENTS_4_0: Mapping[str, frozenset[QueueType]] = {
+    **ARGUMENTS_3_10,
+    "x-queue-leader-locator": ALL_TYPES,
+    CONSUMER_TIMEOUT: ALL_TYPES,
+}
+# RabbitMQ 4.3.6 (Debian forky): x-consumer-timeout refused on classic queues and streams (406 "invalid arg"); the
+# policy key `consumer-timeout` applies to classic queues.
+ARGUMENTS_4_3: Mapping[str, frozenset[QueueType]] = {**ARGUMENTS_4_0, CONSUMER_TIMEOUT: frozenset({QUORUM})}
+NO_QUEUE_CONSUMER_TIMEOUT = (
+    "RabbitMQ 3.10 has no consumer timeout per queue (4.0 has): raise the broker-wide consumer_timeout in "
+    "rabbitmq.conf instead"
+)
 
 HA_KEYS = "classic queue mirroring (ha-*) was removed in RabbitMQ 4.0: use a quorum queue (type: quorum)"
 MASTER_LOCATOR = (
@@ -111,10 +125,16 @@ the flag is accepted and ignored, and the prefetch applies to each consumer of t
 PERMITTED_BY_DEFAULT = "permitted_by_default"
 DENIED_BY_DEFAULT = "denied_by_default"
 
-RABBITMQ_3_10 = VersionRules(series="3.10", queue_arguments=ARGUMENTS_3_10)
+RABBITMQ_3_10 = VersionRules(
+    series="3.10",
+    queue_arguments=ARGUMENTS_3_10,
+    # PUT /api/policies with consumer-timeout: 400 "are not recognised policy settings"
+    refused_policy_keys={"consumer-timeout": NO_QUEUE_CONSUMER_TIMEOUT},
+    ignored_arguments={CONSUMER_TIMEOUT: NO_QUEUE_CONSUMER_TIMEOUT},
+)
 RABBITMQ_4_0 = VersionRules(
     series="4.0",
-    queue_arguments=ARGUMENTS_4_X,
+    queue_arguments=ARGUMENTS_4_0,
     # PUT /api/policies with ha-mode or ha-sync-mode: 400 "are not recognised policy settings"
     refused_policy_keys={"ha-*": HA_KEYS},
     # a quorum queue declared without x-delivery-limit redelivers a message 20 times, then drops or
@@ -124,7 +144,7 @@ RABBITMQ_4_0 = VersionRules(
 )
 RABBITMQ_4_3 = VersionRules(
     series="4.3",
-    queue_arguments=ARGUMENTS_4_X,
+    queue_arguments=ARGUMENTS_4_3,
     # x-queue-version: 1 refused with 406 "unsupported queue version" (classic queues v1 were removed)
     refused_values={("x-queue-version", 1): "RabbitMQ 4.3 has only version 2 of classic queues (queue_version: 2)"},
     # x-queue-master-locator on a classic queue: the connection is closed, 541 INTERNAL_ERROR

@@ -11,6 +11,7 @@ as long, and both keep the broker busy. What is read becomes `planning.inspectio
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from topology.broker.session import Session
@@ -56,6 +57,7 @@ class InspectReport:
     recorded: ApplyRecord | None = None  # the last apply's record, as read with the vhost
     kept: tuple[KeptCount, ...] = ()  # the nets' tasks per task name
     seen: Seen | None = field(default=None, compare=False, repr=False)  # the read itself (serve draws it)
+    delayed: int | None = None  # tasks waiting in the delay ladder (None: the file has none)
 
 
 def inspect_topology(
@@ -92,7 +94,7 @@ def inspect_topology(
     # On a cluster with a node down, consumers whose channel lived on it are no workers, whatever is counted.
     traffic = replace(traffic, consumers=live_consumers(traffic.consumers, live.cluster))
     workers, _ = named_consumers(traffic, session.settings, replies)
-    waiting = {name: count[0] for name in topology.nets.names if (count := counts.get(name)) is not None and count[0]}
+    waiting = {name: count[0] for name in topology.nets.keeping if (count := counts.get(name)) is not None and count[0]}
     seen = Seen(
         topology,
         live,
@@ -122,7 +124,16 @@ def inspect_topology(
         recorded=live.recorded,
         kept=kept_counts(topology.nets, seen.waiting, seen.kept),
         seen=seen,
+        delayed=_delayed(topology, counts),
     )
+
+
+def _delayed(topology: Topology, counts: Mapping[str, tuple[int, int] | None]) -> int | None:
+    """How many tasks wait in the delay ladder's queues (AMQP's live counts); None without a ladder."""
+    delays = topology.nets.delays
+    if delays is None:
+        return None
+    return sum(count[0] for name in delays.names if (count := counts.get(name)) is not None)
 
 
 def inspect_command(

@@ -25,6 +25,7 @@ from topology.model import (
     POLICY_DEAD_LETTER_EXCHANGE,
     UNROUTABLE_NET,
     Binding,
+    Delays,
     Exchange,
     ExchangeType,
     Kind,
@@ -42,6 +43,8 @@ def with_nets(topology: Topology) -> Topology:
     exchanges, queues, policies = list(topology.exchanges), list(topology.queues), list(topology.policies)
     if nets.unroutable is not None:
         covered = [e.name for e in topology.exchanges if e.name not in nets.names and e.alternate_exchange is None]
+        if nets.delays is not None:  # a due task whose exchange is gone is kept (the ladder's own are internal hops)
+            covered.append(nets.delays.delivery)
         policies = _covering(policies, Kind.EXCHANGE, covered, POLICY_ALTERNATE_EXCHANGE, nets.unroutable, "exchanges")
     if nets.dead_letters is not None:
         covered = [
@@ -123,9 +126,9 @@ def _within_pattern_limit(escaped: list[str]) -> list[list[str]]:
     return runs
 
 
-def nets_of(unroutable: str | bool, dead_letters: str | bool) -> Nets:
-    """The nets as written: a name, `true` for the default name, `false` to opt out."""
-    return Nets(_named(unroutable, UNROUTABLE_NET), _named(dead_letters, DEAD_LETTER_NET))
+def nets_of(unroutable: str | bool, dead_letters: str | bool, delays: Delays | None = None) -> Nets:
+    """The nets as written: a name, `true` for the default name, `false` to opt out; the delay ladder."""
+    return Nets(_named(unroutable, UNROUTABLE_NET), _named(dead_letters, DEAD_LETTER_NET), delays)
 
 
 def _named(written: str | bool, default: str) -> str | None:

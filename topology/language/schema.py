@@ -28,12 +28,16 @@ from topology.language.units import DURATION_HINT, MAX_SECONDS, SIZE_HINT, parse
 from topology.model import (
     ALTERNATE_EXCHANGE,
     CONFIRM_TIMEOUT_BOUNDS,
+    CONSUMER_TIMEOUT,
     DEAD_LETTER_EXCHANGE,
     DEAD_LETTER_ROUTING_KEY,
     DEFAULT_CONFIRM_TIMEOUT,
+    DEFAULT_DELAY_LEVELS,
+    DEFAULT_DELAY_PREFIX,
     DEFAULT_MAX_RUNS,
     DEFAULT_OWNER,
     DELAYED_TYPE,
+    MAX_DELAY_LEVELS,
 )
 
 
@@ -157,6 +161,7 @@ QUEUE_OPTIONS = {
     "queue_mode": "x-queue-mode",
     "queue_version": "x-queue-version",
     "max_age": "x-max-age",
+    "consumer_timeout": CONSUMER_TIMEOUT,
     "stream_max_segment_size_bytes": "x-stream-max-segment-size-bytes",
     "leader_locator": "x-queue-leader-locator",
 }
@@ -175,6 +180,11 @@ class _ChangeableSettings(_Strict):
     dead_letter_routing_key: str | None = None
     delivery_limit: Annotated[int, Field(ge=0)] | None = None
     max_age: Seconds | None = None
+    consumer_timeout: Milliseconds | None = Field(
+        default=None,
+        description="How long a delivery may stay unacked before RabbitMQ closes the consumer's channel (its "
+        "consumer_timeout for this queue; RabbitMQ 4.0+, on 4.3 classic queues by policy only).",
+    )
 
 
 class QueueDoc(_ChangeableSettings):
@@ -315,6 +325,7 @@ POLICY_OPTIONS = {
     "dead_letter_routing_key": "dead-letter-routing-key",
     "delivery_limit": "delivery-limit",
     "max_age": "max-age",
+    "consumer_timeout": "consumer-timeout",
 }
 """Named policy settings and RabbitMQ's key for each: the settings that may change on a live queue."""
 
@@ -376,6 +387,24 @@ class PublishDoc(_Strict):
     )
 
 
+def _ladder_prefix(value: str) -> str:
+    if value.startswith("amq."):
+        raise ValueError(f"RabbitMQ reserves names starting with 'amq.' for itself: {value!r} cannot be a prefix")
+    return value
+
+
+class DelaysDoc(_Strict):
+    prefix: Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_ladder_prefix)] = Field(
+        default=DEFAULT_DELAY_PREFIX,
+        description="The names of the delay ladder's exchanges and queues: <prefix>.0 ... and <prefix>.delivery.",
+    )
+    levels: Annotated[int, Field(ge=1, le=MAX_DELAY_LEVELS)] = Field(
+        default=DEFAULT_DELAY_LEVELS,
+        description="Level k holds a task 2^k seconds: the longest delay is 2^levels - 1 seconds (23, the most "
+        "RabbitMQ allows: 97 days; a longer delay goes round again).",
+    )
+
+
 def _series(value: Any) -> Any:
     """A supported series, written as text: YAML reads an unquoted 3.10 as the number 3.1."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -419,6 +448,11 @@ class Document(_Strict):
         default=True,
         description="The exchange and queue that keep what a queue rejects, expires or drops over its limits "
         "(true: topology.dead-letters); false: none.",
+    )
+    delays: DelaysDoc | bool = Field(
+        default=True,
+        description="The delay ladder that holds countdown/eta/retry tasks in RabbitMQ until due (true: the "
+        "default prefix topology.delay); false: none, and the worker holds a delayed task until it is due.",
     )
     publish: PublishDoc = Field(
         default_factory=PublishDoc, description="How Celery clients publish tasks: each one confirmed by RabbitMQ."

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from topology.language.nets import nets_of, with_nets
-from topology.language.schema import BindingDoc, Document, ExchangeDoc, QueueDoc, RouteDoc, ScheduleDoc
+from topology.language.schema import BindingDoc, DelaysDoc, Document, ExchangeDoc, QueueDoc, RouteDoc, ScheduleDoc
 from topology.language.yaml_source import Path, Positions
 from topology.model import (
     MATCH,
     Binding,
+    Delays,
     Exchange,
     ExchangeType,
     Origin,
@@ -50,10 +51,17 @@ def _declared_topology(doc: Document, positions: Positions) -> Topology:
         ),
         owner=doc.owner,
         rabbitmq=doc.rabbitmq,
-        nets=nets_of(doc.unroutable, doc.dead_letters),
+        nets=nets_of(doc.unroutable, doc.dead_letters, _delays(doc, positions)),
         publishing=Publishing(doc.publish.confirm_timeout),
         max_runs=doc.max_runs,
     )
+
+
+def _delays(doc: Document, positions: Positions) -> Delays | None:
+    if doc.delays is False:
+        return None
+    written = doc.delays if isinstance(doc.delays, DelaysDoc) else DelaysDoc()
+    return Delays(written.prefix, written.levels, positions.of_key(("delays",)))
 
 
 def _route(pattern: str, doc: RouteDoc, positions: Positions) -> Route:

@@ -22,6 +22,7 @@ from topology.model import (
     POLICY_DEAD_LETTER_EXCHANGE,
     UNROUTABLE_NET,
     Binding,
+    Delays,
     Exchange,
     ExchangeType,
     Kind,
@@ -38,6 +39,8 @@ CELERY_PREFIXES = ("celery_delayed_", "celeryev", "celery.pidbox", "reply.celery
 """Names Celery gives the objects it makes for itself (native delayed delivery, events, remote control)."""
 NETS = {UNROUTABLE_NET: POLICY_ALTERNATE_EXCHANGE, DEAD_LETTER_NET: POLICY_DEAD_LETTER_EXCHANGE}
 """The nets' exchanges, queues and managed policies, by their default names, and the policy key each sets."""
+LADDER = Delays().names
+"""The default delay ladder's exchanges and queues (the bindings from its delivery exchange go with it)."""
 DEFAULT_QUEUE_CHOICES = ("celery", "default")
 """The queue names Celery and the seed use for tasks without a route: default_queue when one is there."""
 
@@ -87,7 +90,7 @@ def adopt(live: LiveState) -> Adopted:
 def _adoptable_exchange(name: str, left_out: list[str]) -> bool:
     if name == "" or name.startswith("amq."):
         return False  # RabbitMQ's own: in every vhost, never listed in definitions
-    if name in NETS:
+    if name in NETS or name in LADDER:
         left_out.append(f"exchange {name!r}: {_NET_OWN}")
         return False
     if name in CELERY_EXCHANGES or name.startswith(CELERY_PREFIXES):
@@ -115,13 +118,13 @@ def _adoptable_queue(queue: LiveQueue, left_out: list[str]) -> bool:
     if queue.name.startswith(CELERY_PREFIXES):
         left_out.append(f"queue {queue.name!r}: Celery's own")
         return False
-    if queue.name in NETS:
+    if queue.name in NETS or queue.name in LADDER:
         left_out.append(f"queue {queue.name!r}: {_NET_OWN}")
         return False
     return True
 
 
-_NET_OWN = "a net's own (routing.yaml turns the nets on unless it opts out)"
+_NET_OWN = "a net's own (routing.yaml turns the nets and the delay ladder on unless it opts out)"
 
 
 def _without_nets(name: str, definition: Mapping[str, Any], left_out: list[str]) -> dict[str, Any]:

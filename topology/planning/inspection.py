@@ -162,12 +162,14 @@ def queue_rows(seen: Seen) -> tuple[QueueRow, ...]:
             placements.get(name),
         )
 
-    declared = [q.name for q in seen.topology.on_broker.queues]  # broadcast queues: each worker's own
+    delays = seen.topology.nets.delays
+    ladder = delays.names if delays is not None else frozenset()  # counted in one line, `delayed`
+    declared = [q.name for q in seen.topology.on_broker.queues if q.name not in ladder]  # broadcast: each worker's
     rows = []
     for name in declared:
         live = seen.live.queues.get(name)
         counts = (live.messages_ready, live.consumers) if live is not None else (None, None)
         rows.append(row(name, True, live is not None, *counts))
-    for name in sorted(set(activity) - set(declared)):
+    for name in sorted(set(activity) - set(declared) - ladder):
         rows.append(row(name, False, True, activity[name].ready, activity[name].consumers))
     return tuple(rows)

@@ -45,6 +45,7 @@ QUEUE_TYPES = ("classic", "quorum")
 RESULTS_ENV = "FAULT_RESULTS_DIR"  # where topology.testing.fault_app notes what happened to each task
 RECORD = "fault.record"
 POISON = "fault.poison"
+BACKOFF = "fault.backoff"
 
 
 class Target(Protocol):
@@ -98,6 +99,8 @@ class PrivateNode:
     version: str
     port: int
     plugins: str = ""  # more plugins than the management API, comma-separated (TOPOLOGY_NODE_PLUGINS)
+    consumer_timeout: float | None = None
+    """Seconds: RabbitMQ's broker-wide consumer_timeout on this node (None: its default, 30 minutes)."""
 
     @property
     def amqp(self) -> list[str]:
@@ -109,7 +112,18 @@ class PrivateNode:
 
     def start(self) -> None:
         env = {"TOPOLOGY_NODE_PLUGINS": self.plugins}
-        _script("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port), env=env)
+        timeout = (
+            []
+            if self.consumer_timeout is None
+            else ["--conf", f"consumer_timeout = {self.consumer_timeout * 1000:.0f}"]
+        )
+        start = ("rabbitmq-node", "start", self.name, "--version", self.version, "--port", str(self.port), *timeout)
+        _script(*start, env=env)
+        if self.consumer_timeout is not None:
+            # RabbitMQ checks the timeout on each channel's tick, every 60 s by default: with a short timeout the
+            # channel would live on for up to a minute past it. Channels opened from now on tick every second.
+            tick = "application:set_env(rabbit, channel_tick_interval, 1000)."
+            _script("rabbitmq-node", "ctl", self.name, "rabbitmqctl", "eval", tick)
 
     def stop(self) -> None:
         _script("rabbitmq-node", "stop", self.name)
@@ -197,6 +211,9 @@ class Row:
     notes: tuple[str, ...] = ()
     pause: float | None = None  # the worker's longest pause: seconds between two completions, from the fault on
     seconds: float | None = None  # the fault's whole length (a migration's: from its start to its end)
+    ordinary_wait: float | None = None  # seconds: the longest an ordinary task took from accepted to started
+    lateness_p50: float | None = None  # seconds: how late delayed tasks started after they were due (median)
+    lateness_p99: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {**self.__dict__, "notes": list(self.notes)}
@@ -282,9 +299,13 @@ class Run:
         _wait(lambda: self._queue_field("consumers") > 0, "the worker's consumer", worker)
         return worker
 
-    def client(self, count: int, interval: float, task: str = RECORD, countdown: float | None = None) -> None:
-        args = ["-m", "topology.testing.fault_app", str(count), str(interval), task]
-        self._spawn("client", *args, *([str(countdown)] if countdown is not None else []))
+    def client(
+        self, count: int, interval: float, task: str = RECORD, countdown: str | None = None, seconds: float = 0.05
+    ) -> None:
+        """A client process sending `count` tasks, `interval` apart; `countdown`: "30", or "0-30" (each its own,
+        uniformly), noting when each is due; `seconds`: how long each task works."""
+        args = ["-m", "topology.testing.fault_app", str(count), str(interval), task, countdown or "-", str(seconds)]
+        self._spawn("client", *args)
 
     def kill(self, process: subprocess.Popen[bytes]) -> None:
         """SIGKILL to `process` and everything in its session (a worker's pool): only what this run started."""
@@ -373,6 +394,7 @@ class Run:
             notes=tuple(self.notes),
             pause=self._longest_pause(),
             seconds=self.seconds,
+            **self._timeliness(),
         )
 
     def _longest_pause(self) -> float | None:
@@ -382,6 +404,22 @@ class Run:
         times = sorted(float(line[1]) for line in self.lines("completed"))
         times = [self.fault_at] + [t for t in times if t > self.fault_at]
         return round(max(b - a for a, b in itertools.pairwise(times)), 2) if len(times) > 1 else None
+
+    def _timeliness(self) -> dict[str, float | None]:
+        """The ordinary tasks' longest wait (accepted to first started) and the delayed tasks' lateness (due to
+        first started), p50 and p99, in seconds; a delayed task is one the client noted as `due`."""
+        first: dict[str, float] = {}
+        for task, at in ((line[0], float(line[1])) for line in self.lines("started") if line[1:]):
+            first[task] = min(at, first.get(task, at))
+        due = {line[0]: float(line[1]) for line in self.lines("due")}
+        accepted = {line[0]: float(line[1]) for line in self.lines("accepted")}
+        waits = [first[t] - at for t, at in accepted.items() if t in first and t not in due]
+        late = sorted(first[t] - at for t, at in due.items() if t in first)
+        return {
+            "ordinary_wait": round(max(waits), 2) if waits else None,
+            "lateness_p50": _quantile(late, 0.5),
+            "lateness_p99": _quantile(late, 0.99),
+        }
 
     def _slowest_call(self) -> float | None:
         sent = {line[0]: float(line[1]) for line in self.lines("sent")}
@@ -406,6 +444,10 @@ class Run:
             self.kill(process)
         with contextlib.suppress(TopologyError, OSError):
             self.api().delete_vhost(self.vhost)
+
+
+def _quantile(ordered: list[float], q: float) -> float | None:
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2) if ordered else None
 
 
 def _alive(pid: int) -> bool:
@@ -507,9 +549,82 @@ def delayed(run: Run, target: Target, count: int) -> None:
     """Tasks sent with a countdown."""
     run.worker()
     run.mark_fault()
-    run.client(max(3, count // 10), 0, countdown=2)
+    run.client(max(3, count // 10), 0, countdown="2")
     run.finish_client(60)
     run.settle(quiet=15)
+
+
+DEFAULT_CONSUMER_TIMEOUT = 1800.0
+"""RabbitMQ's own, in seconds."""
+
+
+def consumer_timeout(target: Target) -> float:
+    return getattr(target, "consumer_timeout", None) or DEFAULT_CONSUMER_TIMEOUT
+
+
+ORDINARY_RATE = 20.0
+"""Ordinary tasks per second beside the delayed ones: well within what the row's worker runs (`-c 2`), so that
+an ordinary task's wait is what a delayed one costs it, not a backlog of its own."""
+
+
+def _ordinary_flow(run: Run, count: int, seconds: float) -> None:
+    """Ordinary tasks sent evenly over `seconds`: `count`, at most ORDINARY_RATE a second."""
+    sent = max(1, min(count, int(ORDINARY_RATE * seconds)))
+    run.client(sent, seconds / sent)
+
+
+def delay_past_timeout(run: Run, target: Target, count: int) -> None:
+    """Tasks with a countdown of twice the broker's consumer_timeout, while ordinary tasks flow."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(3, 0, countdown=f"{2 * timeout:g}", seconds=0)
+    _ordinary_flow(run, count, 2 * timeout)
+    run.finish_client(4 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=6 * timeout)
+
+
+def delayed_restart(run: Run, target: Target, count: int) -> None:
+    """`count` tasks with countdown=30, their worker killed -9 midway (15 s in) and another started."""
+    run.worker()
+    run.client(count, 0, countdown="30", seconds=0)
+    run.finish_client(120)
+    time.sleep(max(0.0, 15 - (time.time() - float(run.lines("sent")[0][1]))))
+    run.mark_fault()
+    run.kill(run.processes[0])
+    run.worker()
+    run.settle(quiet=45, longest=240)
+
+
+def long_task(run: Run, target: Target, count: int) -> None:
+    """One task working for twice the consumer_timeout, while ordinary tasks flow behind it."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(1, 0, seconds=2 * timeout)
+    _ordinary_flow(run, count, 2 * timeout)
+    run.finish_client(4 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=8 * timeout)
+
+
+def retry_backoff(run: Run, target: Target, count: int) -> None:
+    """Tasks that retry with an exponential backoff (countdown timeout/4, /2, x1, x2: past the timeout)."""
+    timeout = consumer_timeout(target)
+    run.worker()
+    run.mark_fault()
+    run.client(3, 0, BACKOFF, seconds=timeout / 4)
+    _ordinary_flow(run, count, 3 * timeout)
+    run.finish_client(5 * timeout)
+    run.settle(quiet=2 * timeout + 15, longest=10 * timeout)
+
+
+def delayed_spread(run: Run, target: Target, count: int) -> None:
+    """`count` tasks with countdowns spread evenly over 0-30 s (each its own)."""
+    run.worker()
+    run.mark_fault()
+    run.client(count, 0, countdown="0-30", seconds=0)
+    run.finish_client(120)
+    run.settle(quiet=40, longest=240)
 
 
 def node_loss(run: Run, target: Controlled, count: int) -> None:
@@ -619,7 +734,15 @@ BROKER_FAULTS: dict[str, Fault] = {"broker-kill": broker_kill, "broker-stop": br
 CLUSTER_FAULTS: dict[str, Fault] = {"node-loss": node_loss, "migrate-node-lost": migrate_node_lost}
 MIGRATIONS: dict[str, Fault] = {"migrate": migrate, "migrate-cli-killed": migrate_cli_killed}
 """Faults on a classic queue only (it becomes a quorum queue): see `_migration`."""
-FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS, **MIGRATIONS}
+DELAY_FAULTS: dict[str, Fault] = {
+    "delay-past-timeout": delay_past_timeout,
+    "delayed-restart": delayed_restart,
+    "long-task": long_task,
+    "retry-backoff": retry_backoff,
+    "delayed-spread": delayed_spread,
+}
+"""Delays and RabbitMQ's consumer_timeout: on a node with a short one (`PrivateNode.consumer_timeout`)."""
+FAULTS = {**BROKER_UNTOUCHED, **BROKER_FAULTS, **CLUSTER_FAULTS, **MIGRATIONS, **DELAY_FAULTS}
 
 
 def run_fault(fault: str, queue_type: str, target: Target, folder: Path, count: int) -> Row:

@@ -30,6 +30,8 @@ def text(result: Result[InspectReport]) -> None:
     rows = [_row(row, report.statistics) for row in report.queues]
     print_columns(header if report.statistics else (header[0], header[1], header[4], header[5]), rows)
     _print_cluster(report)
+    if report.delayed is not None:
+        click.echo(f"{counted(report.delayed, 'task')} delayed: waiting in the delay ladder until due")
     echo_lines(finding_lines(report.findings))
     print_versioned(report.rabbitmq, report.delivery_limits)
     if report.note:
@@ -120,6 +122,7 @@ def body(result: Result[InspectReport]) -> Body:
         "vhost_queues": [_vhost_queue_data(row) for row in report.queues if row.exists and report.statistics],
         "live_routes": [route_data(route) for route in report.routes],
         "kept": [{"net": k.net.value, "task": k.task, "count": k.count} for k in report.kept],
+        "delayed": report.delayed,
     }
     return Body(summary=_summary(report), note=report.note, findings=report.findings, data=data)
 

@@ -1,0 +1,55 @@
+"""RabbitMQ's consumer_timeout on a private node of its own (5 s): a task that runs past it ends completed once,
+with the worker still running (scripts/chaos has the bigger rows: delays past the timeout, retries, restarts).
+
+The node is started once per CI run, not in every leg of scripts/matrix: it does not use the leg's broker.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.live.test_faults import private_broker_needed
+from topology.testing.faults import QUEUE_TYPES, PrivateNode, Row, run_fault, started
+
+pytestmark = [
+    pytest.mark.faults,
+    pytest.mark.skipif(
+        "TEST_BROKER_URL" in os.environ,
+        reason="starts a private node of its own: run once per CI (scripts/test), not in every scripts/matrix leg",
+    ),
+]
+TIMEOUT = 5.0
+COUNT = 40
+
+
+@pytest.fixture(scope="module")
+def node() -> Iterator[PrivateNode]:
+    reason = private_broker_needed()
+    if reason:
+        pytest.fail(reason) if os.environ.get("CI") else pytest.skip(reason)
+    with started(PrivateNode("delays1", "host", 5756, consumer_timeout=TIMEOUT)) as private:
+        assert isinstance(private, PrivateNode)
+        yield private
+
+
+def run(fault: str, queue_type: str, node: PrivateNode, tmp_path: Path) -> Row:
+    row = run_fault(fault, queue_type, node, tmp_path / uuid.uuid4().hex[:8], COUNT)
+    assert row.sent > 0 and row.accepted == row.sent, row
+    return row
+
+
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
+def test_a_task_running_twice_the_consumer_timeout_completes_once_and_the_worker_goes_on(
+    queue_type: str, node: PrivateNode, tmp_path: Path
+) -> None:
+    row = run("long-task", queue_type, node, tmp_path)
+    assert (row.completed, row.duplicated, row.kept, row.lost) == (row.accepted, 0, 0, 0), row
+    # the worker's channel was closed by the timeout (the worker log says so), and it went on consuming
+    logs = "".join(path.read_text() for path in tmp_path.rglob("worker-*.log"))
+    assert "consumer_timeout: RabbitMQ closed the channel or cancelled the consumer" in logs and "not run again" in logs
+    assert "Unrecoverable error" not in logs
