@@ -97,6 +97,10 @@ def test_inspect_counts_the_delayed_tasks_in_one_line(broker: Broker, client_of:
     wait_until(partial(lambda: sum(waiting(broker).values()) == 3), "3 tasks in the ladder")
     inspected = broker.cli("inspect", file=file)
     assert "3 tasks delayed" in inspected.stdout, inspected.stdout
+    picture = broker.tmp / "live.dot"  # graph draws the ladder as one node with the same count
+    drawn = broker.cli("graph", "--live", "-o", str(picture), file=file)
+    assert drawn.returncode == 0, drawn.stdout + drawn.stderr
+    assert "delay ladder: 23 levels, up to 97 days\\ndelayed 3" in picture.read_text()
 
 
 def test_a_task_celery_sends_by_name_through_the_default_exchange_is_delivered_to_its_queue_by_name(

@@ -11,7 +11,7 @@ from topology.codes import Code
 from topology.language.loader import parse_topology
 from topology.model import Kind, Severity
 from topology.picture.dot import to_dot
-from topology.picture.graph import NodeKind, Overlay, build
+from topology.picture.graph import EdgeKind, NodeKind, Overlay, build
 from topology.picture.mermaid import to_mermaid
 from topology.planning.activity import QueueActivity, Thresholds, backlog_findings
 from topology.planning.consumers import Consumer, Identified, WorkerReply, consumer_findings, identify
@@ -206,3 +206,20 @@ def test_three_hundred_queues_are_grouped_one_cluster_per_exchange_and_dot_lays_
     svg = subprocess.run([dot_program, "-Tsvg"], input=dot, capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert svg.returncode == 0, svg.stderr
     assert svg.stdout.count('class="cluster"') == 100 + 2
+
+
+def test_the_delay_ladder_is_one_node_leading_to_each_of_the_file_s_exchanges_when_due() -> None:
+    """The ladder's levels are not drawn one by one: one node, an edge to every exchange of the file (a delayed
+    task meets its own exchange once due), none to the nets; a file with `delays: false` has no such node."""
+    topology = parse_topology(SEED)
+    assert topology.nets.delays is not None
+    graph = build(topology)
+    ladder = graph.node(f"exchange:{topology.nets.delays.prefix}.*")
+    assert ladder is not None and f"{topology.nets.delays.levels} levels" in ladder.notes[0]
+    due = sorted(e.target for e in graph.edges if e.kind is EdgeKind.DELAYED)
+    own = sorted(f"exchange:{e.name}" for e in topology.exchanges if e.name not in topology.nets.keeping)
+    assert due == own and own
+    assert "when due" in to_dot(graph) and "when due" in to_mermaid(graph)
+    without = build(parse_topology(SEED + "delays: false\n"))
+    assert not [e for e in without.edges if e.kind is EdgeKind.DELAYED]
+    assert not [n for n in without.nodes if n.name.endswith(".*")]

@@ -38,7 +38,7 @@ class GraphReport:
 def overlay(topology: Topology, session: Session, replies: Replies = ask_workers) -> tuple[Overlay, str]:
     """What the broker says, as the picture draws it; and what could not be seen."""
     state = session.state(topology, check_properties=False)
-    names = tuple(q.name for q in topology.queues if q.name in state.queues)
+    names = tuple(q.name for q in topology.on_broker.queues if q.name in state.queues)  # the ladder's too
     live = with_counts(state, session.counts(names)) if names else state
     traffic = session.traffic()
     consumers, _ = named_consumers(traffic, session.settings, replies)

@@ -22,6 +22,7 @@ _EDGES = {
     EdgeKind.ALTERNATE: 'style=dashed, color="#e37400", fontcolor="#e37400"',
     EdgeKind.DEAD_LETTER: 'style=dotted, penwidth=1.5, color="#8430ce", fontcolor="#8430ce"',
     EdgeKind.CONSUME: 'color="#188038", arrowhead=vee',
+    EdgeKind.DELAYED: 'style=dashed, color="#00796b", fontcolor="#00796b"',
 }
 _PRESENCE = {
     Presence.DECLARED: "",

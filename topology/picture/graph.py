@@ -56,6 +56,7 @@ class EdgeKind(str, Enum):
     ALTERNATE = "alternate"  # exchange -> its alternate exchange, for what no binding matches
     DEAD_LETTER = "dead-letter"  # queue -> its dead-letter exchange
     CONSUME = "consume"  # queue -> worker
+    DELAYED = "delayed"  # the delay ladder -> an exchange, which a delayed task meets (with its own key) once due
 
 
 class Presence(str, Enum):
@@ -185,6 +186,7 @@ class _Builder:
     def build(self, names: list[str]) -> Graph:
         for exchange in self.topology.exchanges:
             self._exchange(exchange.name, exchange.type.value, exchange.arguments)
+        self._ladder()
         for queue in self.topology.queues:
             self._queue(queue.name, BROADCAST_NOTE if queue.broadcast else queue.type.value, queue.arguments)
         for destination, binding in self.topology.all_bindings():
@@ -213,6 +215,27 @@ class _Builder:
         alternate = arguments.get(ALTERNATE_EXCHANGE)
         if isinstance(alternate, str):
             self._edge(ref_id(ref), node_id(NodeKind.EXCHANGE, alternate), EdgeKind.ALTERNATE, "unroutable")
+
+    def _ladder(self) -> None:
+        """The delay ladder as one node: its levels are one mechanism, not routing to look at. A countdown or
+        eta task waits in it and then meets its own exchange, with its own routing key, as the file routes then."""
+        delays = self.topology.nets.delays
+        if delays is None:
+            return
+        notes = [f"delay ladder: {delays.levels} levels, up to {delays.longest // 86400} days"]
+        presence = Presence.DECLARED
+        if self.overlay is not None:
+            levels = [self.overlay.live.queues.get(delays.level(k)) for k in range(delays.levels)]
+            if any(level is None for level in levels):
+                presence = Presence.MISSING
+            counts = [level.messages_ready for level in levels if level is not None]
+            if counts and None not in counts:
+                notes.append(f"delayed {sum(c for c in counts if c is not None)}")
+        ladder = Node(NodeKind.EXCHANGE, f"{delays.prefix}.*", presence, tuple(notes))
+        self.nodes[ladder.id] = ladder
+        for exchange in self.topology.exchanges:
+            if exchange.name not in self.topology.nets.keeping:
+                self._edge(ladder.id, node_id(NodeKind.EXCHANGE, exchange.name), EdgeKind.DELAYED, "when due")
 
     def _queue(self, name: str, kind: str, arguments: Arguments) -> None:
         ref = Ref(Kind.QUEUE, name)

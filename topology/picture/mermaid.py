@@ -23,12 +23,14 @@ _ARROWS = {
     EdgeKind.ALTERNATE: "-.->",
     EdgeKind.DEAD_LETTER: "-.->",
     EdgeKind.CONSUME: "-->",
+    EdgeKind.DELAYED: "-.->",
 }
 _LINK_STYLES = {
     EdgeKind.EXCHANGE_BINDING: "stroke:#1a73e8",
     EdgeKind.ALTERNATE: "stroke:#e37400,stroke-dasharray:6 3",
     EdgeKind.DEAD_LETTER: "stroke:#8430ce,stroke-dasharray:2 2",
     EdgeKind.CONSUME: "stroke:#188038",
+    EdgeKind.DELAYED: "stroke:#00796b,stroke-dasharray:6 3",
 }
 _PRESENCE_LINKS = {Presence.MISSING: "stroke:red,stroke-width:2px", Presence.EXTRA: "stroke:grey"}
 _CLASSES = (
