@@ -1,5 +1,6 @@
 """RabbitMQ's consumer_timeout on a private node of its own (5 s): a task that runs past it ends completed once,
-with the worker still running (scripts/chaos has the bigger rows: delays past the timeout, retries, restarts).
+with the worker still running (scripts/chaos has the bigger rows, on 3.10 and 4.3: delays past the timeout,
+retries, restarts, long tasks).
 
 The node is started once per CI run, not in every leg of scripts/matrix: it does not use the leg's broker.
 """
@@ -16,13 +17,7 @@ import pytest
 from tests.live.test_faults import private_broker_needed
 from topology.testing.faults import QUEUE_TYPES, PrivateNode, Row, run_fault, started
 
-pytestmark = [
-    pytest.mark.faults,
-    pytest.mark.skipif(
-        "TEST_BROKER_URL" in os.environ,
-        reason="starts a private node of its own: run once per CI (scripts/test), not in every scripts/matrix leg",
-    ),
-]
+pytestmark = [pytest.mark.faults, pytest.mark.private_node]
 TIMEOUT = 5.0
 COUNT = 40
 

@@ -23,6 +23,7 @@ from tests.conftest import ROOT
 from tests.corpus import PROJECTS, Project
 from tests.live.conftest import Broker, fresh_vhost, wait_until
 from topology.broker.settings import Settings
+from topology.model import Delays
 
 CORPUS = ROOT / "tests" / "corpus"
 CLEAN: dict[str, list[str]] = {}  # project -> what was not clean ([] when clean)
@@ -43,17 +44,28 @@ def run(broker: Broker, project: Project, *args: str) -> subprocess.CompletedPro
 
 
 def landed(broker: Broker, broadcasts: dict[str, str]) -> dict[str, list[str]]:
-    """Each task id -> the queues holding it (a worker's broadcast queue as its broadcast's name), emptied."""
+    """Each task id -> the queues holding it (a worker's broadcast queue as its broadcast's name), emptied. A
+    countdown or eta task found in the delay ladder is sent on as if it were due, through the ladder's
+    delivery exchange (the broker routes it, as it will when the task is due), and read where it lands."""
     found: dict[str, list[str]] = {}
-    names = sorted(broker.state().queues)
+    ladder = Delays()
     with broker.connection() as connection:
         channel = connection.channel()
-        for name in names:
-            while True:
-                method, properties, _ = channel.basic_get(name, auto_ack=True)
-                if method is None:
-                    break
-                found.setdefault(str((properties.headers or {}).get("id")), []).append(broadcasts.get(name, name))
+        channel.confirm_delivery()
+        delayed = True
+        while delayed:
+            delayed = False
+            for name in sorted(broker.state().queues):
+                while True:
+                    method, properties, body = channel.basic_get(name, auto_ack=True)
+                    if method is None:
+                        break
+                    if name in ladder.names:
+                        channel.basic_publish(ladder.delivery, method.routing_key, body, properties)
+                        delayed = True
+                        continue
+                    task_id = str((properties.headers or {}).get("id"))
+                    found.setdefault(task_id, []).append(broadcasts.get(name, name))
     return {task_id: sorted(queues) for task_id, queues in found.items()}
 
 
