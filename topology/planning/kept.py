@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -153,15 +153,22 @@ def matches(kept: KeptTask, tasks: Iterable[str], ids: Iterable[str]) -> bool:
     return kept.task in tasks or kept.id in ids
 
 
-def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, Iterable[KeptTask]]) -> list[Finding]:
-    """One finding per net whose queue holds tasks (`counts`), naming them (`kept`, as many as were read)."""
-    findings = []
+def _holding(
+    nets: Nets, counts: Mapping[str, int], kept: Mapping[str, Iterable[KeptTask]]
+) -> Iterator[tuple[Net, str, int, Counter[str]]]:
+    """Each net whose queue holds tasks: the queue, how many wait there (`counts`, AMQP's) and the names of
+    those read (`kept`)."""
     for net in Net:
         queue = net.queue(nets)
         waiting = counts.get(queue, 0) if queue is not None else 0
-        if queue is None or not waiting:
-            continue
-        names = Counter(k.task or NOT_A_TASK for k in kept.get(queue, ()))
+        if queue is not None and waiting:
+            yield net, queue, waiting, Counter(k.task or NOT_A_TASK for k in kept.get(queue, ()))
+
+
+def waiting_findings(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, Iterable[KeptTask]]) -> list[Finding]:
+    """One finding per net whose queue holds tasks (`counts`), naming them (`kept`, as many as were read)."""
+    findings = []
+    for net, queue, waiting, names in _holding(nets, counts, kept):
         named = ", ".join(f"{name} ({n})" if n > 1 else name for name, n in names.most_common())
         one = waiting == 1
         what = "could not be routed" if net is Net.UNROUTABLE else "was dead-lettered" if one else "were dead-lettered"
@@ -186,12 +193,7 @@ def kept_counts(nets: Nets, counts: Mapping[str, int], kept: Mapping[str, Iterab
     """Per net and task name, the tasks its queue keeps: what the monitoring counts, the named ones summing to
     the queue's count (AMQP's, exact) with those past the read limit left unnamed."""
     found = []
-    for net in Net:
-        queue = net.queue(nets)
-        waiting = counts.get(queue, 0) if queue is not None else 0
-        if queue is None or not waiting:
-            continue
-        names = Counter(k.task or NOT_A_TASK for k in kept.get(queue, ()))
+    for net, _, waiting, names in _holding(nets, counts, kept):
         found += [KeptCount(net, name, n) for name, n in sorted(names.items())]
         if waiting > sum(names.values()):
             found.append(KeptCount(net, None, waiting - sum(names.values())))
