@@ -8,14 +8,13 @@ The node is started once per CI run, not in every leg of scripts/matrix: it does
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.live.test_faults import private_broker_needed
-from topology.testing.faults import QUEUE_TYPES, PrivateNode, Row, run_fault, started
+from tests.live.test_faults import private_broker_needed, run
+from topology.testing.faults import QUEUE_TYPES, PrivateNode, started
 
 pytestmark = [pytest.mark.faults, pytest.mark.private_node]
 TIMEOUT = 5.0
@@ -32,17 +31,12 @@ def node() -> Iterator[PrivateNode]:
         yield private
 
 
-def run(fault: str, queue_type: str, node: PrivateNode, tmp_path: Path) -> Row:
-    row = run_fault(fault, queue_type, node, tmp_path / uuid.uuid4().hex[:8], COUNT)
-    assert row.sent > 0 and row.accepted == row.sent, row
-    return row
-
-
 @pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_task_running_twice_the_consumer_timeout_completes_once_and_the_worker_goes_on(
     queue_type: str, node: PrivateNode, tmp_path: Path
 ) -> None:
-    row = run("long-task", queue_type, node, tmp_path)
+    row = run("long-task", queue_type, node, tmp_path, COUNT)
+    assert row.accepted == row.sent, row
     assert (row.completed, row.duplicated, row.kept, row.lost) == (row.accepted, 0, 0, 0), row
     # the worker's channel was closed by the timeout (the worker log says so), and it went on consuming
     logs = "".join(path.read_text() for path in tmp_path.rglob("worker-*.log"))
